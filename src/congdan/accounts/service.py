@@ -1,0 +1,84 @@
+"""Creating accounts. Staff are created by administrators (CLI or API); residents by signing in."""
+
+from __future__ import annotations
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from congdan.accounts import repository
+from congdan.agencies import repository as agencies_repo
+from congdan.auth.passwords import hash_password
+from congdan.authz.policy import AGENCY_ROLES, RESIDENT, STAFF_ROLES
+from congdan.kit.contact import normalise_email, normalise_phone
+from congdan.kit.errors import Conflict, ValidationFailed
+from congdan.kit.i18n import _
+from congdan.models import Account
+
+MIN_PASSWORD = 10
+
+
+async def create_staff(
+    session: AsyncSession,
+    *,
+    email: str,
+    password: str,
+    role: str,
+    agency_code: str | None = None,
+    display_name: str | None = None,
+) -> Account:
+    normalised = normalise_email(email)
+    if normalised is None:
+        raise ValidationFailed(_("Địa chỉ email không hợp lệ."), field="email")
+    if role not in STAFF_ROLES:
+        raise ValidationFailed(_("Vai trò không hợp lệ: %(role)s."), field="role", role=role)
+    if role in AGENCY_ROLES:
+        if not agency_code or await agencies_repo.get_agency(session, agency_code) is None:
+            raise ValidationFailed(_("Cán bộ cơ quan phải thuộc một cơ quan có thật."), field="agency")
+    elif agency_code:
+        raise ValidationFailed(_("Chỉ cán bộ cơ quan mới gắn với một cơ quan."), field="agency")
+    if len(password) < MIN_PASSWORD:
+        raise ValidationFailed(
+            _("Mật khẩu phải có ít nhất %(n)s ký tự."), field="password", n=MIN_PASSWORD
+        )
+    if await repository.by_email(session, normalised) is not None:
+        raise Conflict(_("Email này đã có tài khoản."))
+    account = Account(
+        role=role,
+        email=normalised,
+        password_hash=hash_password(password),
+        agency_code=agency_code if role in AGENCY_ROLES else None,
+        display_name=display_name,
+    )
+    session.add(account)
+    await session.flush()
+    return account
+
+
+async def resident_for(session: AsyncSession, *, channel: str, destination: str) -> Account:
+    """The resident account behind a verified phone or email, created on first sign-in."""
+    found = await (
+        repository.by_phone(session, destination) if channel == "sms" else repository.by_email(session, destination)
+    )
+    if found is not None:
+        return found
+    account = Account(role=RESIDENT)
+    if channel == "sms":
+        account.phone = destination
+    else:
+        account.email = destination
+    session.add(account)
+    await session.flush()
+    return account
+
+
+def normalise_destination(*, phone: str | None, email: str | None) -> tuple[str, str]:
+    if phone:
+        value = normalise_phone(phone)
+        if value is None:
+            raise ValidationFailed(_("Số điện thoại không hợp lệ."), field="phone")
+        return "sms", value
+    if email:
+        value = normalise_email(email)
+        if value is None:
+            raise ValidationFailed(_("Địa chỉ email không hợp lệ."), field="email")
+        return "email", value
+    raise ValidationFailed(_("Cần số điện thoại hoặc email."), field="phone")

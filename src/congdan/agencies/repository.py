@@ -1,0 +1,28 @@
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from congdan.models import Agency
+
+
+async def list_agencies(session: AsyncSession, kind: str | None = None) -> Sequence[Agency]:
+    stmt = select(Agency).where(Agency.is_active.is_(True)).order_by(Agency.kind, Agency.code)
+    if kind:
+        stmt = stmt.where(Agency.kind == kind)
+    return (await session.scalars(stmt)).all()
+
+
+async def get_agency(session: AsyncSession, code: str) -> Agency | None:
+    return await session.get(Agency, code)
+
+
+async def committee_for_area(session: AsyncSession, area_code: str) -> Agency | None:
+    stmt = select(Agency).where(Agency.kind == "committee", Agency.area_code == area_code)
+    return (await session.scalars(stmt)).first()
+
+
+async def existing_codes(session: AsyncSession) -> set[str]:
+    return set((await session.scalars(select(Agency.code))).all())

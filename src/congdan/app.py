@@ -1,0 +1,218 @@
+"""create_app(): the FastAPI application with every surface mounted."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator
+
+import structlog
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import HTMLResponse, JSONResponse, Response
+from sqlalchemy import text
+from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from congdan import __version__
+from congdan.agencies.api import router as agencies_router
+from congdan.areas.api import router as areas_router
+from congdan.areas.service import load_index
+from congdan.auth.api import me_router
+from congdan.auth.api import router as auth_router
+from congdan.config import Settings
+from congdan.db import make_engine, make_sessionmaker
+from congdan.integrations.storage import LocalStorage
+from congdan.kit.errors import (
+    AppError,
+    BadRequest,
+    NotFound,
+    PayloadTooLarge,
+    ServiceUnavailable,
+)
+from congdan.kit.i18n import _, negotiate
+from congdan.kit.problems import problem_response
+from congdan.kit.validation import from_pydantic
+from congdan.outbox.relay import Relay
+from congdan.reports.api import router as reports_router
+from congdan.reports.categories_api import router as categories_router
+from congdan.web.pages import router as pages_router
+
+log = structlog.get_logger("app")
+
+
+def create_app(settings: Settings | None = None, *, run_worker: bool | None = None) -> FastAPI:
+    settings = settings or Settings()
+    worker_enabled = settings.run_worker_in_process if run_worker is None else run_worker
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        engine = make_engine(settings)
+        maker = make_sessionmaker(engine)
+        settings.ensure_dirs()
+        app.state.settings = settings
+        app.state.engine = engine
+        app.state.sessionmaker = maker
+        app.state.storage = LocalStorage(settings.resolved_media_dir)
+        async with maker() as session:
+            app.state.area_index = await load_index(session)
+        stop = asyncio.Event()
+        worker_task = None
+        if worker_enabled:
+            worker_task = asyncio.create_task(Relay(maker, settings).run_forever(stop))
+        try:
+            yield
+        finally:
+            stop.set()
+            if worker_task is not None:
+                await worker_task
+            await engine.dispose()
+
+    app = FastAPI(
+        title="Công dân số API",
+        version=__version__,
+        description=(
+            "Kênh hai chiều giữa chính quyền thành phố và người dân: phản ánh, góp ý, theo dõi xử lý.\n\n"
+            "A two-way channel between the city and its residents. Errors are RFC 9457 problem+json; "
+            "messages follow Accept-Language (vi, en)."
+        ),
+        lifespan=lifespan,
+    )
+    app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
+    _install_error_handlers(app)
+    for router in (
+        reports_router, auth_router, me_router, areas_router, agencies_router, categories_router, pages_router
+    ):
+        app.include_router(router)
+
+    @app.get("/healthz", tags=["ops"], summary="Tiến trình đang chạy / Process is up")
+    async def healthz() -> dict[str, str]:
+        return {"status": "ok"}
+
+    @app.get(
+        "/readyz",
+        tags=["ops"],
+        summary="Cơ sở dữ liệu sẵn sàng / Database reachable",
+        responses={503: {"description": "Cơ sở dữ liệu không truy cập được / Database unreachable"}},
+    )
+    async def readyz(request: Request) -> JSONResponse:
+        try:
+            async with request.app.state.engine.connect() as conn:
+                await asyncio.wait_for(conn.execute(text("SELECT 1")), timeout=3)
+        except (OSError, DBAPIError, OperationalError, PoolTimeout, TimeoutError):
+            return JSONResponse({"status": "unavailable", "database": "unreachable"}, status_code=503)
+        return JSONResponse({"status": "ok", "database": "ok"})
+
+    @app.get("/media/{key:path}", include_in_schema=False)
+    async def media(key: str, request: Request) -> Response:
+        try:
+            data = await request.app.state.storage.get(key)
+        except ValueError:
+            data = None
+        if data is None:
+            raise NotFound()
+        return Response(
+            data,
+            media_type="image/jpeg",
+            headers={"Cache-Control": "private, max-age=86400", "X-Content-Type-Options": "nosniff"},
+        )
+
+    return app
+
+
+def _locale(request: Request) -> str:
+    return negotiate(request.headers.get("accept-language"))
+
+
+def _install_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(AppError)
+    async def app_error(request: Request, exc: AppError) -> Response:
+        return problem_response(exc, _locale(request), request.url.path)
+
+    @app.exception_handler(RequestValidationError)
+    async def validation_error(request: Request, exc: RequestValidationError) -> Response:
+        return problem_response(from_pydantic(exc.errors()), _locale(request), request.url.path)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
+        error: AppError
+        if exc.status_code == 404:
+            error = NotFound()
+        elif exc.status_code == 413:
+            error = PayloadTooLarge()
+        elif exc.status_code == 405:
+            error = _MethodNotAllowed()
+        else:
+            error = BadRequest(str(exc.detail))
+        return problem_response(error, _locale(request), request.url.path)
+
+    async def unavailable(request: Request, exc: Exception) -> Response:
+        log.warning("database.unavailable", error=str(exc)[:300], path=request.url.path)
+        error = ServiceUnavailable(
+            _("Cơ sở dữ liệu tạm thời không truy cập được; hãy thử lại sau ít giây."), headers={"Retry-After": "5"}
+        )
+        return problem_response(error, _locale(request), request.url.path)
+
+    for exc_type in (OperationalError, PoolTimeout, OSError, TimeoutError):
+        app.add_exception_handler(exc_type, unavailable)
+
+    @app.exception_handler(DBAPIError)
+    async def dbapi_error(request: Request, exc: DBAPIError) -> Response:
+        if exc.connection_invalidated:
+            return await unavailable(request, exc)
+        raise exc
+
+
+class _MethodNotAllowed(AppError):
+    status = 405
+    slug = "method-not-allowed"
+    title = _("Phương thức không được hỗ trợ")
+
+
+class BodySizeLimit:
+    """Refuses bodies over the limit while they stream in, not after they are buffered."""
+
+    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+        self.app = app
+        self.max_bytes = max_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        declared = dict(scope.get("headers") or []).get(b"content-length")
+        if declared is not None and declared.isdigit() and int(declared) > self.max_bytes:
+            await self._reject(scope, send)
+            return
+        received = 0
+
+        async def limited_receive() -> Message:
+            nonlocal received
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > self.max_bytes:
+                    # FastAPI passes HTTPException through body parsing; the app's handler answers.
+                    raise StarletteHTTPException(status_code=413)
+            return message
+
+        try:
+            await self.app(scope, limited_receive, send)
+        except StarletteHTTPException as exc:
+            if exc.status_code != 413:
+                raise
+            await self._reject(scope, send)
+
+    async def _reject(self, scope: Scope, send: Send) -> None:
+        headers = dict(scope.get("headers") or [])
+        raw = headers.get(b"accept-language")
+        locale = negotiate(raw.decode("latin-1") if raw else None)
+        response = problem_response(PayloadTooLarge(), locale, scope.get("path"))
+        await response({"type": "http"} | dict(scope), _noop_receive, send)
+
+
+async def _noop_receive() -> Message:
+    return {"type": "http.disconnect"}
+

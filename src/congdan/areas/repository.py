@@ -1,0 +1,23 @@
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from congdan.models import Area
+
+
+async def list_areas(session: AsyncSession, q_folded: str | None = None) -> Sequence[Area]:
+    stmt = select(Area).where(Area.is_active.is_(True)).order_by(Area.code)
+    if q_folded:
+        stmt = stmt.where(Area.name_folded.contains(q_folded, autoescape=True))
+    return (await session.scalars(stmt)).all()
+
+
+async def get_area(session: AsyncSession, code: str) -> Area | None:
+    return await session.get(Area, code)
+
+
+async def existing_codes(session: AsyncSession) -> set[str]:
+    return set((await session.scalars(select(Area.code))).all())

@@ -1,0 +1,126 @@
+"""Where a point is: which unit, and whether it lies in the city at all.
+
+Without imported boundaries the unit is the nearest centre, with distance scaled by the unit's
+size (a point 2 km from the centre of a 50 km² commune is more likely in it than a point 2 km
+from a 1 km² ward), and flagged approximate for staff to confirm.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import dataclass
+
+from shapely import STRtree
+from shapely.geometry import Point, shape
+from shapely.geometry.base import BaseGeometry
+from shapely.ops import unary_union
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from congdan.areas import repository
+from congdan.kit.geo import haversine_m, metres_to_degrees
+from congdan.kit.text import fold
+from congdan.models import Area
+
+HCMC_PROVINCE_CODE = "79"
+# Beyond a unit's equivalent radius we still accept points this far out: centres are not
+# boundaries, and coastal and river units are far from round.
+_MARGIN_FACTOR = 1.8
+_MARGIN_M = 1500.0
+
+
+@dataclass(frozen=True)
+class Located:
+    area_code: str
+    approximate: bool
+
+
+@dataclass(frozen=True)
+class _Unit:
+    code: str
+    lat: float
+    lon: float
+    radius_m: float
+
+
+class AreaIndex:
+    def __init__(self, areas: list[Area]) -> None:
+        self._units = [
+            _Unit(a.code, a.lat, a.lon, math.sqrt(max(a.area_km2, 0.05) / math.pi) * 1000.0) for a in areas
+        ]
+        self._polygons: list[tuple[str, BaseGeometry]] = [
+            (a.code, shape(json.loads(a.boundary_geojson))) for a in areas if a.boundary_geojson
+        ]
+        self._tree = STRtree([g for _c, g in self._polygons]) if self._polygons else None
+        discs = []
+        for unit in self._units:
+            reach = unit.radius_m * _MARGIN_FACTOR + _MARGIN_M
+            dlat, dlon = metres_to_degrees(reach, unit.lat)
+            # An ellipse in degrees is a circle on the ground at this latitude.
+            disc = Point(unit.lon, unit.lat).buffer(1.0, quad_segs=16)
+            discs.append(_scale(disc, dlon, dlat, unit.lon, unit.lat))
+        self._footprint = unary_union(discs + [g for _c, g in self._polygons]) if discs else None
+
+    @property
+    def is_empty(self) -> bool:
+        return not self._units
+
+    def contains(self, lat: float, lon: float) -> bool:
+        return self._footprint is not None and bool(self._footprint.covers(Point(lon, lat)))
+
+    def locate(self, lat: float, lon: float) -> Located | None:
+        if not self.contains(lat, lon):
+            return None
+        point = Point(lon, lat)
+        if self._tree is not None:
+            for index in self._tree.query(point, predicate="covered_by"):
+                return Located(self._polygons[int(index)][0], approximate=False)
+        best = min(self._units, key=lambda u: haversine_m(lat, lon, u.lat, u.lon) / u.radius_m)
+        return Located(best.code, approximate=True)
+
+
+def _scale(geom: BaseGeometry, sx: float, sy: float, ox: float, oy: float) -> BaseGeometry:
+    from shapely import affinity
+
+    return affinity.scale(geom, xfact=sx, yfact=sy, origin=(ox, oy))
+
+
+async def load_index(session: AsyncSession) -> AreaIndex:
+    return AreaIndex(list(await repository.list_areas(session)))
+
+
+_TYPE_CODES = {"Phường": "phuong", "Xã": "xa", "Đặc khu": "dac_khu"}
+
+
+def package_units() -> list[Area]:
+    """The 168 units as the vietnamadminunits package ships them (codes, names, centres, areas)."""
+    from vietnamadminunits.database import query
+
+    rows = query(
+        "SELECT DISTINCT ward, wardShort, wardType, wardCode, wardLat, wardLon, wardAreaKm2 "
+        f"FROM admin_units WHERE provinceCode = '{HCMC_PROVINCE_CODE}' ORDER BY wardCode"
+    )
+    return [
+        Area(
+            code=str(r["wardCode"]),
+            name=str(r["ward"]),
+            short_name=str(r["wardShort"]),
+            unit_type=_TYPE_CODES.get(str(r["wardType"]), "phuong"),
+            name_folded=fold(str(r["ward"])),
+            lat=float(r["wardLat"]),
+            lon=float(r["wardLon"]),
+            area_km2=float(r["wardAreaKm2"]),
+            boundary_geojson=None,
+            is_active=True,
+        )
+        for r in rows
+    ]
+
+
+async def seed_areas(session: AsyncSession) -> int:
+    """Adds the units that are missing; edits made later by administrators are kept."""
+    have = await repository.existing_codes(session)
+    added = [a for a in package_units() if a.code not in have]
+    session.add_all(added)
+    await session.flush()
+    return len(added)

@@ -1,0 +1,1 @@
+"""Who is calling: bearer tokens, one-time codes, staff passwords."""

@@ -1,0 +1,99 @@
+from __future__ import annotations
+
+from fastapi import APIRouter, Request, Response
+
+from congdan.accounts import repository as accounts_repo
+from congdan.auth import service
+from congdan.auth.schemas import CodeRequest, CodeSent, CodeVerify, MeOut, PasswordLogin, TokenOut
+from congdan.authz.policy import require_authenticated
+from congdan.deps import LocaleDep, PrincipalDep, SessionDep, SettingsDep
+from congdan.kit.errors import NotFound
+from congdan.kit.problems import problems
+
+router = APIRouter(prefix="/api/v1/auth", tags=["auth"])
+
+
+def _token_out(issued: service.IssuedToken) -> TokenOut:
+    return TokenOut(
+        access_token=issued.token, expires_in=issued.expires_in, account_id=issued.account.id, role=issued.account.role
+    )
+
+
+@router.post(
+    "/code",
+    status_code=202,
+    response_model=CodeSent,
+    summary="Gửi mã đăng nhập một lần / Send a one-time sign-in code",
+    responses=problems(),
+)
+async def request_code(
+    data: CodeRequest, session: SessionDep, settings: SettingsDep, locale: LocaleDep
+) -> CodeSent:
+    challenge = await service.request_code(session, settings, phone=data.phone, email=data.email, locale=locale)
+    await session.commit()
+    return CodeSent(channel=challenge.channel, expires_in=settings.otp_ttl_minutes * 60)
+
+
+@router.post(
+    "/code/verify",
+    response_model=TokenOut,
+    summary="Đăng nhập bằng mã một lần / Sign in with the code",
+    responses=problems(401),
+)
+async def verify_code(data: CodeVerify, session: SessionDep, settings: SettingsDep) -> TokenOut:
+    try:
+        issued = await service.verify_code(session, settings, phone=data.phone, email=data.email, code=data.code)
+    except service.WrongCode:
+        await session.commit()  # keep the failed attempt counted
+        raise
+    out = _token_out(issued)
+    await session.commit()
+    return out
+
+
+@router.post(
+    "/login",
+    response_model=TokenOut,
+    summary="Cán bộ đăng nhập / Staff sign-in",
+    responses=problems(401),
+)
+async def login(data: PasswordLogin, session: SessionDep, settings: SettingsDep) -> TokenOut:
+    issued = await service.login_staff(session, settings, data.email, data.password)
+    out = _token_out(issued)
+    await session.commit()
+    return out
+
+
+@router.post(
+    "/logout",
+    status_code=204,
+    summary="Đăng xuất (thu hồi token) / Revoke the current token",
+    responses=problems(401),
+)
+async def logout(request: Request, session: SessionDep, principal: PrincipalDep) -> Response:
+    require_authenticated(principal)
+    token = request.headers.get("authorization", "").partition(" ")[2].strip()
+    await service.revoke_token(session, token)
+    await session.commit()
+    return Response(status_code=204)
+
+
+me_router = APIRouter(prefix="/api/v1", tags=["auth"])
+
+
+@me_router.get("/me", response_model=MeOut, summary="Tài khoản hiện tại / Current account", responses=problems(401))
+async def me(session: SessionDep, principal: PrincipalDep) -> MeOut:
+    require_authenticated(principal)
+    assert principal.account_id is not None
+    account = await accounts_repo.get(session, principal.account_id)
+    if account is None:
+        raise NotFound()
+    return MeOut(
+        id=account.id,
+        role=account.role,
+        email=account.email,
+        phone=account.phone,
+        display_name=account.display_name,
+        agency=account.agency_code,
+        locale=account.locale,
+    )

@@ -1,0 +1,48 @@
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from congdan.models import Account, ApiKey, ApiToken, OtpChallenge
+
+
+async def token_with_account(
+    session: AsyncSession, token_hash: str, now: datetime
+) -> tuple[ApiToken, Account] | None:
+    stmt = (
+        select(ApiToken, Account)
+        .join(Account, Account.id == ApiToken.account_id)
+        .where(
+            ApiToken.token_hash == token_hash,
+            ApiToken.revoked_at.is_(None),
+            ApiToken.expires_at > now,
+            Account.is_active.is_(True),
+        )
+    )
+    row = (await session.execute(stmt)).first()
+    return (row[0], row[1]) if row else None
+
+
+async def token_by_hash(session: AsyncSession, token_hash: str) -> ApiToken | None:
+    return (await session.scalars(select(ApiToken).where(ApiToken.token_hash == token_hash))).first()
+
+
+async def open_challenge(session: AsyncSession, destination: str, now: datetime) -> OtpChallenge | None:
+    stmt = (
+        select(OtpChallenge)
+        .where(
+            OtpChallenge.destination == destination,
+            OtpChallenge.consumed_at.is_(None),
+            OtpChallenge.expires_at > now,
+        )
+        .order_by(OtpChallenge.created_at.desc())
+        .limit(1)
+    )
+    return (await session.scalars(stmt)).first()
+
+
+async def api_key_by_hash(session: AsyncSession, key_hash: str) -> ApiKey | None:
+    stmt = select(ApiKey).where(ApiKey.key_hash == key_hash, ApiKey.revoked_at.is_(None))
+    return (await session.scalars(stmt)).first()

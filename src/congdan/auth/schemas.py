@@ -1,0 +1,46 @@
+from __future__ import annotations
+
+import uuid
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class CodeRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    phone: str | None = Field(default=None, max_length=32)
+    email: str | None = Field(default=None, max_length=254)
+
+
+class CodeVerify(CodeRequest):
+    code: str = Field(min_length=4, max_length=12)
+
+
+class CodeSent(BaseModel):
+    channel: str
+    expires_in: int
+
+
+class PasswordLogin(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    email: str = Field(max_length=254)
+    password: str = Field(min_length=1, max_length=1024)
+
+
+class TokenOut(BaseModel):
+    access_token: str
+    token_type: str = "bearer"
+    expires_in: int
+    account_id: uuid.UUID
+    role: str
+
+
+class MeOut(BaseModel):
+    id: uuid.UUID
+    role: str
+    email: str | None
+    phone: str | None
+    display_name: str | None
+    agency: str | None
+    locale: str

@@ -1,0 +1,126 @@
+"""Signing in and the tokens that prove it. Tokens are opaque; only their hashes are stored."""
+
+from __future__ import annotations
+
+import hmac
+from dataclasses import dataclass
+from datetime import timedelta
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from congdan.accounts import repository as accounts_repo
+from congdan.accounts import service as accounts
+from congdan.auth import repository
+from congdan.auth.passwords import verify_password
+from congdan.authz.policy import RESIDENT, STAFF_ROLES, Principal
+from congdan.config import Settings
+from congdan.db import utcnow
+from congdan.kit.codes import keyed_hash, new_secret, numeric_code, sha256_hex
+from congdan.kit.errors import Unauthorized, ValidationFailed
+from congdan.kit.i18n import _
+from congdan.models import Account, ApiKey, ApiToken, OtpChallenge
+from congdan.outbox.service import emit
+
+TOKEN_PREFIX = "cds"
+API_KEY_PREFIX = "cdk"
+
+
+@dataclass(frozen=True)
+class IssuedToken:
+    token: str
+    account: Account
+    expires_in: int
+
+
+async def issue_token(session: AsyncSession, account: Account, ttl: timedelta) -> IssuedToken:
+    raw = new_secret(TOKEN_PREFIX)
+    session.add(ApiToken(account_id=account.id, token_hash=sha256_hex(raw), expires_at=utcnow() + ttl))
+    await session.flush()
+    return IssuedToken(raw, account, int(ttl.total_seconds()))
+
+
+async def principal_for_token(session: AsyncSession, raw: str) -> Principal | None:
+    found = await repository.token_with_account(session, sha256_hex(raw), utcnow())
+    if found is None:
+        return None
+    _token, account = found
+    return Principal(account_id=account.id, role=account.role, agency_code=account.agency_code)
+
+
+async def revoke_token(session: AsyncSession, raw: str) -> None:
+    token = await repository.token_by_hash(session, sha256_hex(raw))
+    if token is not None and token.revoked_at is None:
+        token.revoked_at = utcnow()
+
+
+async def login_staff(session: AsyncSession, settings: Settings, email: str, password: str) -> IssuedToken:
+    account = await accounts_repo.by_email(session, email.strip().lower())
+    valid = verify_password(account.password_hash if account else None, password)
+    if account is None or not valid or not account.is_active or account.role not in STAFF_ROLES:
+        raise Unauthorized(_("Email hoặc mật khẩu không đúng."))
+    return await issue_token(session, account, timedelta(hours=settings.staff_token_ttl_hours))
+
+
+async def request_code(
+    session: AsyncSession, settings: Settings, *, phone: str | None, email: str | None, locale: str
+) -> OtpChallenge:
+    """Creates a one-time code and queues its delivery; the code itself is only in the outbox payload."""
+    channel, destination = accounts.normalise_destination(phone=phone, email=email)
+    code = numeric_code(6)
+    challenge = OtpChallenge(
+        channel=channel,
+        destination=destination,
+        code_hash=keyed_hash(settings.resolved_secret_key, code),
+        expires_at=utcnow() + timedelta(minutes=settings.otp_ttl_minutes),
+    )
+    session.add(challenge)
+    await session.flush()
+    emit(
+        session,
+        "auth.code_requested",
+        aggregate_type="otp",
+        aggregate_id=str(challenge.id),
+        payload={"channel": channel, "destination": destination, "code": code, "locale": locale},
+    )
+    return challenge
+
+
+async def verify_code(
+    session: AsyncSession, settings: Settings, *, phone: str | None, email: str | None, code: str
+) -> IssuedToken:
+    channel, destination = accounts.normalise_destination(phone=phone, email=email)
+    challenge = await repository.open_challenge(session, destination, utcnow())
+    if challenge is None or challenge.attempts >= settings.otp_max_attempts:
+        raise Unauthorized(_("Mã xác thực không đúng hoặc đã hết hạn. Hãy yêu cầu mã mới."))
+    challenge.attempts += 1
+    expected = challenge.code_hash
+    if not hmac.compare_digest(expected, keyed_hash(settings.resolved_secret_key, code.strip())):
+        # The attempt count must survive the error, so the caller commits before raising.
+        raise _WrongCode()
+    challenge.consumed_at = utcnow()
+    account = await accounts.resident_for(session, channel=channel, destination=destination)
+    if not account.is_active:
+        raise Unauthorized(_("Tài khoản đã bị khóa."))
+    ttl = timedelta(hours=settings.token_ttl_hours if account.role == RESIDENT else settings.staff_token_ttl_hours)
+    return await issue_token(session, account, ttl)
+
+
+class _WrongCode(Unauthorized):
+    pass
+
+
+WrongCode = _WrongCode
+
+
+async def create_api_key(session: AsyncSession, name: str) -> tuple[ApiKey, str]:
+    if not name.strip():
+        raise ValidationFailed(_("Cần tên cho khóa API."), field="name")
+    raw = new_secret(API_KEY_PREFIX)
+    key = ApiKey(name=name.strip(), prefix=raw[:10], key_hash=sha256_hex(raw))
+    session.add(key)
+    await session.flush()
+    return key, raw
+
+
+async def check_api_key(session: AsyncSession, raw: str) -> ApiKey | None:
+    return await repository.api_key_by_hash(session, sha256_hex(raw))

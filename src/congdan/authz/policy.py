@@ -1,0 +1,132 @@
+"""Who may see and do what. Services ask here; nothing else decides permissions."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+
+from congdan.kit.errors import Forbidden, Unauthorized
+from congdan.kit.i18n import _
+from congdan.models import Report
+
+RESIDENT = "resident"
+COORDINATOR = "coordinator"
+AGENCY_MANAGER = "agency_manager"
+AGENCY_OFFICER = "agency_officer"
+ADMIN = "admin"
+STAFF_ROLES = frozenset({COORDINATOR, AGENCY_MANAGER, AGENCY_OFFICER, ADMIN})
+AGENCY_ROLES = frozenset({AGENCY_MANAGER, AGENCY_OFFICER})
+ALL_ROLES = frozenset({RESIDENT, *STAFF_ROLES})
+SYSTEM = "system"
+
+
+@dataclass(frozen=True)
+class Principal:
+    account_id: uuid.UUID | None
+    role: str  # one of ALL_ROLES, "public" for anonymous callers, "system" for the machine
+    agency_code: str | None = None
+
+    @property
+    def is_authenticated(self) -> bool:
+        return self.account_id is not None
+
+    @property
+    def is_staff(self) -> bool:
+        return self.role in STAFF_ROLES
+
+    @property
+    def is_citywide_staff(self) -> bool:
+        return self.role in (COORDINATOR, ADMIN)
+
+
+PUBLIC = Principal(account_id=None, role="public")
+MACHINE = Principal(account_id=None, role=SYSTEM)
+
+
+def is_reporter(principal: Principal, report: Report) -> bool:
+    return principal.account_id is not None and principal.account_id == report.reporter_id
+
+
+def is_handling_agency(principal: Principal, report: Report) -> bool:
+    return principal.role in AGENCY_ROLES and principal.agency_code is not None and (
+        principal.agency_code == report.agency_code
+    )
+
+
+def can_view_report(principal: Principal, report: Report) -> bool:
+    return (
+        report.is_public
+        or is_reporter(principal, report)
+        or principal.is_citywide_staff
+        or is_handling_agency(principal, report)
+    )
+
+
+def can_see_internal(principal: Principal, report: Report) -> bool:
+    """Internal notes and staff-only fields: the city's coordinators and the agency handling it."""
+    return principal.is_citywide_staff or is_handling_agency(principal, report)
+
+
+def can_see_contact(principal: Principal, report: Report) -> bool:
+    return is_reporter(principal, report) or can_see_internal(principal, report)
+
+
+def can_list_all(principal: Principal) -> bool:
+    """Coordinators and administrators see private reports of the whole city in lists."""
+    return principal.is_citywide_staff
+
+
+def require_authenticated(principal: Principal) -> None:
+    if not principal.is_authenticated:
+        raise Unauthorized()
+
+
+def require_staff(principal: Principal) -> None:
+    require_authenticated(principal)
+    if not principal.is_staff:
+        raise Forbidden()
+
+
+def require_viewable(principal: Principal, report: Report) -> None:
+    if not can_view_report(principal, report):
+        # A private report does not exist for those who may not see it.
+        from congdan.kit.errors import NotFound
+
+        raise NotFound(_("Không tìm thấy phản ánh."))
+
+
+def require_internal_access(principal: Principal, report: Report) -> None:
+    require_authenticated(principal)
+    if not can_see_internal(principal, report):
+        raise Forbidden(_("Chỉ điều phối viên hoặc cơ quan đang xử lý mới được thao tác trên phản ánh này."))
+
+
+def require_reporter(principal: Principal, report: Report) -> None:
+    require_authenticated(principal)
+    if not is_reporter(principal, report):
+        raise Forbidden(_("Chỉ người gửi phản ánh mới được thao tác này."))
+
+
+def require_admin(principal: Principal) -> None:
+    require_authenticated(principal)
+    if principal.role != ADMIN:
+        raise Forbidden()
+
+
+def require_transition(principal: Principal, report: Report, target: str) -> None:
+    """Who may move a report to each status (the status machine itself says which moves exist)."""
+    citywide = principal.is_citywide_staff
+    agency = is_handling_agency(principal, report)
+    allowed_for = {
+        "assigned": citywide,
+        "triage": citywide,
+        "in_progress": agency,
+        "transferred": agency,
+        "rejected": citywide or (agency and report.status == "assigned"),
+        "resolved": agency,
+        "closed": citywide or is_reporter(principal, report),
+        "reopened": is_reporter(principal, report),
+        "duplicate": citywide or agency,
+    }
+    if not allowed_for.get(target, False):
+        raise Forbidden(_("Bạn không có quyền chuyển phản ánh sang trạng thái «%(target)s»."), target=target)

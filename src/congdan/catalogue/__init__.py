@@ -1,0 +1,1 @@
+"""Public-service procedures (the catalogue issue). Reference lists live in their own domains."""

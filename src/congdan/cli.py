@@ -1,0 +1,202 @@
+"""The `congdan` command."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from congdan.config import Settings
+
+app = typer.Typer(help="Công dân số — máy chủ và công cụ quản trị / server and admin tools.", no_args_is_help=True)
+db_app = typer.Typer(help="Cơ sở dữ liệu / database", no_args_is_help=True)
+seed_app = typer.Typer(help="Dữ liệu mẫu / demo data", no_args_is_help=True)
+user_app = typer.Typer(help="Tài khoản / accounts", no_args_is_help=True)
+apikey_app = typer.Typer(help="Khóa API / API keys", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+app.add_typer(seed_app, name="seed")
+app.add_typer(user_app, name="user")
+app.add_typer(apikey_app, name="apikey")
+
+DataDir = Annotated[
+    Path | None, typer.Option("--data-dir", help="Thư mục dữ liệu (mặc định ./var) / data directory")
+]
+
+
+def _settings(data_dir: Path | None) -> Settings:
+    if data_dir is not None:
+        os.environ["CONGDAN_DATA_DIR"] = str(data_dir)
+    return Settings()
+
+
+def _configure_logging(settings: Settings) -> None:
+    import logging
+
+    import structlog
+
+    level = getattr(logging, settings.log_level.upper(), logging.INFO)
+    logging.basicConfig(level=level, format="%(message)s", stream=sys.stderr)
+    structlog.configure(wrapper_class=structlog.make_filtering_bound_logger(level))
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="Địa chỉ lắng nghe / bind address")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Cổng / port")] = 8000,
+    demo: Annotated[bool, typer.Option("--demo", help="Nạp dữ liệu mẫu (một lần) / seed demo data once")] = False,
+    no_worker: Annotated[
+        bool, typer.Option("--no-worker", help="Không chạy worker trong tiến trình / no in-process worker")
+    ] = False,
+    data_dir: DataDir = None,
+) -> None:
+    """Chạy máy chủ (tự áp dụng migration) / run the server (applies migrations)."""
+    import uvicorn
+
+    from congdan.app import create_app
+    from congdan.migrate import upgrade
+
+    settings = _settings(data_dir)
+    _configure_logging(settings)
+    asyncio.run(upgrade(settings))
+    if demo:
+        _print_demo(settings)
+    application = create_app(settings, run_worker=not no_worker)
+    config = uvicorn.Config(application, host=host, port=port, log_level="warning", proxy_headers=True)
+    server = uvicorn.Server(config)
+    shown = f"[{host}]" if ":" in host else host
+    typer.echo(f"Công dân số đang chạy tại / listening on http://{shown}:{port}/")
+    typer.echo(f"Dữ liệu / data: {settings.resolved_database_url.split('///')[-1] if settings.is_sqlite else 'PostgreSQL'}")
+    server.run()
+
+
+def _print_demo(settings: Settings) -> None:
+    from congdan.demo import RESIDENT_PHONE, seed_demo
+
+    created, accounts = asyncio.run(seed_demo(settings))
+    typer.echo("Đã nạp dữ liệu mẫu / demo data seeded." if created else "Dữ liệu mẫu đã có / demo data present.")
+    typer.echo("Tài khoản mẫu / demo accounts:")
+    for account in accounts:
+        agency = f" ({account.agency})" if account.agency else ""
+        typer.echo(f"  {account.role:<15} {account.email:<36} {account.password}{agency}")
+    typer.echo(f"  {'resident':<15} {RESIDENT_PHONE:<36} mã một lần ghi trong log / one-time code in the log")
+
+
+@app.command()
+def worker(data_dir: DataDir = None) -> None:
+    """Chạy worker xử lý outbox / run an outbox worker."""
+    import signal
+
+    from congdan.db import make_engine, make_sessionmaker
+    from congdan.outbox.relay import Relay
+
+    settings = _settings(data_dir)
+    _configure_logging(settings)
+
+    async def run() -> None:
+        engine = make_engine(settings)
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(sig, stop.set)
+        try:
+            await Relay(make_sessionmaker(engine), settings).run_forever(stop)
+        finally:
+            await engine.dispose()
+
+    asyncio.run(run())
+
+
+@db_app.command("upgrade")
+def db_upgrade(data_dir: DataDir = None) -> None:
+    """Áp dụng migration và dữ liệu tham chiếu / apply migrations and reference data."""
+    from congdan.migrate import upgrade
+
+    settings = _settings(data_dir)
+    added = asyncio.run(upgrade(settings))
+    typer.echo(f"Đã cập nhật cơ sở dữ liệu / database upgraded: {added}")
+
+
+@seed_app.command("demo")
+def seed_demo(data_dir: DataDir = None) -> None:
+    """Nạp dữ liệu mẫu / seed demo data."""
+    from congdan.migrate import upgrade
+
+    settings = _settings(data_dir)
+    asyncio.run(upgrade(settings))
+    _print_demo(settings)
+
+
+@user_app.command("create")
+def user_create(
+    email: Annotated[str, typer.Option(help="Email")],
+    role: Annotated[str, typer.Option(help="coordinator | agency_manager | agency_officer | admin")],
+    password_stdin: Annotated[bool, typer.Option("--password-stdin", help="Đọc mật khẩu từ stdin")] = False,
+    agency: Annotated[str | None, typer.Option(help="Mã cơ quan / agency code")] = None,
+    name: Annotated[str | None, typer.Option(help="Tên hiển thị / display name")] = None,
+    data_dir: DataDir = None,
+) -> None:
+    """Tạo tài khoản cán bộ / create a staff account."""
+    from congdan.accounts.service import create_staff
+    from congdan.db import make_engine, make_sessionmaker
+    from congdan.kit.errors import AppError
+    from congdan.kit.i18n import translate
+
+    if not password_stdin:
+        typer.echo("Cần --password-stdin / --password-stdin is required", err=True)
+        raise typer.Exit(2)
+    password = sys.stdin.readline().rstrip("\r\n")
+    settings = _settings(data_dir)
+
+    async def run() -> str:
+        engine = make_engine(settings)
+        try:
+            async with make_sessionmaker(engine)() as session, session.begin():
+                account = await create_staff(
+                    session, email=email, password=password, role=role, agency_code=agency, display_name=name
+                )
+                return str(account.id)
+        finally:
+            await engine.dispose()
+
+    try:
+        account_id = asyncio.run(run())
+    except AppError as exc:
+        messages = [translate(e.message, "vi", **(e.params or {})) for e in exc.errors] or [
+            translate(exc.detail, "vi", **exc.params)
+        ]
+        typer.echo("Lỗi / error: " + "; ".join(messages), err=True)
+        raise typer.Exit(1) from exc
+    typer.echo(f"Đã tạo tài khoản / created account {account_id} ({role})")
+
+
+@apikey_app.command("create")
+def apikey_create(
+    name: Annotated[str, typer.Option(help="Tên ứng dụng dùng khóa / client name")],
+    data_dir: DataDir = None,
+) -> None:
+    """Tạo khóa API (chỉ hiện một lần) / create an API key (shown once)."""
+    from congdan.auth.service import create_api_key
+    from congdan.db import make_engine, make_sessionmaker
+
+    settings = _settings(data_dir)
+
+    async def run() -> str:
+        engine = make_engine(settings)
+        try:
+            async with make_sessionmaker(engine)() as session, session.begin():
+                _key, raw = await create_api_key(session, name)
+                return raw
+        finally:
+            await engine.dispose()
+
+    raw = asyncio.run(run())
+    typer.echo(raw)
+    typer.echo("Lưu khóa này ngay: nó không được hiển thị lại / store this key now: it is not shown again.", err=True)
+
+
+def main() -> None:
+    app()

@@ -1,0 +1,78 @@
+"""Settings, read from environment variables with the CONGDAN_ prefix."""
+
+from __future__ import annotations
+
+import secrets
+from functools import cached_property
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="CONGDAN_", extra="ignore")
+
+    data_dir: Path = Path("./var")
+    database_url: str | None = None
+    media_dir: Path | None = None
+    secret_key: str | None = None
+
+    # Auth
+    token_ttl_hours: int = 24 * 30
+    staff_token_ttl_hours: int = 12
+    otp_ttl_minutes: int = 10
+    otp_max_attempts: int = 5
+
+    # Reports
+    max_photos: int = 5
+    max_photo_bytes: int = 10 * 1024 * 1024
+    max_photo_pixels: int = 50_000_000
+    max_body_bytes: int = 12 * 1024 * 1024
+    reopen_days: int = 7
+    default_deadline_days: int = 5
+    idempotency_lock_seconds: int = 60
+    idempotency_retention_hours: int = 48
+
+    # Outbox
+    outbox_batch_size: int = 20
+    outbox_poll_seconds: float = 0.5
+    outbox_lease_seconds: int = 60
+    outbox_max_attempts: int = 8
+
+    run_worker_in_process: bool = True
+    log_level: str = "INFO"
+    pool_size: int = Field(default=10, ge=1)
+
+    @cached_property
+    def resolved_database_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        path = (self.data_dir / "congdan.sqlite3").resolve()
+        return f"sqlite+aiosqlite:///{path}"
+
+    @cached_property
+    def resolved_media_dir(self) -> Path:
+        return (self.media_dir or self.data_dir / "media").resolve()
+
+    @cached_property
+    def resolved_secret_key(self) -> bytes:
+        """The key for keyed hashes; kept in the data dir when not given, so restarts keep it."""
+        if self.secret_key:
+            return self.secret_key.encode()
+        path = self.data_dir / "secret.key"
+        if path.exists():
+            return path.read_text().strip().encode()
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        key = secrets.token_urlsafe(48)
+        path.write_text(key)
+        path.chmod(0o600)
+        return key.encode()
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.resolved_database_url.startswith("sqlite")
+
+    def ensure_dirs(self) -> None:
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        self.resolved_media_dir.mkdir(parents=True, exist_ok=True)

@@ -1,0 +1,1 @@
+"""Adapters to the world outside: storage, images, message channels."""

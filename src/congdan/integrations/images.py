@@ -1,0 +1,99 @@
+"""Photos from phones: content checked by decoding, re-encoded without any metadata, thumbnailed.
+
+Re-encoding from pixels is what removes EXIF, GPS, XMP and anything hidden after the image data;
+copying bytes through would keep them.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import warnings
+from dataclasses import dataclass
+
+import pillow_heif
+from PIL import Image, ImageOps, UnidentifiedImageError
+
+from congdan.kit.errors import UnsupportedMediaType, ValidationFailed
+from congdan.kit.i18n import _
+
+pillow_heif.register_heif_opener()
+
+ACCEPTED_FORMATS = {"JPEG": "image/jpeg", "PNG": "image/png", "WEBP": "image/webp", "HEIF": "image/heic"}
+MAX_SIDE = 2560
+THUMB_SIDE = 320
+
+
+@dataclass(frozen=True)
+class ProcessedImage:
+    data: bytes
+    thumbnail: bytes
+    width: int
+    height: int
+    source_format: str
+    sha256: str
+
+    content_type = "image/jpeg"
+    extension = "jpg"
+
+
+def process_image(raw: bytes, *, max_pixels: int) -> ProcessedImage:
+    image = _open(raw, max_pixels)
+    try:
+        image = ImageOps.exif_transpose(image)  # keep the orientation the phone meant, then drop EXIF
+        image = _to_rgb(image)
+        image.thumbnail((MAX_SIDE, MAX_SIDE), Image.Resampling.LANCZOS)
+        data = _encode(image, quality=85)
+        thumb = image.copy()
+        thumb.thumbnail((THUMB_SIDE, THUMB_SIDE), Image.Resampling.LANCZOS)
+        thumbnail = _encode(thumb, quality=75)
+    except (OSError, ValueError, Image.DecompressionBombError) as exc:
+        raise UnsupportedMediaType(_("Không đọc được ảnh: tệp hỏng hoặc không phải ảnh.")) from exc
+    return ProcessedImage(
+        data=data,
+        thumbnail=thumbnail,
+        width=image.width,
+        height=image.height,
+        source_format=_format_name(raw),
+        sha256=hashlib.sha256(data).hexdigest(),
+    )
+
+
+def _format_name(raw: bytes) -> str:
+    with Image.open(io.BytesIO(raw)) as im:
+        return str(im.format)
+
+
+def _open(raw: bytes, max_pixels: int) -> Image.Image:
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            image = Image.open(io.BytesIO(raw))
+            if image.format not in ACCEPTED_FORMATS:
+                raise UnsupportedMediaType(_("Chỉ nhận ảnh JPEG, PNG, WebP hoặc HEIC."))
+            if image.width * image.height > max_pixels:
+                raise ValidationFailed(
+                    _("Ảnh quá lớn: tối đa %(limit)s điểm ảnh."), field="photo", limit=max_pixels
+                )
+            image.load()
+            return image
+    except (UnidentifiedImageError, Image.DecompressionBombWarning, Image.DecompressionBombError) as exc:
+        raise UnsupportedMediaType(_("Tệp không phải là ảnh JPEG, PNG, WebP hoặc HEIC.")) from exc
+    except (OSError, SyntaxError, ValueError) as exc:
+        raise UnsupportedMediaType(_("Không đọc được ảnh: tệp hỏng hoặc không phải ảnh.")) from exc
+
+
+def _to_rgb(image: Image.Image) -> Image.Image:
+    if image.mode in ("RGBA", "LA") or (image.mode == "P" and "transparency" in image.info):
+        rgba = image.convert("RGBA")
+        background = Image.new("RGB", rgba.size, (255, 255, 255))
+        background.paste(rgba, mask=rgba.getchannel("A"))
+        return background
+    return image.convert("RGB")
+
+
+def _encode(image: Image.Image, *, quality: int) -> bytes:
+    out = io.BytesIO()
+    # No exif= argument: Pillow writes none unless asked.
+    image.save(out, format="JPEG", quality=quality, optimize=True, progressive=True)
+    return out.getvalue()

@@ -1,0 +1,115 @@
+"""Idempotency-Key for writes a phone may retry.
+
+Phase one claims the key in its own short transaction; phase two stores the answer in the same
+transaction as the write itself. So: same key and body → the first answer again; same key,
+other body → 422; a retry while the first is still running → 409; a claim left by a process that
+died is taken over once its lock expires, and since the write and the answer commit together,
+the report exists exactly once either way.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from datetime import timedelta
+
+from sqlalchemy import delete, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from congdan.db import utcnow
+from congdan.kit.errors import BadRequest, IdempotencyInProgress, IdempotencyMismatch
+from congdan.kit.i18n import _
+from congdan.models import IdempotencyKey
+
+MAX_KEY_LENGTH = 255
+
+
+@dataclass(frozen=True)
+class Replay:
+    status: int
+    body: dict[str, object]
+
+
+def request_hash(body: object) -> str:
+    return hashlib.sha256(json.dumps(body, sort_keys=True, default=str).encode()).hexdigest()
+
+
+def check_key(key: str) -> str:
+    key = key.strip()
+    if not key or len(key) > MAX_KEY_LENGTH or not key.isprintable():
+        raise BadRequest(_("Idempotency-Key phải có từ 1 đến 255 ký tự in được."), field="Idempotency-Key")
+    return key
+
+
+async def claim(
+    maker: async_sessionmaker[AsyncSession], *, scope: str, key: str, fingerprint: str, lock_seconds: int
+) -> Replay | None:
+    """Claims the key for this request, or returns the stored answer to replay."""
+    now = utcnow()
+    for _attempt in range(3):
+        async with maker() as session:
+            try:
+                async with session.begin():
+                    found = (
+                        await session.scalars(
+                            select(IdempotencyKey).where(IdempotencyKey.scope == scope, IdempotencyKey.key == key)
+                        )
+                    ).first()
+                    if found is None:
+                        session.add(
+                            IdempotencyKey(
+                                scope=scope,
+                                key=key,
+                                request_hash=fingerprint,
+                                locked_until=now + timedelta(seconds=lock_seconds),
+                            )
+                        )
+                        return None
+                    if found.request_hash != fingerprint:
+                        raise IdempotencyMismatch(
+                            _("Khóa Idempotency-Key này đã được dùng với nội dung khác."), field="Idempotency-Key"
+                        )
+                    if found.status == "done" and found.response_status is not None:
+                        return Replay(found.response_status, dict(found.response_body or {}))
+                    if found.locked_until > now:
+                        raise IdempotencyInProgress(
+                            _("Một yêu cầu cùng Idempotency-Key đang được xử lý; hãy thử lại sau giây lát."),
+                            headers={"Retry-After": "1"},
+                        )
+                    # The process that claimed it died before finishing: take it over.
+                    found.locked_until = now + timedelta(seconds=lock_seconds)
+                    return None
+            except IntegrityError:
+                continue  # someone claimed it between our read and insert: read again
+    raise IdempotencyInProgress(headers={"Retry-After": "1"})
+
+
+async def complete(session: AsyncSession, *, scope: str, key: str, status: int, body: dict[str, object]) -> None:
+    """Stores the answer; call inside the transaction that makes the write."""
+    found = (
+        await session.scalars(
+            select(IdempotencyKey).where(IdempotencyKey.scope == scope, IdempotencyKey.key == key)
+        )
+    ).one()
+    found.status = "done"
+    found.response_status = status
+    found.response_body = body
+
+
+async def release(maker: async_sessionmaker[AsyncSession], *, scope: str, key: str) -> None:
+    """Frees the key after a failed request so that a corrected retry may use it."""
+    async with maker() as session, session.begin():
+        await session.execute(
+            delete(IdempotencyKey).where(
+                IdempotencyKey.scope == scope, IdempotencyKey.key == key, IdempotencyKey.status == "in_progress"
+            )
+        )
+
+
+async def purge_expired(session: AsyncSession, older_than: timedelta) -> int:
+    result = await session.execute(
+        delete(IdempotencyKey).where(IdempotencyKey.created_at < utcnow() - older_than)
+    )
+    return int(getattr(result, "rowcount", 0) or 0)

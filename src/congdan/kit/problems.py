@@ -1,0 +1,69 @@
+"""RFC 9457 problem+json: the one error shape of the JSON API, and its OpenAPI description."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel, Field
+from starlette.responses import JSONResponse
+
+from congdan.kit.errors import PROBLEM_JSON, AppError
+from congdan.kit.i18n import translate
+
+
+class ProblemFieldError(BaseModel):
+    field: str
+    message: str
+
+
+class Problem(BaseModel):
+    type: str = Field(description="URI định danh loại lỗi")
+    title: str
+    status: int
+    detail: str
+    instance: str | None = None
+    errors: list[ProblemFieldError] = Field(default_factory=list)
+
+
+_DESCRIPTIONS = {
+    400: "Yêu cầu không hợp lệ / Bad request",
+    401: "Cần đăng nhập / Authentication required",
+    403: "Không có quyền / Forbidden",
+    404: "Không tìm thấy / Not found",
+    409: "Xung đột trạng thái / Conflict",
+    413: "Dữ liệu quá lớn / Payload too large",
+    415: "Định dạng không hỗ trợ / Unsupported media type",
+    422: "Dữ liệu không hợp lệ / Validation failed",
+    429: "Quá nhiều yêu cầu / Too many requests",
+    503: "Dịch vụ tạm thời không sẵn sàng / Service unavailable",
+}
+
+
+def problems(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI `responses` entries for the errors an operation can return."""
+    every = {400, 413, 422, 503, *statuses}
+    return {
+        s: {"description": _DESCRIPTIONS[s], "model": Problem, "content": {PROBLEM_JSON: {}}} for s in sorted(every)
+    }
+
+
+def problem_response(error: AppError, locale: str, instance: str | None = None) -> JSONResponse:
+    field_errors = [
+        ProblemFieldError(field=e.field, message=translate(e.message, locale, **(e.params or {})))
+        for e in error.errors
+    ]
+    detail = translate(error.detail, locale, **error.params)
+    if field_errors and error.detail == error.title:
+        # The title alone says nothing useful; name the fields instead.
+        detail = "; ".join(f"{e.field}: {e.message}" for e in field_errors)
+    body = Problem(
+        type=error.type_uri,
+        title=translate(error.title, locale),
+        status=error.status,
+        detail=detail,
+        instance=instance,
+        errors=field_errors,
+    )
+    return JSONResponse(
+        body.model_dump(exclude_none=True), status_code=error.status, media_type=PROBLEM_JSON, headers=error.headers
+    )

@@ -1,0 +1,95 @@
+"""A report (phản ánh or góp ý), its events and its photos."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+
+from sqlalchemy import Boolean, Float, ForeignKey, Index, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from congdan.db import Base, UTCDateTime, new_id, utcnow
+
+
+class Report(Base):
+    __tablename__ = "reports"
+    __table_args__ = (
+        Index("ix_reports_status_created", "status", "created_at"),
+        Index("ix_reports_lat_lon", "lat", "lon"),
+    )
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
+    tracking_code: Mapped[str] = mapped_column(String(16), unique=True)
+    kind: Mapped[str] = mapped_column(String(16))  # report | suggestion
+    category_code: Mapped[str | None] = mapped_column(ForeignKey("categories.code"), default=None, index=True)
+    description: Mapped[str] = mapped_column(Text)
+    search_text: Mapped[str] = mapped_column(Text)  # folded: no diacritics, đ→d, lower case
+    status: Mapped[str] = mapped_column(String(16), index=True)
+    lat: Mapped[float | None] = mapped_column(Float, default=None)
+    lon: Mapped[float | None] = mapped_column(Float, default=None)
+    address: Mapped[str | None] = mapped_column(String(500), default=None)
+    area_code: Mapped[str | None] = mapped_column(ForeignKey("areas.code"), default=None, index=True)
+    area_approximate: Mapped[bool] = mapped_column(Boolean, default=True)
+    agency_code: Mapped[str | None] = mapped_column(ForeignKey("agencies.code"), default=None, index=True)
+    reporter_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("accounts.id", ondelete="SET NULL"), default=None, index=True
+    )
+    contact_name: Mapped[str | None] = mapped_column(String(200), default=None)
+    contact_phone: Mapped[str | None] = mapped_column(String(32), default=None)
+    contact_email: Mapped[str | None] = mapped_column(String(254), default=None)
+    is_public: Mapped[bool] = mapped_column(Boolean, default=True)
+    hide_identity: Mapped[bool] = mapped_column(Boolean, default=False)
+    due_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+    duplicate_of_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("reports.id"), default=None)
+    rating: Mapped[int | None] = mapped_column(Integer, default=None)
+    rating_comment: Mapped[str | None] = mapped_column(Text, default=None)
+    rated_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+
+
+class ReportEvent(Base):
+    """One step in a report's life. Internal notes have is_public False and never leave staff views."""
+
+    __tablename__ = "report_events"
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
+    report_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("reports.id", ondelete="CASCADE"), index=True)
+    type: Mapped[str] = mapped_column(String(16))  # status | reply | note | rating
+    from_status: Mapped[str | None] = mapped_column(String(16), default=None)
+    to_status: Mapped[str | None] = mapped_column(String(16), default=None)
+    actor_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("accounts.id", ondelete="SET NULL"), default=None
+    )
+    actor_role: Mapped[str] = mapped_column(String(32))
+    agency_code: Mapped[str | None] = mapped_column(ForeignKey("agencies.code"), default=None)
+    note: Mapped[str | None] = mapped_column(Text, default=None)
+    is_public: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class Media(Base):
+    """An uploaded photo, re-encoded without metadata. Attached to a report or to an event."""
+
+    __tablename__ = "media"
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
+    owner_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("accounts.id", ondelete="SET NULL"), default=None
+    )
+    report_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("reports.id", ondelete="CASCADE"), default=None, index=True
+    )
+    event_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("report_events.id", ondelete="CASCADE"), default=None
+    )
+    storage_key: Mapped[str] = mapped_column(String(200), unique=True)
+    thumb_key: Mapped[str] = mapped_column(String(200))
+    content_type: Mapped[str] = mapped_column(String(32))
+    width: Mapped[int] = mapped_column(Integer)
+    height: Mapped[int] = mapped_column(Integer)
+    size_bytes: Mapped[int] = mapped_column(Integer)
+    sha256: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

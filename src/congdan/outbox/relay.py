@@ -1,0 +1,126 @@
+"""The worker: leases due outbox rows, runs their handler, and records the outcome.
+
+A row's handler and the row's "done" mark commit together, so a handler's database effects
+happen exactly once per outbox id; a worker that dies mid-way loses its lease and the row is
+retried. Failures back off exponentially and end in the dead-letter state.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import random
+import socket
+import uuid
+from datetime import timedelta
+
+import structlog
+from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from congdan.config import Settings
+from congdan.db import utcnow
+from congdan.outbox import repository
+from congdan.outbox.registry import HandlerContext, registration_for
+
+log = structlog.get_logger("outbox")
+
+
+def backoff_seconds(attempts: int) -> float:
+    """1 s, 2 s, 4 s … capped at an hour, with jitter so retries of a burst spread out."""
+    base: float = min(3600.0, 2.0 ** max(attempts - 1, 0))
+    return base * random.uniform(0.8, 1.2)  # noqa: S311 - jitter, not a secret
+
+
+class Relay:
+    def __init__(self, maker: async_sessionmaker[AsyncSession], settings: Settings) -> None:
+        self.maker = maker
+        self.settings = settings
+        self.worker_id = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+        self.context = HandlerContext(settings=settings)
+
+    async def run_once(self) -> int:
+        """Claims one batch and handles it. Returns how many rows were handled."""
+        now = utcnow()
+        async with self.maker() as session, session.begin():
+            ids = await repository.claim(
+                session,
+                worker_id=self.worker_id,
+                now=now,
+                lease_until=now + timedelta(seconds=self.settings.outbox_lease_seconds),
+                limit=self.settings.outbox_batch_size,
+            )
+        for message_id in ids:
+            await self._handle(message_id)
+        return len(ids)
+
+    async def drain(self, max_rounds: int = 1000) -> int:
+        total = 0
+        for _ in range(max_rounds):
+            handled = await self.run_once()
+            total += handled
+            if handled == 0:
+                break
+        return total
+
+    async def run_forever(self, stop: asyncio.Event) -> None:
+        log.info("outbox.worker_started", worker=self.worker_id)
+        while not stop.is_set():
+            try:
+                handled = await self.run_once()
+            except (OperationalError, DBAPIError, OSError) as exc:
+                log.warning("outbox.database_unavailable", error=str(exc)[:200])
+                handled = 0
+                await _sleep_or_stop(stop, 2.0)
+            if handled == 0:
+                await _sleep_or_stop(stop, self.settings.outbox_poll_seconds)
+        log.info("outbox.worker_stopped", worker=self.worker_id)
+
+    async def _handle(self, message_id: uuid.UUID) -> None:
+        error: str | None = None
+        async with self.maker() as session:
+            try:
+                async with session.begin():
+                    message = await repository.lock_for_processing(session, message_id, self.worker_id)
+                    if message is None:
+                        return
+                    registration = registration_for(message.event_type)
+                    if registration is not None:
+                        await registration.handler(session, message, self.context)
+                        if registration.scrub_keys:
+                            message.payload = {
+                                k: v for k, v in message.payload.items() if k not in registration.scrub_keys
+                            }
+                    message.status = "done"
+                    message.processed_at = utcnow()
+                    message.locked_until = None
+                    message.last_error = None
+                    message.attempts += 1
+                log.debug("outbox.handled", id=str(message_id), event_type=message.event_type)
+                return
+            except Exception as exc:  # noqa: BLE001 - any handler failure is recorded and retried
+                error = f"{type(exc).__name__}: {exc}"[:2000]
+                log.warning("outbox.handler_failed", id=str(message_id), error=error)
+        await self._record_failure(message_id, error)
+
+    async def _record_failure(self, message_id: uuid.UUID, error: str) -> None:
+        async with self.maker() as session, session.begin():
+            message = await repository.lock_for_processing(session, message_id, self.worker_id)
+            if message is None:
+                return
+            message.attempts += 1
+            message.last_error = error
+            message.locked_until = None
+            if message.attempts >= self.settings.outbox_max_attempts:
+                message.status = "dead"
+                log.error("outbox.dead_letter", id=str(message_id), event_type=message.event_type)
+            else:
+                message.status = "pending"
+                message.available_at = utcnow() + timedelta(seconds=backoff_seconds(message.attempts))
+
+
+async def _sleep_or_stop(stop: asyncio.Event, seconds: float) -> None:
+    try:
+        await asyncio.wait_for(stop.wait(), timeout=seconds)
+    except TimeoutError:
+        pass

@@ -1,0 +1,56 @@
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from datetime import datetime
+
+from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from congdan.models import OutboxMessage
+
+
+def _claimable(now: datetime) -> object:
+    return or_(
+        and_(OutboxMessage.status == "pending", OutboxMessage.available_at <= now),
+        and_(OutboxMessage.status == "processing", OutboxMessage.locked_until < now),
+    )
+
+
+async def claim(
+    session: AsyncSession, *, worker_id: str, now: datetime, lease_until: datetime, limit: int
+) -> Sequence[uuid.UUID]:
+    """Leases up to `limit` due rows to this worker. Rows leased by a worker that died come back."""
+    stmt = select(OutboxMessage.id).where(_claimable(now)).order_by(OutboxMessage.id).limit(limit)  # type: ignore[arg-type]
+    if session.bind is not None and session.bind.dialect.name == "postgresql":
+        stmt = stmt.with_for_update(skip_locked=True)
+    ids = list((await session.scalars(stmt)).all())
+    if not ids:
+        return []
+    await session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.id.in_(ids))
+        .values(status="processing", locked_by=worker_id, locked_until=lease_until)
+    )
+    return ids
+
+
+async def lock_for_processing(session: AsyncSession, message_id: uuid.UUID, worker_id: str) -> OutboxMessage | None:
+    """The row, locked, if this worker still holds its lease; None if another has taken it over."""
+    stmt = select(OutboxMessage).where(
+        OutboxMessage.id == message_id,
+        OutboxMessage.status == "processing",
+        OutboxMessage.locked_by == worker_id,
+    )
+    if session.bind is not None and session.bind.dialect.name == "postgresql":
+        stmt = stmt.with_for_update()
+    return (await session.scalars(stmt)).first()
+
+
+async def count_by_status(session: AsyncSession) -> dict[str, int]:
+    rows = await session.execute(select(OutboxMessage.status, func.count()).group_by(OutboxMessage.status))
+    return {status: int(n) for status, n in rows.all()}
+
+
+async def get(session: AsyncSession, message_id: uuid.UUID) -> OutboxMessage | None:
+    return await session.get(OutboxMessage, message_id)

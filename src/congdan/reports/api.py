@@ -1,0 +1,280 @@
+"""JSON API for reports: a thin layer over the service."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated
+
+from fastapi import APIRouter, File, Header, Query, UploadFile
+from fastapi.responses import JSONResponse
+from pydantic import AwareDatetime
+
+from congdan.deps import ContextDep, LocaleDep, MakerDep, PrincipalDep, SessionDep
+from congdan.kit import idempotency as idem
+from congdan.kit.codes import normalise_tracking_code
+from congdan.kit.errors import BadRequest, NotFound, PayloadTooLarge, ValidationFailed
+from congdan.kit.i18n import _
+from congdan.kit.pagination import decode_cursor, encode_cursor
+from congdan.kit.problems import problems
+from congdan.reports import present, repository, service
+from congdan.reports.schemas import (
+    EventList,
+    EventOut,
+    MediaOut,
+    NoteIn,
+    RatingIn,
+    ReplyIn,
+    ReportCreate,
+    ReportFilters,
+    ReportOut,
+    ReportPage,
+    TransitionIn,
+)
+from congdan.reports.states import Status
+
+router = APIRouter(prefix="/api/v1", tags=["reports"])
+
+IdempotencyHeader = Annotated[
+    str | None,
+    Header(
+        alias="Idempotency-Key",
+        description="Khóa do ứng dụng sinh (ví dụ UUID) để gửi lại an toàn khi mạng chập chờn",
+        max_length=255,
+    ),
+]
+
+
+@router.post(
+    "/reports",
+    status_code=201,
+    response_model=ReportOut,
+    summary="Gửi phản ánh hoặc góp ý / Submit a report or suggestion",
+    responses=problems(401, 409),
+)
+async def create_report(
+    data: ReportCreate,
+    session: SessionDep,
+    maker: MakerDep,
+    principal: PrincipalDep,
+    ctx: ContextDep,
+    locale: LocaleDep,
+    idempotency_key: IdempotencyHeader = None,
+) -> JSONResponse:
+    key = idem.check_key(idempotency_key) if idempotency_key is not None else None
+    scope = f"reports:{principal.account_id or 'anonymous'}"
+    if key is not None:
+        replay = await idem.claim(
+            maker,
+            scope=scope,
+            key=key,
+            fingerprint=idem.request_hash(data.model_dump(mode="json")),
+            lock_seconds=ctx.settings.idempotency_lock_seconds,
+        )
+        if replay is not None:
+            return JSONResponse(replay.body, status_code=replay.status, headers={"Idempotent-Replayed": "true"})
+    try:
+        report = await service.submit(session, ctx, principal, data)
+        body = (await present.report_out(session, principal, report, locale)).model_dump(mode="json")
+        if key is not None:
+            await idem.complete(session, scope=scope, key=key, status=201, body=body)
+        await session.commit()
+    except BaseException:
+        await session.rollback()
+        if key is not None:
+            await idem.release(maker, scope=scope, key=key)
+        raise
+    return JSONResponse(body, status_code=201, headers={"Location": f"/api/v1/reports/{report.id}"})
+
+
+@router.get(
+    "/reports",
+    response_model=ReportPage,
+    summary="Danh sách phản ánh / List reports",
+    responses=problems(401),
+)
+async def list_reports(
+    session: SessionDep,
+    principal: PrincipalDep,
+    locale: LocaleDep,
+    status: Annotated[list[Status] | None, Query(description="Lọc theo trạng thái (lặp lại được)")] = None,
+    category: Annotated[str | None, Query(max_length=64)] = None,
+    area: Annotated[str | None, Query(max_length=16)] = None,
+    agency: Annotated[str | None, Query(max_length=64)] = None,
+    bbox: Annotated[
+        str | None, Query(description="min_long,min_lat,max_long,max_lat", max_length=200)
+    ] = None,
+    created_from: Annotated[AwareDatetime | None, Query(alias="from")] = None,
+    created_to: Annotated[AwareDatetime | None, Query(alias="to")] = None,
+    q: Annotated[str | None, Query(max_length=200, description="Tìm theo nội dung, không cần dấu")] = None,
+    mine: bool = False,
+    limit: Annotated[int, Query(ge=1, le=100)] = 20,
+    cursor: Annotated[str | None, Query(max_length=64)] = None,
+) -> ReportPage:
+    filters = ReportFilters(
+        status=status or [],
+        category=category,
+        area=area,
+        agency=agency,
+        bbox=_parse_bbox(bbox) if bbox else None,
+        created_from=created_from,
+        created_to=created_to,
+        q=q,
+        mine=mine,
+    )
+    rows = await repository.search(session, principal, filters, after=decode_cursor(cursor), limit=limit + 1)
+    page = list(rows[:limit])
+    items = await present.reports_out(session, principal, page, locale)
+    next_cursor = encode_cursor(page[-1].id) if len(rows) > limit else None
+    return ReportPage(items=items, next_cursor=next_cursor)
+
+
+def _parse_bbox(raw: str) -> tuple[float, float, float, float]:
+    try:
+        parts = [float(p) for p in raw.split(",")]
+    except ValueError:
+        parts = []
+    if len(parts) != 4 or not (parts[0] < parts[2] and parts[1] < parts[3]) or not all(
+        -180 <= p <= 180 for p in parts
+    ):
+        raise BadRequest(_("bbox phải có dạng min_long,min_lat,max_long,max_lat."), field="bbox")
+    return parts[0], parts[1], parts[2], parts[3]
+
+
+@router.get(
+    "/reports/by-code/{code}",
+    response_model=ReportOut,
+    summary="Tra cứu bằng mã theo dõi / Look up by tracking code",
+    responses=problems(401, 404),
+)
+async def get_by_code(code: str, session: SessionDep, principal: PrincipalDep, locale: LocaleDep) -> ReportOut:
+    normalised = normalise_tracking_code(code)
+    if normalised is None:
+        raise NotFound(_("Không tìm thấy phản ánh với mã này."))
+    report = await service.get_by_code(session, normalised)
+    return await present.report_out(session, principal, report, locale)
+
+
+@router.get(
+    "/reports/{report_id}",
+    response_model=ReportOut,
+    summary="Xem một phản ánh / Get a report",
+    responses=problems(401, 404),
+)
+async def get_report(
+    report_id: uuid.UUID, session: SessionDep, principal: PrincipalDep, locale: LocaleDep
+) -> ReportOut:
+    report = await service.get_for(session, principal, report_id)
+    return await present.report_out(session, principal, report, locale)
+
+
+@router.get(
+    "/reports/{report_id}/events",
+    response_model=EventList,
+    summary="Diễn biến xử lý / Report history",
+    responses=problems(401, 404),
+)
+async def list_events(
+    report_id: uuid.UUID, session: SessionDep, principal: PrincipalDep, locale: LocaleDep
+) -> EventList:
+    from congdan.authz.policy import can_see_internal
+
+    report = await service.get_for(session, principal, report_id)
+    events = await repository.events(session, report.id, include_internal=can_see_internal(principal, report))
+    return EventList(items=await present.events_out(session, events, locale))
+
+
+@router.post(
+    "/reports/{report_id}/transitions",
+    response_model=ReportOut,
+    summary="Chuyển trạng thái / Change status",
+    responses=problems(401, 403, 404, 409),
+)
+async def transition(
+    report_id: uuid.UUID,
+    data: TransitionIn,
+    session: SessionDep,
+    principal: PrincipalDep,
+    ctx: ContextDep,
+    locale: LocaleDep,
+) -> ReportOut:
+    report = await service.transition(session, ctx, principal, report_id, data)
+    out = await present.report_out(session, principal, report, locale)
+    await session.commit()
+    return out
+
+
+@router.post(
+    "/reports/{report_id}/replies",
+    status_code=201,
+    response_model=EventOut,
+    summary="Trả lời người dân / Public reply",
+    responses=problems(401, 403, 404, 409),
+)
+async def reply(
+    report_id: uuid.UUID, data: ReplyIn, session: SessionDep, principal: PrincipalDep, locale: LocaleDep
+) -> EventOut:
+    event = await service.reply(session, principal, report_id, data)
+    out = (await present.events_out(session, [event], locale))[0]
+    await session.commit()
+    return out
+
+
+@router.post(
+    "/reports/{report_id}/notes",
+    status_code=201,
+    response_model=EventOut,
+    summary="Ghi chú nội bộ / Internal note",
+    responses=problems(401, 403, 404),
+)
+async def add_note(
+    report_id: uuid.UUID, data: NoteIn, session: SessionDep, principal: PrincipalDep, locale: LocaleDep
+) -> EventOut:
+    event = await service.add_note(session, principal, report_id, data)
+    out = (await present.events_out(session, [event], locale))[0]
+    await session.commit()
+    return out
+
+
+@router.post(
+    "/reports/{report_id}/rating",
+    response_model=ReportOut,
+    summary="Đánh giá kết quả / Rate the answer",
+    responses=problems(401, 403, 404, 409),
+)
+async def rate(
+    report_id: uuid.UUID, data: RatingIn, session: SessionDep, principal: PrincipalDep, locale: LocaleDep
+) -> ReportOut:
+    report = await service.rate(session, principal, report_id, data)
+    out = await present.report_out(session, principal, report, locale)
+    await session.commit()
+    return out
+
+
+@router.post(
+    "/uploads",
+    status_code=201,
+    response_model=MediaOut,
+    summary="Tải ảnh lên / Upload a photo",
+    responses=problems(401, 415),
+)
+async def upload(
+    file: Annotated[UploadFile, File(description="Ảnh JPEG, PNG, WebP hoặc HEIC, tối đa 10 MB")],
+    session: SessionDep,
+    principal: PrincipalDep,
+    ctx: ContextDep,
+) -> MediaOut:
+    limit = ctx.settings.max_photo_bytes
+    chunks: list[bytes] = []
+    size = 0
+    while chunk := await file.read(256 * 1024):
+        size += len(chunk)
+        if size > limit:
+            raise PayloadTooLarge(_("Ảnh vượt quá %(mb)s MB."), mb=limit // (1024 * 1024))
+        chunks.append(chunk)
+    if size == 0:
+        raise ValidationFailed(_("Tệp ảnh trống."), field="file")
+    media = await service.upload_photo(session, ctx, principal, b"".join(chunks))
+    out = present.media_out(media)
+    await session.commit()
+    return out
+

@@ -1,0 +1,137 @@
+"""Turning rows into API answers, hiding what the caller may not see."""
+
+from __future__ import annotations
+
+import uuid
+from collections import defaultdict
+from collections.abc import Sequence
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from congdan.authz import policy
+from congdan.authz.policy import Principal
+from congdan.models import Agency, Media, Report, ReportEvent
+from congdan.reports import repository
+from congdan.reports.schemas import (
+    AreaRef,
+    CodeName,
+    ContactOut,
+    EventOut,
+    Location,
+    MediaOut,
+    PhotoOut,
+    ReportOut,
+)
+from congdan.reports.states import Status
+
+
+def photo_out(media: Media) -> PhotoOut:
+    return PhotoOut(
+        id=media.id,
+        url=f"/media/{media.storage_key}",
+        thumbnail_url=f"/media/{media.thumb_key}",
+        width=media.width,
+        height=media.height,
+    )
+
+
+def media_out(media: Media) -> MediaOut:
+    return MediaOut(**photo_out(media).model_dump(), content_type=media.content_type)
+
+
+def _agency_name(agency: Agency, locale: str) -> str:
+    return agency.name_en if locale == "en" else agency.name
+
+
+async def reports_out(
+    session: AsyncSession, principal: Principal, reports: Sequence[Report], locale: str
+) -> list[ReportOut]:
+    cats, areas, agencies = await repository.names_for(
+        session,
+        categories={r.category_code for r in reports if r.category_code},
+        areas={r.area_code for r in reports if r.area_code},
+        agencies={r.agency_code for r in reports if r.agency_code},
+    )
+    photos: dict[uuid.UUID, list[Media]] = defaultdict(list)
+    for media in await repository.media_for_reports(session, [r.id for r in reports]):
+        if media.report_id is not None:
+            photos[media.report_id].append(media)
+    out = []
+    for r in reports:
+        cat = cats.get(r.category_code or "")
+        area = areas.get(r.area_code or "")
+        agency = agencies.get(r.agency_code or "")
+        out.append(
+            ReportOut(
+                id=r.id,
+                tracking_code=r.tracking_code,
+                kind=r.kind,
+                status=Status(r.status),
+                category=CodeName(code=cat.code, name=cat.name_en if locale == "en" else cat.name_vi) if cat else None,
+                description=r.description,
+                location=Location(lat=r.lat, long=r.lon) if r.lat is not None and r.lon is not None else None,
+                address=r.address,
+                area=AreaRef(code=area.code, name=area.name, approximate=r.area_approximate) if area else None,
+                agency=CodeName(code=agency.code, name=_agency_name(agency, locale)) if agency else None,
+                visibility="public" if r.is_public else "private",
+                hide_identity=r.hide_identity,
+                due_at=r.due_at,
+                created_at=r.created_at,
+                updated_at=r.updated_at,
+                resolved_at=r.resolved_at,
+                closed_at=r.closed_at,
+                duplicate_of=r.duplicate_of_id,
+                rating=r.rating,
+                rating_comment=r.rating_comment,
+                photos=[photo_out(m) for m in photos.get(r.id, [])],
+                is_mine=policy.is_reporter(principal, r),
+                contact=_contact(principal, r),
+            )
+        )
+    return out
+
+
+def _contact(principal: Principal, report: Report) -> ContactOut | None:
+    if not policy.can_see_contact(principal, report):
+        return None
+    # A reporter who asked to hide their identity is hidden from the agency too; coordinators
+    # keep it because they may need to call back.
+    if report.hide_identity and not (policy.is_reporter(principal, report) or principal.is_citywide_staff):
+        return None
+    if not (report.contact_name or report.contact_phone or report.contact_email):
+        return None
+    return ContactOut(name=report.contact_name, phone=report.contact_phone, email=report.contact_email)
+
+
+async def report_out(session: AsyncSession, principal: Principal, report: Report, locale: str) -> ReportOut:
+    return (await reports_out(session, principal, [report], locale))[0]
+
+
+async def events_out(
+    session: AsyncSession, events: Sequence[ReportEvent], locale: str
+) -> list[EventOut]:
+    _c, _a, agencies = await repository.names_for(
+        session, categories=set(), areas=set(), agencies={e.agency_code for e in events if e.agency_code}
+    )
+    photos: dict[uuid.UUID, list[Media]] = defaultdict(list)
+    for media in await repository.media_for_events(session, [e.id for e in events]):
+        if media.event_id is not None:
+            photos[media.event_id].append(media)
+    result = []
+    for e in events:
+        agency = agencies.get(e.agency_code or "")
+        result.append(
+            EventOut(
+                id=e.id,
+                type=e.type,
+                from_status=e.from_status,
+                to_status=e.to_status,
+                note=e.note,
+                public=e.is_public,
+                actor_role=e.actor_role,
+                agency=CodeName(code=agency.code, name=_agency_name(agency, locale)) if agency else None,
+                photos=[photo_out(m) for m in photos.get(e.id, [])],
+                created_at=e.created_at,
+            )
+        )
+    return result

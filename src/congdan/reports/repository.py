@@ -1,0 +1,126 @@
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+
+from sqlalchemy import ColumnElement, and_, false, or_, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from congdan.authz.policy import Principal, can_list_all
+from congdan.kit.text import fold
+from congdan.models import Agency, Area, Category, Media, Report, ReportEvent
+from congdan.reports.schemas import ReportFilters
+
+
+async def get(session: AsyncSession, report_id: uuid.UUID, *, for_update: bool = False) -> Report | None:
+    stmt = select(Report).where(Report.id == report_id)
+    if for_update:
+        stmt = stmt.with_for_update()
+    return (await session.scalars(stmt)).first()
+
+
+async def by_tracking_code(session: AsyncSession, code: str) -> Report | None:
+    return (await session.scalars(select(Report).where(Report.tracking_code == code))).first()
+
+
+async def tracking_code_taken(session: AsyncSession, code: str) -> bool:
+    return (await session.scalar(select(Report.id).where(Report.tracking_code == code))) is not None
+
+
+def _visible_to(principal: Principal) -> ColumnElement[bool]:
+    if can_list_all(principal):
+        return Report.id.is_not(None)
+    clauses: list[ColumnElement[bool]] = [Report.is_public.is_(True)]
+    if principal.account_id is not None:
+        clauses.append(Report.reporter_id == principal.account_id)
+    if principal.agency_code is not None:
+        clauses.append(Report.agency_code == principal.agency_code)
+    return or_(*clauses)
+
+
+async def search(
+    session: AsyncSession, principal: Principal, filters: ReportFilters, *, after: uuid.UUID | None, limit: int
+) -> Sequence[Report]:
+    conditions: list[ColumnElement[bool]] = [_visible_to(principal)]
+    if filters.mine:
+        conditions.append(
+            Report.reporter_id == principal.account_id if principal.account_id is not None else false()
+        )
+    if filters.status:
+        conditions.append(Report.status.in_([s.value for s in filters.status]))
+    if filters.category:
+        conditions.append(Report.category_code == filters.category)
+    if filters.area:
+        conditions.append(Report.area_code == filters.area)
+    if filters.agency:
+        conditions.append(Report.agency_code == filters.agency)
+    if filters.bbox:
+        min_lon, min_lat, max_lon, max_lat = filters.bbox
+        conditions.append(and_(Report.lat.between(min_lat, max_lat), Report.lon.between(min_lon, max_lon)))
+    if filters.created_from:
+        conditions.append(Report.created_at >= filters.created_from)
+    if filters.created_to:
+        conditions.append(Report.created_at < filters.created_to)
+    if filters.q:
+        for term in fold(filters.q).split()[:8]:
+            conditions.append(Report.search_text.contains(term, autoescape=True))
+    if after is not None:
+        conditions.append(Report.id < after)
+    stmt = select(Report).where(*conditions).order_by(Report.id.desc()).limit(limit)
+    return (await session.scalars(stmt)).all()
+
+
+async def events(session: AsyncSession, report_id: uuid.UUID, *, include_internal: bool) -> Sequence[ReportEvent]:
+    stmt = select(ReportEvent).where(ReportEvent.report_id == report_id)
+    if not include_internal:
+        stmt = stmt.where(ReportEvent.is_public.is_(True))
+    return (await session.scalars(stmt.order_by(ReportEvent.created_at, ReportEvent.id))).all()
+
+
+async def media_for_reports(session: AsyncSession, report_ids: Sequence[uuid.UUID]) -> Sequence[Media]:
+    if not report_ids:
+        return []
+    stmt = select(Media).where(Media.report_id.in_(report_ids), Media.event_id.is_(None)).order_by(Media.id)
+    return (await session.scalars(stmt)).all()
+
+
+async def media_for_events(session: AsyncSession, event_ids: Sequence[uuid.UUID]) -> Sequence[Media]:
+    if not event_ids:
+        return []
+    stmt = select(Media).where(Media.event_id.in_(event_ids)).order_by(Media.id)
+    return (await session.scalars(stmt)).all()
+
+
+async def unattached_media(session: AsyncSession, ids: Sequence[uuid.UUID]) -> Sequence[Media]:
+    stmt = select(Media).where(Media.id.in_(ids), Media.report_id.is_(None)).with_for_update()
+    return (await session.scalars(stmt)).all()
+
+
+async def attach_media(
+    session: AsyncSession, ids: Sequence[uuid.UUID], report_id: uuid.UUID, event_id: uuid.UUID | None
+) -> None:
+    await session.execute(
+        update(Media).where(Media.id.in_(ids)).values(report_id=report_id, event_id=event_id)
+    )
+
+
+async def category(session: AsyncSession, code: str) -> Category | None:
+    return await session.get(Category, code)
+
+
+async def categories(session: AsyncSession) -> Sequence[Category]:
+    stmt = select(Category).where(Category.is_active.is_(True)).order_by(Category.sort_order, Category.code)
+    return (await session.scalars(stmt)).all()
+
+
+async def existing_category_codes(session: AsyncSession) -> set[str]:
+    return set((await session.scalars(select(Category.code))).all())
+
+
+async def names_for(
+    session: AsyncSession, *, categories: set[str], areas: set[str], agencies: set[str]
+) -> tuple[dict[str, Category], dict[str, Area], dict[str, Agency]]:
+    cats = {c.code: c for c in (await session.scalars(select(Category).where(Category.code.in_(categories)))).all()}
+    ars = {a.code: a for a in (await session.scalars(select(Area).where(Area.code.in_(areas)))).all()}
+    ags = {a.code: a for a in (await session.scalars(select(Agency).where(Agency.code.in_(agencies)))).all()}
+    return cats, ars, ags

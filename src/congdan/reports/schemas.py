@@ -1,0 +1,158 @@
+"""What the reports API takes and gives."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Literal
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+
+from congdan.reports.states import Status
+
+
+class Location(BaseModel):
+    lat: float = Field(ge=-90, le=90, description="Vĩ độ (WGS84)")
+    long: float = Field(ge=-180, le=180, description="Kinh độ (WGS84)")
+
+
+class Contact(BaseModel):
+    """How to reach an anonymous reporter. Never shown to the public."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: str | None = Field(default=None, max_length=200)
+    phone: str | None = Field(default=None, max_length=32)
+    email: str | None = Field(default=None, max_length=254)
+
+
+class ReportCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    kind: Literal["report", "suggestion"] = "report"
+    category: str | None = Field(default=None, max_length=64, description="Mã lĩnh vực; để trống để hệ thống tự xác định")
+    description: str = Field(min_length=1, max_length=4000)
+    location: Location | None = None
+    address: str | None = Field(default=None, max_length=500)
+    photos: list[uuid.UUID] = Field(default_factory=list, max_length=5, description="Mã ảnh đã tải lên qua /uploads")
+    visibility: Literal["public", "private"] = "public"
+    hide_identity: bool = False
+    contact: Contact | None = None
+
+
+class CodeName(BaseModel):
+    code: str
+    name: str
+
+
+class AreaRef(CodeName):
+    approximate: bool
+
+
+class PhotoOut(BaseModel):
+    id: uuid.UUID
+    url: str
+    thumbnail_url: str
+    width: int
+    height: int
+
+
+class ContactOut(BaseModel):
+    name: str | None
+    phone: str | None
+    email: str | None
+
+
+class ReportOut(BaseModel):
+    id: uuid.UUID
+    tracking_code: str
+    kind: str
+    status: Status
+    category: CodeName | None
+    description: str
+    location: Location | None
+    address: str | None
+    area: AreaRef | None
+    agency: CodeName | None
+    visibility: Literal["public", "private"]
+    hide_identity: bool
+    due_at: datetime | None
+    created_at: datetime
+    updated_at: datetime
+    resolved_at: datetime | None
+    closed_at: datetime | None
+    duplicate_of: uuid.UUID | None
+    rating: int | None
+    rating_comment: str | None
+    photos: list[PhotoOut]
+    is_mine: bool = Field(description="Người gọi là người gửi phản ánh này")
+    contact: ContactOut | None = Field(default=None, description="Chỉ người gửi và cán bộ có thẩm quyền thấy")
+
+
+class ReportPage(BaseModel):
+    items: list[ReportOut]
+    next_cursor: str | None
+
+
+class TransitionIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    to: Status
+    note: str | None = Field(default=None, max_length=4000)
+    public: bool = Field(default=True, description="Người dân xem được ghi chú này")
+    agency: str | None = Field(default=None, max_length=64, description="Cơ quan nhận (khi chuyển sang assigned)")
+    duplicate_of: uuid.UUID | None = Field(default=None, description="Phản ánh gốc (khi chuyển sang duplicate)")
+    photos: list[uuid.UUID] = Field(default_factory=list, max_length=5)
+
+
+class ReplyIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    message: str = Field(min_length=1, max_length=4000)
+    photos: list[uuid.UUID] = Field(default_factory=list, max_length=5)
+
+
+class NoteIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    note: str = Field(min_length=1, max_length=4000)
+
+
+class RatingIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    score: int = Field(ge=1, le=5)
+    comment: str | None = Field(default=None, max_length=2000)
+
+
+class EventOut(BaseModel):
+    id: uuid.UUID
+    type: str
+    from_status: str | None
+    to_status: str | None
+    note: str | None
+    public: bool
+    actor_role: str
+    agency: CodeName | None
+    photos: list[PhotoOut]
+    created_at: datetime
+
+
+class EventList(BaseModel):
+    items: list[EventOut]
+
+
+class MediaOut(PhotoOut):
+    content_type: str
+
+
+class ReportFilters(BaseModel):
+    status: list[Status] = Field(default_factory=list)
+    category: str | None = None
+    area: str | None = None
+    agency: str | None = None
+    bbox: tuple[float, float, float, float] | None = None
+    created_from: AwareDatetime | None = None
+    created_to: AwareDatetime | None = None
+    q: str | None = None
+    mine: bool = False

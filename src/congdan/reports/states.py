@@ -1,0 +1,52 @@
+"""The report status machine of DESIGN.md, in one place.
+
+Which moves exist is a rule of the domain and lives here; who may make each move is a
+permission and lives in congdan.authz.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class Status(StrEnum):
+    SUBMITTED = "submitted"
+    TRIAGE = "triage"
+    ASSIGNED = "assigned"
+    IN_PROGRESS = "in_progress"
+    TRANSFERRED = "transferred"
+    RESOLVED = "resolved"
+    REOPENED = "reopened"
+    CLOSED = "closed"
+    REJECTED = "rejected"
+    DUPLICATE = "duplicate"
+
+
+OPEN = frozenset(
+    {Status.SUBMITTED, Status.TRIAGE, Status.ASSIGNED, Status.IN_PROGRESS, Status.TRANSFERRED, Status.REOPENED}
+)
+FINAL = frozenset({Status.CLOSED, Status.REJECTED, Status.DUPLICATE})
+
+TRANSITIONS: dict[Status, frozenset[Status]] = {
+    Status.SUBMITTED: frozenset({Status.ASSIGNED, Status.TRIAGE, Status.REJECTED, Status.DUPLICATE}),
+    Status.TRIAGE: frozenset({Status.ASSIGNED, Status.REJECTED, Status.DUPLICATE}),
+    # assigned → assigned is a reassignment to another agency by a coordinator.
+    Status.ASSIGNED: frozenset(
+        {Status.ASSIGNED, Status.IN_PROGRESS, Status.TRANSFERRED, Status.REJECTED, Status.DUPLICATE}
+    ),
+    Status.IN_PROGRESS: frozenset({Status.RESOLVED, Status.TRANSFERRED, Status.DUPLICATE}),
+    Status.TRANSFERRED: frozenset({Status.ASSIGNED, Status.REJECTED, Status.DUPLICATE}),
+    Status.RESOLVED: frozenset({Status.CLOSED, Status.REOPENED}),
+    Status.REOPENED: frozenset({Status.ASSIGNED, Status.DUPLICATE}),
+    Status.CLOSED: frozenset(),
+    Status.REJECTED: frozenset(),
+    Status.DUPLICATE: frozenset(),
+}
+
+
+def allowed(current: Status, target: Status) -> bool:
+    return target in TRANSITIONS[current]
+
+
+# Moves that need a note the resident will read.
+NOTE_REQUIRED = frozenset({Status.REJECTED, Status.TRANSFERRED, Status.RESOLVED, Status.REOPENED})

@@ -1,0 +1,1 @@
+"""Where a report goes: its unit and the agency that must act."""

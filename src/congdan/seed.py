@@ -1,0 +1,68 @@
+"""Reference data (units, agencies, categories) and the demo data set."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from congdan.agencies.service import seed_agencies
+from congdan.areas.service import seed_areas
+from congdan.config import Settings
+from congdan.db import make_engine, make_sessionmaker
+from congdan.models import Category
+from congdan.reports import repository as reports_repo
+from congdan.reports.categories import CATEGORIES
+
+
+async def seed_categories(session: AsyncSession) -> int:
+    have = await reports_repo.existing_category_codes(session)
+    new = [
+        Category(
+            code=c.code,
+            name_vi=c.name_vi,
+            name_en=c.name_en,
+            level=c.level,
+            deadline_days=c.deadline_days,
+            duplicate_radius_m=c.duplicate_radius_m,
+            default_agency_code=c.default_agency,
+            sort_order=index,
+        )
+        for index, c in enumerate(CATEGORIES)
+        if c.code not in have
+    ]
+    session.add_all(new)
+    await session.flush()
+    return len(new)
+
+
+async def seed_reference_in(session: AsyncSession) -> dict[str, int]:
+    areas = await seed_areas(session)
+    agencies = await seed_agencies(session)
+    categories = await seed_categories(session)
+    return {"areas": areas, "agencies": agencies, "categories": categories}
+
+
+async def seed_reference(settings: Settings) -> dict[str, int]:
+    engine = make_engine(settings)
+    try:
+        async with make_sessionmaker(engine)() as session, session.begin():
+            return await seed_reference_in(session)
+    finally:
+        await engine.dispose()
+
+
+@dataclass(frozen=True)
+class DemoAccount:
+    role: str
+    email: str
+    password: str
+    agency: str | None
+
+
+async def is_demo_seeded(session: AsyncSession) -> bool:
+    from congdan.models import Account
+
+    found = await session.scalar(select(Account.id).where(Account.email == "dieuphoi@demo.congdan.vn"))
+    return found is not None

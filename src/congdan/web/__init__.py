@@ -1,0 +1,1 @@
+"""HTML pages (Jinja2 + HTMX). Every page works without JavaScript."""
