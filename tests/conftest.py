@@ -1,0 +1,219 @@
+"""Fixtures: one migrated database per run (SQLite by default, PostgreSQL when
+CONGDAN_TEST_DATABASE_URL is set), the app in-process, and rows of mutable tables wiped after
+each test so every test starts from the reference data alone."""
+
+from __future__ import annotations
+
+import io
+import os
+import uuid
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+import pytest_asyncio
+from PIL import Image
+from sqlalchemy import delete, select, update
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from congdan.app import create_app
+from congdan.config import Settings
+from congdan.db import make_engine, make_sessionmaker
+from congdan.migrate import upgrade
+from congdan.models import (
+    Account,
+    ApiKey,
+    ApiToken,
+    Delivery,
+    IdempotencyKey,
+    Media,
+    Notification,
+    OtpChallenge,
+    OutboxMessage,
+    Report,
+    ReportEvent,
+)
+from congdan.outbox.relay import Relay
+
+PASSWORD = "mat-khau-rat-dai-123"
+# A point in Phường Bến Thành, the centre of Ho Chi Minh City.
+BEN_THANH = {"lat": 10.7725, "long": 106.6980}
+
+
+def _pg_admin_url(url: str) -> str:
+    return url.replace("postgresql+asyncpg://", "postgresql://")
+
+
+async def _create_pg_database(url: str) -> str:
+    import asyncpg
+
+    name = f"congdan_test_{uuid.uuid4().hex[:10]}"
+    conn = await asyncpg.connect(_pg_admin_url(url))
+    try:
+        await conn.execute(f'CREATE DATABASE "{name}"')
+    finally:
+        await conn.close()
+    base, _sep, _db = url.rpartition("/")
+    return f"{base}/{name}"
+
+
+async def _drop_pg_database(admin_url: str, test_url: str) -> None:
+    import asyncpg
+
+    name = test_url.rpartition("/")[2]
+    conn = await asyncpg.connect(_pg_admin_url(admin_url))
+    try:
+        await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    finally:
+        await conn.close()
+
+
+@pytest.fixture(scope="session")
+def data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("congdan-data")
+
+
+@pytest_asyncio.fixture(scope="session")
+async def settings(data_dir: Path) -> AsyncIterator[Settings]:
+    pg_url = os.environ.get("CONGDAN_TEST_DATABASE_URL")
+    database_url = await _create_pg_database(pg_url) if pg_url else None
+    s = Settings(data_dir=data_dir, database_url=database_url, secret_key="test-secret-key", pool_size=5)
+    await upgrade(s)
+    yield s
+    if pg_url and database_url:
+        await _drop_pg_database(pg_url, database_url)
+
+
+@pytest.fixture(scope="session")
+def is_postgres(settings: Settings) -> bool:
+    return not settings.is_sqlite
+
+
+@pytest_asyncio.fixture(scope="session")
+async def app(settings: Settings) -> AsyncIterator[Any]:
+    application = create_app(settings, run_worker=False)
+    async with application.router.lifespan_context(application):
+        yield application
+
+
+@pytest_asyncio.fixture(scope="session")
+async def maker(app: Any) -> async_sessionmaker[AsyncSession]:
+    result: async_sessionmaker[AsyncSession] = app.state.sessionmaker
+    return result
+
+
+@pytest_asyncio.fixture
+async def client(app: Any) -> AsyncIterator[httpx.AsyncClient]:
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://test") as c:
+        yield c
+
+
+@pytest_asyncio.fixture
+async def relay(maker: async_sessionmaker[AsyncSession], settings: Settings) -> Relay:
+    return Relay(maker, settings)
+
+
+@pytest_asyncio.fixture(autouse=True)
+async def _clean(request: pytest.FixtureRequest) -> AsyncIterator[None]:
+    yield
+    if "settings" not in request.fixturenames:
+        return
+    settings: Settings = request.getfixturevalue("settings")
+    engine = make_engine(settings)
+    try:
+        async with make_sessionmaker(engine)() as session, session.begin():
+            await session.execute(update(Report).values(duplicate_of_id=None))
+            for model in (
+                Notification, Delivery, OutboxMessage, Media, ReportEvent, Report, IdempotencyKey,
+                ApiToken, OtpChallenge, ApiKey, Account,
+            ):
+                await session.execute(delete(model))
+    finally:
+        await engine.dispose()
+
+
+# ---- helpers used across test modules -------------------------------------------------------
+
+class Actors:
+    """Creates accounts the way the product does and hands back auth headers."""
+
+    def __init__(self, client: httpx.AsyncClient, maker: async_sessionmaker[AsyncSession], settings: Settings):
+        self.client = client
+        self.maker = maker
+        self.settings = settings
+        self._n = 0
+
+    async def staff(self, role: str, agency: str | None = None) -> dict[str, str]:
+        from congdan.accounts.service import create_staff
+
+        self._n += 1
+        email = f"{role}.{self._n}.{uuid.uuid4().hex[:6]}@example.vn"
+        async with self.maker() as session, session.begin():
+            await create_staff(session, email=email, password=PASSWORD, role=role, agency_code=agency)
+        r = await self.client.post("/api/v1/auth/login", json={"email": email, "password": PASSWORD})
+        assert r.status_code == 200, r.text
+        return {"Authorization": f"Bearer {r.json()['access_token']}"}
+
+    async def resident(self, phone: str | None = None) -> dict[str, str]:
+        self._n += 1
+        phone = phone or f"+8490{self._n:07d}"
+        r = await self.client.post("/api/v1/auth/code", json={"phone": phone})
+        assert r.status_code == 202, r.text
+        code = await self.latest_code(phone)
+        r = await self.client.post("/api/v1/auth/code/verify", json={"phone": phone, "code": code})
+        assert r.status_code == 200, r.text
+        return {"Authorization": f"Bearer {r.json()['access_token']}"}
+
+    async def latest_code(self, destination: str) -> str:
+        async with self.maker() as session:
+            rows = (
+                await session.scalars(
+                    select(OutboxMessage)
+                    .where(OutboxMessage.event_type == "auth.code_requested")
+                    .order_by(OutboxMessage.id.desc())
+                )
+            ).all()
+        for row in rows:
+            if row.payload.get("destination") == destination:
+                return str(row.payload["code"])
+        raise AssertionError(f"no code sent to {destination}")
+
+
+@pytest_asyncio.fixture
+async def actors(
+    client: httpx.AsyncClient, maker: async_sessionmaker[AsyncSession], settings: Settings
+) -> Actors:
+    return Actors(client, maker, settings)
+
+
+def jpeg_with_gps(size: tuple[int, int] = (640, 480), color: tuple[int, int, int] = (200, 30, 30)) -> bytes:
+    """A JPEG carrying EXIF with a GPS position and a camera make, as phones write them."""
+    image = Image.new("RGB", size, color)
+    exif = Image.Exif()
+    exif[0x010F] = "PhoneMaker"  # Make
+    exif[0x0131] = "SecretSoftware"
+    gps = {1: "N", 2: (10.0, 46.0, 21.0), 3: "E", 4: (106.0, 41.0, 53.0)}
+    exif[0x8825] = gps
+    out = io.BytesIO()
+    image.save(out, format="JPEG", exif=exif.tobytes())
+    return out.getvalue()
+
+
+def png_bytes(size: tuple[int, int] = (64, 64)) -> bytes:
+    out = io.BytesIO()
+    Image.new("RGBA", size, (0, 128, 0, 128)).save(out, format="PNG")
+    return out.getvalue()
+
+
+def report_body(**overrides: Any) -> dict[str, Any]:
+    body: dict[str, Any] = {
+        "category": "road_damage",
+        "description": "Ổ gà sâu giữa đường Lê Lợi, xe máy dễ té.",
+        "location": dict(BEN_THANH),
+    }
+    body.update(overrides)
+    return body
+
