@@ -1,0 +1,111 @@
+"""A phone on a bad network resends a report: it exists exactly once."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from datetime import timedelta
+
+import httpx
+from sqlalchemy import func, select, update
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from congdan.db import utcnow
+from congdan.models import IdempotencyKey, OutboxMessage, Report
+from tests.conftest import Actors, report_body
+
+
+async def _count(maker: async_sessionmaker[AsyncSession], model: type) -> int:
+    async with maker() as s:
+        return int(await s.scalar(select(func.count()).select_from(model)) or 0)
+
+
+async def test_same_key_same_body_replays(client: httpx.AsyncClient, maker: async_sessionmaker[AsyncSession]) -> None:
+    key = str(uuid.uuid4())
+    first = await client.post("/api/v1/reports", json=report_body(), headers={"Idempotency-Key": key})
+    again = await client.post("/api/v1/reports", json=report_body(), headers={"Idempotency-Key": key})
+    assert first.status_code == again.status_code == 201
+    assert again.json() == first.json()
+    assert again.headers.get("idempotent-replayed") == "true"
+    assert await _count(maker, Report) == 1
+    assert await _count(maker, OutboxMessage) == 2  # submitted + assigned, once
+
+
+async def test_same_key_other_body_is_422(client: httpx.AsyncClient, maker: async_sessionmaker[AsyncSession]) -> None:
+    key = str(uuid.uuid4())
+    assert (await client.post("/api/v1/reports", json=report_body(), headers={"Idempotency-Key": key})).status_code == 201
+    r = await client.post("/api/v1/reports", json=report_body(description="khác"), headers={"Idempotency-Key": key})
+    assert r.status_code == 422 and r.json()["type"] == "/problems/idempotency-mismatch"
+    assert await _count(maker, Report) == 1
+
+
+async def test_keys_are_per_caller(client: httpx.AsyncClient, actors: Actors, maker: async_sessionmaker[AsyncSession]) -> None:
+    a, b = await actors.resident(), await actors.resident()
+    key = "same-key"
+    ra = await client.post("/api/v1/reports", json=report_body(), headers={**a, "Idempotency-Key": key})
+    rb = await client.post("/api/v1/reports", json=report_body(), headers={**b, "Idempotency-Key": key})
+    assert ra.status_code == rb.status_code == 201 and ra.json()["id"] != rb.json()["id"]
+
+
+async def test_failed_request_frees_the_key(client: httpx.AsyncClient, maker: async_sessionmaker[AsyncSession]) -> None:
+    key = str(uuid.uuid4())
+    bad = await client.post("/api/v1/reports", json=report_body(category="nope"), headers={"Idempotency-Key": key})
+    assert bad.status_code == 422
+    assert await _count(maker, IdempotencyKey) == 0
+    # The corrected body under the same key goes through.
+    good = await client.post("/api/v1/reports", json=report_body(category="garbage"),
+                             headers={"Idempotency-Key": key})
+    assert good.status_code == 201
+
+
+async def test_in_flight_duplicate_is_409_and_abandoned_claim_is_taken_over(
+    client: httpx.AsyncClient, maker: async_sessionmaker[AsyncSession]
+) -> None:
+    from congdan.kit import idempotency as idem
+
+    key = str(uuid.uuid4())
+    body = report_body()
+    # Simulate a first request that claimed the key and is still running.
+    claimed = await idem.claim(maker, scope="reports:anonymous", key=key,
+                               fingerprint=idem.request_hash(body | {"kind": "report", "address": None,
+                                                                     "photos": [], "visibility": "public",
+                                                                     "hide_identity": False, "contact": None}),
+                               lock_seconds=60)
+    assert claimed is None
+    r = await client.post("/api/v1/reports", json=body, headers={"Idempotency-Key": key})
+    assert r.status_code == 409 and r.headers["retry-after"] == "1"
+    assert await _count(maker, Report) == 0
+    # The process that claimed it died: once its lock lapses a retry goes through, exactly once.
+    async with maker() as s, s.begin():
+        await s.execute(update(IdempotencyKey).values(locked_until=utcnow() - timedelta(seconds=1)))
+    r = await client.post("/api/v1/reports", json=body, headers={"Idempotency-Key": key})
+    assert r.status_code == 201, r.text
+    r2 = await client.post("/api/v1/reports", json=body, headers={"Idempotency-Key": key})
+    assert r2.json()["id"] == r.json()["id"]
+    assert await _count(maker, Report) == 1
+
+
+async def test_concurrent_retries_create_exactly_one(
+    client: httpx.AsyncClient, maker: async_sessionmaker[AsyncSession]
+) -> None:
+    for _round in range(3):
+        key = str(uuid.uuid4())
+        body = report_body(description=f"Gửi lại khi mạng chập chờn {key}")
+        responses = await asyncio.gather(
+            *[client.post("/api/v1/reports", json=body, headers={"Idempotency-Key": key}) for _ in range(8)]
+        )
+        statuses = sorted(r.status_code for r in responses)
+        assert set(statuses) <= {201, 409}, statuses
+        created = {r.json()["id"] for r in responses if r.status_code == 201}
+        assert len(created) == 1
+        async with maker() as s:
+            n = await s.scalar(select(func.count()).select_from(Report).where(Report.description == body["description"]))
+        assert n == 1
+        # A client that got 409 retries and receives the original answer.
+        retry = await client.post("/api/v1/reports", json=body, headers={"Idempotency-Key": key})
+        assert retry.status_code == 201 and retry.json()["id"] in created
+
+
+async def test_bad_key_is_400(client: httpx.AsyncClient) -> None:
+    r = await client.post("/api/v1/reports", json=report_body(), headers={"Idempotency-Key": "   "})
+    assert r.status_code == 400 and r.json()["errors"][0]["field"] == "Idempotency-Key"
