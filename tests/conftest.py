@@ -127,8 +127,17 @@ async def _clean(request: pytest.FixtureRequest) -> AsyncIterator[None]:
         async with make_sessionmaker(engine)() as session, session.begin():
             await session.execute(update(Report).values(duplicate_of_id=None))
             for model in (
-                Notification, Delivery, OutboxMessage, Media, ReportEvent, Report, IdempotencyKey,
-                ApiToken, OtpChallenge, ApiKey, Account,
+                Notification,
+                Delivery,
+                OutboxMessage,
+                Media,
+                ReportEvent,
+                Report,
+                IdempotencyKey,
+                ApiToken,
+                OtpChallenge,
+                ApiKey,
+                Account,
             ):
                 await session.execute(delete(model))
     finally:
@@ -137,10 +146,13 @@ async def _clean(request: pytest.FixtureRequest) -> AsyncIterator[None]:
 
 # ---- helpers used across test modules -------------------------------------------------------
 
+
 class Actors:
     """Creates accounts the way the product does and hands back auth headers."""
 
-    def __init__(self, client: httpx.AsyncClient, maker: async_sessionmaker[AsyncSession], settings: Settings):
+    def __init__(
+        self, client: httpx.AsyncClient, maker: async_sessionmaker[AsyncSession], settings: Settings
+    ):
         self.client = client
         self.maker = maker
         self.settings = settings
@@ -216,4 +228,3 @@ def report_body(**overrides: Any) -> dict[str, Any]:
     }
     body.update(overrides)
     return body
-

@@ -15,7 +15,9 @@ from congdan.kit.text import fold
 
 def test_every_message_is_translated_to_english() -> None:
     root = Path(congdan.__file__).parent
-    ids = {msg[2] for msg in extract_from_dir(str(root), method_map=[("**.py", "python")], keywords={"_": None})}
+    ids = {
+        msg[2] for msg in extract_from_dir(str(root), method_map=[("**.py", "python")], keywords={"_": None})
+    }
     catalogue = _catalogue("en")
     missing = sorted(str(i) for i in ids if isinstance(i, str) and i not in catalogue)
     assert missing == []

@@ -20,7 +20,9 @@ async def _count(maker: async_sessionmaker[AsyncSession], model: type) -> int:
         return int(await s.scalar(select(func.count()).select_from(model)) or 0)
 
 
-async def test_same_key_same_body_replays(client: httpx.AsyncClient, maker: async_sessionmaker[AsyncSession]) -> None:
+async def test_same_key_same_body_replays(
+    client: httpx.AsyncClient, maker: async_sessionmaker[AsyncSession]
+) -> None:
     key = str(uuid.uuid4())
     first = await client.post("/api/v1/reports", json=report_body(), headers={"Idempotency-Key": key})
     again = await client.post("/api/v1/reports", json=report_body(), headers={"Idempotency-Key": key})
@@ -31,15 +33,23 @@ async def test_same_key_same_body_replays(client: httpx.AsyncClient, maker: asyn
     assert await _count(maker, OutboxMessage) == 2  # submitted + assigned, once
 
 
-async def test_same_key_other_body_is_422(client: httpx.AsyncClient, maker: async_sessionmaker[AsyncSession]) -> None:
+async def test_same_key_other_body_is_422(
+    client: httpx.AsyncClient, maker: async_sessionmaker[AsyncSession]
+) -> None:
     key = str(uuid.uuid4())
-    assert (await client.post("/api/v1/reports", json=report_body(), headers={"Idempotency-Key": key})).status_code == 201
-    r = await client.post("/api/v1/reports", json=report_body(description="khác"), headers={"Idempotency-Key": key})
+    assert (
+        await client.post("/api/v1/reports", json=report_body(), headers={"Idempotency-Key": key})
+    ).status_code == 201
+    r = await client.post(
+        "/api/v1/reports", json=report_body(description="khác"), headers={"Idempotency-Key": key}
+    )
     assert r.status_code == 422 and r.json()["type"] == "/problems/idempotency-mismatch"
     assert await _count(maker, Report) == 1
 
 
-async def test_keys_are_per_caller(client: httpx.AsyncClient, actors: Actors, maker: async_sessionmaker[AsyncSession]) -> None:
+async def test_keys_are_per_caller(
+    client: httpx.AsyncClient, actors: Actors, maker: async_sessionmaker[AsyncSession]
+) -> None:
     a, b = await actors.resident(), await actors.resident()
     key = "same-key"
     ra = await client.post("/api/v1/reports", json=report_body(), headers={**a, "Idempotency-Key": key})
@@ -47,14 +57,19 @@ async def test_keys_are_per_caller(client: httpx.AsyncClient, actors: Actors, ma
     assert ra.status_code == rb.status_code == 201 and ra.json()["id"] != rb.json()["id"]
 
 
-async def test_failed_request_frees_the_key(client: httpx.AsyncClient, maker: async_sessionmaker[AsyncSession]) -> None:
+async def test_failed_request_frees_the_key(
+    client: httpx.AsyncClient, maker: async_sessionmaker[AsyncSession]
+) -> None:
     key = str(uuid.uuid4())
-    bad = await client.post("/api/v1/reports", json=report_body(category="nope"), headers={"Idempotency-Key": key})
+    bad = await client.post(
+        "/api/v1/reports", json=report_body(category="nope"), headers={"Idempotency-Key": key}
+    )
     assert bad.status_code == 422
     assert await _count(maker, IdempotencyKey) == 0
     # The corrected body under the same key goes through.
-    good = await client.post("/api/v1/reports", json=report_body(category="garbage"),
-                             headers={"Idempotency-Key": key})
+    good = await client.post(
+        "/api/v1/reports", json=report_body(category="garbage"), headers={"Idempotency-Key": key}
+    )
     assert good.status_code == 201
 
 
@@ -66,11 +81,23 @@ async def test_in_flight_duplicate_is_409_and_abandoned_claim_is_taken_over(
     key = str(uuid.uuid4())
     body = report_body()
     # Simulate a first request that claimed the key and is still running.
-    claimed = await idem.claim(maker, scope="reports:anonymous", key=key,
-                               fingerprint=idem.request_hash(body | {"kind": "report", "address": None,
-                                                                     "photos": [], "visibility": "public",
-                                                                     "hide_identity": False, "contact": None}),
-                               lock_seconds=60)
+    claimed = await idem.claim(
+        maker,
+        scope="reports:anonymous",
+        key=key,
+        fingerprint=idem.request_hash(
+            body
+            | {
+                "kind": "report",
+                "address": None,
+                "photos": [],
+                "visibility": "public",
+                "hide_identity": False,
+                "contact": None,
+            }
+        ),
+        lock_seconds=60,
+    )
     assert claimed is None
     r = await client.post("/api/v1/reports", json=body, headers={"Idempotency-Key": key})
     assert r.status_code == 409 and r.headers["retry-after"] == "1"
@@ -99,7 +126,9 @@ async def test_concurrent_retries_create_exactly_one(
         created = {r.json()["id"] for r in responses if r.status_code == 201}
         assert len(created) == 1
         async with maker() as s:
-            n = await s.scalar(select(func.count()).select_from(Report).where(Report.description == body["description"]))
+            n = await s.scalar(
+                select(func.count()).select_from(Report).where(Report.description == body["description"])
+            )
         assert n == 1
         # A client that got 409 retries and receives the original answer.
         retry = await client.post("/api/v1/reports", json=body, headers={"Idempotency-Key": key})

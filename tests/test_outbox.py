@@ -60,7 +60,7 @@ async def test_handled_once_and_marked_done(relay: Relay, maker: async_sessionma
     assert await relay.drain() == 0
     row = await _get(maker, mid)
     assert row.status == "done" and row.processed_at is not None and row.attempts == 1
-    assert CALLS == [str(mid)]
+    assert [str(mid)] == CALLS
 
 
 async def test_failure_backs_off_then_dead_letters(
@@ -95,8 +95,9 @@ async def test_a_dead_workers_lease_is_taken_over(
     mid = await _emit(maker)
     async with maker() as s, s.begin():
         await s.execute(
-            update(OutboxMessage).values(status="processing", locked_by="dead-worker",
-                                         locked_until=utcnow() + timedelta(seconds=30))
+            update(OutboxMessage).values(
+                status="processing", locked_by="dead-worker", locked_until=utcnow() + timedelta(seconds=30)
+            )
         )
     relay = Relay(maker, settings)
     assert await relay.drain() == 0  # still leased
@@ -112,8 +113,11 @@ async def test_a_worker_that_lost_its_lease_does_not_run_the_handler(
     mid = await _emit(maker)
     relay = Relay(maker, settings)
     async with maker() as s, s.begin():
-        await s.execute(update(OutboxMessage).values(status="processing", locked_by="someone-else",
-                                                     locked_until=utcnow() + timedelta(seconds=30)))
+        await s.execute(
+            update(OutboxMessage).values(
+                status="processing", locked_by="someone-else", locked_until=utcnow() + timedelta(seconds=30)
+            )
+        )
     await relay._handle(mid)
     assert CALLS == []
 
@@ -132,7 +136,9 @@ async def test_concurrent_workers_never_run_a_row_twice(
     assert set(statuses) == {"done"} and deliveries == 40
 
 
-async def test_nothing_is_emitted_when_the_transaction_rolls_back(maker: async_sessionmaker[AsyncSession]) -> None:
+async def test_nothing_is_emitted_when_the_transaction_rolls_back(
+    maker: async_sessionmaker[AsyncSession],
+) -> None:
     async with maker() as s:
         await s.begin()
         emit(s, "test.flaky", aggregate_type="test", aggregate_id="1", payload={})

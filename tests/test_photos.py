@@ -20,8 +20,13 @@ from tests.conftest import Actors, jpeg_with_gps, png_bytes, report_body
 pillow_heif.register_heif_opener()
 
 
-async def _upload(client: httpx.AsyncClient, data: bytes, name: str = "photo.jpg", ctype: str = "image/jpeg",
-                  headers: dict[str, str] | None = None) -> httpx.Response:
+async def _upload(
+    client: httpx.AsyncClient,
+    data: bytes,
+    name: str = "photo.jpg",
+    ctype: str = "image/jpeg",
+    headers: dict[str, str] | None = None,
+) -> httpx.Response:
     return await client.post("/api/v1/uploads", files={"file": (name, data, ctype)}, headers=headers or {})
 
 
@@ -29,7 +34,9 @@ def _stored(settings: Settings, url: str) -> bytes:
     return (settings.resolved_media_dir / url.removeprefix("/media/")).read_bytes()
 
 
-async def test_exif_and_gps_are_removed_from_stored_bytes(client: httpx.AsyncClient, settings: Settings) -> None:
+async def test_exif_and_gps_are_removed_from_stored_bytes(
+    client: httpx.AsyncClient, settings: Settings
+) -> None:
     original = jpeg_with_gps()
     assert b"PhoneMaker" in original
     r = await _upload(client, original, name="../../etc/passwd.jpg")
@@ -62,11 +69,17 @@ async def test_png_webp_heic_are_accepted(client: httpx.AsyncClient) -> None:
         assert r.json()["content_type"] == "image/jpeg"
 
 
-async def test_content_not_name_decides(client: httpx.AsyncClient, maker: async_sessionmaker[AsyncSession]) -> None:
+async def test_content_not_name_decides(
+    client: httpx.AsyncClient, maker: async_sessionmaker[AsyncSession]
+) -> None:
     gif = io.BytesIO()
     Image.new("RGB", (10, 10)).save(gif, format="GIF")
-    for data in (b"<?php echo 'hi'; ?>", b"\xff\xd8\xff\xe0 truncated jpeg", gif.getvalue(),
-                 b"<svg xmlns='http://www.w3.org/2000/svg'><script>alert(1)</script></svg>"):
+    for data in (
+        b"<?php echo 'hi'; ?>",
+        b"\xff\xd8\xff\xe0 truncated jpeg",
+        gif.getvalue(),
+        b"<svg xmlns='http://www.w3.org/2000/svg'><script>alert(1)</script></svg>",
+    ):
         r = await _upload(client, data, name="photo.jpg")
         assert r.status_code == 415, r.text
         assert r.headers["content-type"] == "application/problem+json"
@@ -76,12 +89,16 @@ async def test_content_not_name_decides(client: httpx.AsyncClient, maker: async_
 
 def _png_header_only(width: int, height: int) -> bytes:
     """A tiny PNG that claims enormous dimensions: a decompression bomb's calling card."""
+
     def chunk(kind: bytes, data: bytes) -> bytes:
         return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
 
     ihdr = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
-    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr) + chunk(b"IDAT", zlib.compress(b"\x00" * 16)) + chunk(
-        b"IEND", b""
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", ihdr)
+        + chunk(b"IDAT", zlib.compress(b"\x00" * 16))
+        + chunk(b"IEND", b"")
     )
 
 
@@ -121,8 +138,12 @@ async def test_at_most_five_photos(client: httpx.AsyncClient) -> None:
 async def test_media_paths_cannot_escape(client: httpx.AsyncClient, settings: Settings) -> None:
     secret = Path(settings.data_dir) / "secret.txt"
     secret.write_text("do not serve")
-    for path in ("/media/../secret.txt", "/media/%2e%2e/secret.txt", "/media/photos/../../secret.txt",
-                 "/media/secret.txt"):
+    for path in (
+        "/media/../secret.txt",
+        "/media/%2e%2e/secret.txt",
+        "/media/photos/../../secret.txt",
+        "/media/secret.txt",
+    ):
         r = await client.get(path)
         assert r.status_code == 404, path
         assert "do not serve" not in r.text

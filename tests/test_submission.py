@@ -39,7 +39,9 @@ async def test_city_level_category_goes_to_the_department(client: httpx.AsyncCli
 
 
 async def test_ward_level_category_goes_to_the_units_committee(client: httpx.AsyncClient) -> None:
-    r = await client.post("/api/v1/reports", json=report_body(category="garbage", description="Rác ùn ứ đầu hẻm"))
+    r = await client.post(
+        "/api/v1/reports", json=report_body(category="garbage", description="Rác ùn ứ đầu hẻm")
+    )
     assert r.status_code == 201
     assert r.json()["agency"]["code"] == "ubnd_26743"
 
@@ -54,7 +56,11 @@ async def test_without_category_it_waits_for_triage(client: httpx.AsyncClient) -
 async def test_address_only_is_accepted_and_located(client: httpx.AsyncClient) -> None:
     r = await client.post(
         "/api/v1/reports",
-        json={"category": "garbage", "description": "Rác tràn ra đường", "address": "12 Lê Lợi, phuong Ben Thanh, TP HCM"},
+        json={
+            "category": "garbage",
+            "description": "Rác tràn ra đường",
+            "address": "12 Lê Lợi, phuong Ben Thanh, TP HCM",
+        },
     )
     assert r.status_code == 201, r.text
     body = r.json()
@@ -126,7 +132,9 @@ async def test_bad_input_is_a_clear_422_and_writes_nothing(
 
 
 async def test_malformed_json_and_wrong_content_are_4xx(client: httpx.AsyncClient) -> None:
-    r = await client.post("/api/v1/reports", content=b"{not json", headers={"content-type": "application/json"})
+    r = await client.post(
+        "/api/v1/reports", content=b"{not json", headers={"content-type": "application/json"}
+    )
     assert r.status_code == 422 and r.headers["content-type"] == PROBLEM
     r = await client.post("/api/v1/reports", json=[1, 2, 3])
     assert r.status_code == 422
@@ -143,7 +151,9 @@ async def test_oversized_body_is_413_and_writes_nothing(
 
 
 async def test_errors_speak_the_callers_language(client: httpx.AsyncClient) -> None:
-    vi = (await client.post("/api/v1/reports", json=report_body(location={"lat": 21.0, "long": 105.8}))).json()
+    vi = (
+        await client.post("/api/v1/reports", json=report_body(location={"lat": 21.0, "long": 105.8}))
+    ).json()
     en = (
         await client.post(
             "/api/v1/reports",

@@ -18,29 +18,40 @@ from tests.conftest import Actors, report_body
 DISALLOWED = [(s, t) for s in Status for t in Status if t not in TRANSITIONS[s]]
 
 
-async def _submit(client: httpx.AsyncClient, headers: dict[str, str] | None = None, **kw: Any) -> dict[str, Any]:
+async def _submit(
+    client: httpx.AsyncClient, headers: dict[str, str] | None = None, **kw: Any
+) -> dict[str, Any]:
     r = await client.post("/api/v1/reports", json=report_body(**kw), headers=headers or {})
     assert r.status_code == 201, r.text
     body: dict[str, Any] = r.json()
     return body
 
 
-async def _force(maker: async_sessionmaker[AsyncSession], report_id: str, status: Status, **values: Any) -> None:
+async def _force(
+    maker: async_sessionmaker[AsyncSession], report_id: str, status: Status, **values: Any
+) -> None:
     import uuid
 
     async with maker() as s, s.begin():
-        await s.execute(update(Report).where(Report.id == uuid.UUID(report_id)).values(status=status.value, **values))
+        await s.execute(
+            update(Report).where(Report.id == uuid.UUID(report_id)).values(status=status.value, **values)
+        )
 
 
 async def _move(
     client: httpx.AsyncClient, report_id: str, headers: dict[str, str], to: str, **kw: Any
 ) -> httpx.Response:
-    return await client.post(f"/api/v1/reports/{report_id}/transitions", json={"to": to, **kw}, headers=headers)
+    return await client.post(
+        f"/api/v1/reports/{report_id}/transitions", json={"to": to, **kw}, headers=headers
+    )
 
 
 @pytest.mark.parametrize(("current", "target"), DISALLOWED, ids=[f"{s}->{t}" for s, t in DISALLOWED])
 async def test_every_disallowed_transition_is_409(
-    client: httpx.AsyncClient, actors: Actors, maker: async_sessionmaker[AsyncSession], current: Status,
+    client: httpx.AsyncClient,
+    actors: Actors,
+    maker: async_sessionmaker[AsyncSession],
+    current: Status,
     target: Status,
 ) -> None:
     coordinator = await actors.staff("coordinator")
@@ -69,13 +80,19 @@ async def test_full_lifecycle_with_events_and_outbox(
 
     r = await _move(client, rid, officer, "in_progress", note="Đã cử đội kiểm tra.")
     assert r.status_code == 200 and r.json()["status"] == "in_progress"
-    r = await client.post(f"/api/v1/reports/{rid}/notes", json={"note": "Cần xe lu, báo đội 3"}, headers=officer)
+    r = await client.post(
+        f"/api/v1/reports/{rid}/notes", json={"note": "Cần xe lu, báo đội 3"}, headers=officer
+    )
     assert r.status_code == 201 and r.json()["public"] is False
-    r = await client.post(f"/api/v1/reports/{rid}/replies", json={"message": "Sẽ vá trong tuần."}, headers=officer)
+    r = await client.post(
+        f"/api/v1/reports/{rid}/replies", json={"message": "Sẽ vá trong tuần."}, headers=officer
+    )
     assert r.status_code == 201 and r.json()["public"] is True
     r = await _move(client, rid, officer, "resolved", note="Đã vá xong.")
     assert r.status_code == 200 and r.json()["resolved_at"] is not None
-    r = await client.post(f"/api/v1/reports/{rid}/rating", json={"score": 5, "comment": "Nhanh"}, headers=resident)
+    r = await client.post(
+        f"/api/v1/reports/{rid}/rating", json={"score": 5, "comment": "Nhanh"}, headers=resident
+    )
     assert r.status_code == 200 and r.json()["rating"] == 5
     r = await _move(client, rid, resident, "closed")
     assert r.status_code == 200 and r.json()["closed_at"] is not None
@@ -89,14 +106,19 @@ async def test_full_lifecycle_with_events_and_outbox(
     assert "Cần xe lu, báo đội 3" in str(staff_events)
     statuses = [(e["from_status"], e["to_status"]) for e in staff_events if e["type"] == "status"]
     assert statuses == [
-        (None, "submitted"), ("submitted", "assigned"), ("assigned", "in_progress"),
-        ("in_progress", "resolved"), ("resolved", "closed"),
+        (None, "submitted"),
+        ("submitted", "assigned"),
+        ("assigned", "in_progress"),
+        ("in_progress", "resolved"),
+        ("resolved", "closed"),
     ]
     async with maker() as s:
         changes = (
             await s.scalars(select(OutboxMessage).where(OutboxMessage.event_type == "report.status_changed"))
         ).all()
-    assert sorted(str(m.payload["to"]) for m in changes) == sorted(["assigned", "in_progress", "resolved", "closed"])
+    assert sorted(str(m.payload["to"]) for m in changes) == sorted(
+        ["assigned", "in_progress", "resolved", "closed"]
+    )
 
 
 async def test_transfer_then_coordinator_reassigns(client: httpx.AsyncClient, actors: Actors) -> None:
@@ -123,7 +145,9 @@ async def test_wrong_roles_are_403(client: httpx.AsyncClient, actors: Actors) ->
         r = await _move(client, rid, who, "in_progress")
         assert r.status_code == 403 and r.json()["type"] == "/problems/forbidden"
     assert (await _move(client, rid, officer, "assigned", agency="sawaco")).status_code == 403
-    assert (await client.post(f"/api/v1/reports/{rid}/notes", json={"note": "x"}, headers=resident)).status_code == 403
+    assert (
+        await client.post(f"/api/v1/reports/{rid}/notes", json={"note": "x"}, headers=resident)
+    ).status_code == 403
     r = await client.post(f"/api/v1/reports/{rid}/replies", json={"message": "x"}, headers=other_agency)
     assert r.status_code == 403
     assert (await _move(client, rid, {}, "in_progress")).status_code == 401
@@ -151,7 +175,9 @@ async def test_reopen_within_seven_days_only_by_reporter(
     assert r.status_code == 409 and "7" in r.json()["detail"]
 
 
-async def test_rating_rules(client: httpx.AsyncClient, actors: Actors, maker: async_sessionmaker[AsyncSession]) -> None:
+async def test_rating_rules(
+    client: httpx.AsyncClient, actors: Actors, maker: async_sessionmaker[AsyncSession]
+) -> None:
     resident = await actors.resident()
     stranger = await actors.resident()
     rid = (await _submit(client, resident))["id"]
@@ -161,8 +187,12 @@ async def test_rating_rules(client: httpx.AsyncClient, actors: Actors, maker: as
     for bad in (0, 6, "five"):
         r = await client.post(f"/api/v1/reports/{rid}/rating", json={"score": bad}, headers=resident)
         assert r.status_code == 422
-    assert (await client.post(f"/api/v1/reports/{rid}/rating", json={"score": 4}, headers=stranger)).status_code == 403
-    assert (await client.post(f"/api/v1/reports/{rid}/rating", json={"score": 4}, headers=resident)).status_code == 200
+    assert (
+        await client.post(f"/api/v1/reports/{rid}/rating", json={"score": 4}, headers=stranger)
+    ).status_code == 403
+    assert (
+        await client.post(f"/api/v1/reports/{rid}/rating", json={"score": 4}, headers=resident)
+    ).status_code == 200
     r = await client.post(f"/api/v1/reports/{rid}/rating", json={"score": 1}, headers=resident)
     assert r.status_code == 409
 
@@ -195,12 +225,14 @@ async def test_agency_reply_with_evidence_photos_is_public(client: httpx.AsyncCl
 
     officer = await actors.staff("agency_officer", "so_xay_dung")
     rid = (await _submit(client))["id"]
-    up = await client.post("/api/v1/uploads", files={"file": ("a.jpg", jpeg_with_gps(), "image/jpeg")}, headers=officer)
+    up = await client.post(
+        "/api/v1/uploads", files={"file": ("a.jpg", jpeg_with_gps(), "image/jpeg")}, headers=officer
+    )
     assert up.status_code == 201
     await _move(client, rid, officer, "in_progress")
     r = await _move(client, rid, officer, "resolved", note="Đã sửa, ảnh kèm theo", photos=[up.json()["id"]])
     assert r.status_code == 200
     events = (await client.get(f"/api/v1/reports/{rid}/events")).json()["items"]
-    resolved = [e for e in events if e["to_status"] == "resolved"][0]
+    resolved = next(e for e in events if e["to_status"] == "resolved")
     assert [p["id"] for p in resolved["photos"]] == [up.json()["id"]]
     assert resolved["agency"]["code"] == "so_xay_dung"

@@ -11,7 +11,9 @@ from tests.conftest import Actors, report_body
 CONTACT = {"name": "Trần Thị Bình", "phone": "0912345678", "email": "binh@example.vn"}
 
 
-async def _submit(client: httpx.AsyncClient, headers: dict[str, str] | None = None, **kw: Any) -> dict[str, Any]:
+async def _submit(
+    client: httpx.AsyncClient, headers: dict[str, str] | None = None, **kw: Any
+) -> dict[str, Any]:
     r = await client.post("/api/v1/reports", json=report_body(**kw), headers=headers or {})
     assert r.status_code == 201, r.text
     body: dict[str, Any] = r.json()
@@ -39,7 +41,9 @@ async def test_staff_see_contact_unless_identity_hidden(client: httpx.AsyncClien
     seen = (await client.get(f"/api/v1/reports/{open_report['id']}", headers=officer)).json()
     assert seen["contact"] == {"name": "Trần Thị Bình", "phone": "+84912345678", "email": "binh@example.vn"}
     assert (await client.get(f"/api/v1/reports/{hidden['id']}", headers=officer)).json()["contact"] is None
-    assert (await client.get(f"/api/v1/reports/{hidden['id']}", headers=coordinator)).json()["contact"] is not None
+    assert (await client.get(f"/api/v1/reports/{hidden['id']}", headers=coordinator)).json()[
+        "contact"
+    ] is not None
 
 
 async def test_private_reports(client: httpx.AsyncClient, actors: Actors) -> None:
@@ -73,10 +77,15 @@ async def test_list_filters_and_pagination(client: httpx.AsyncClient) -> None:
     made = [
         await _submit(client, description="Ổ gà đường Lê Lợi"),
         await _submit(client, category="garbage", description="Rác ở đường Đồng Khởi"),
-        await _submit(client, category="noise", description="Karaoke ồn ào tới khuya",
-                      location={"lat": 10.8013, "long": 106.7143}),
+        await _submit(
+            client,
+            category="noise",
+            description="Karaoke ồn ào tới khuya",
+            location={"lat": 10.8013, "long": 106.7143},
+        ),
         await _submit(client, category=None, description="Góp ý chung"),
     ]
+
     async def ids(query: str) -> list[str]:
         r = await client.get(f"/api/v1/reports?{query}")
         assert r.status_code == 200, r.text
@@ -111,8 +120,17 @@ async def test_list_filters_and_pagination(client: httpx.AsyncClient) -> None:
 
 
 async def test_bad_list_parameters_are_4xx(client: httpx.AsyncClient) -> None:
-    for query in ("bbox=1,2,3", "bbox=a,b,c,d", "bbox=106.8,10.7,106.7,10.8", "cursor=%%%", "limit=0",
-                  "limit=1000", "status=lost", "from=yesterday", "from=2026-01-01T00:00:00"):
+    for query in (
+        "bbox=1,2,3",
+        "bbox=a,b,c,d",
+        "bbox=106.8,10.7,106.7,10.8",
+        "cursor=%%%",
+        "limit=0",
+        "limit=1000",
+        "status=lost",
+        "from=yesterday",
+        "from=2026-01-01T00:00:00",
+    ):
         r = await client.get(f"/api/v1/reports?{query}")
         assert r.status_code in (400, 422), query
         assert r.headers["content-type"] == "application/problem+json"
@@ -125,20 +143,42 @@ async def test_reference_lists(client: httpx.AsyncClient) -> None:
     assert kinds == {"phuong", "xa", "dac_khu"}
     assert sum(a["unit_type"] == "phuong" for a in areas) == 113
     assert sum(a["unit_type"] == "xa" for a in areas) == 54
-    assert [a["name"] for a in (await client.get("/api/v1/areas?q=ben%20thanh")).json()] == ["Phường Bến Thành"]
+    assert [a["name"] for a in (await client.get("/api/v1/areas?q=ben%20thanh")).json()] == [
+        "Phường Bến Thành"
+    ]
     assert (await client.get("/api/v1/areas/26743")).json()["name"] == "Phường Bến Thành"
     assert (await client.get("/api/v1/areas/00000")).status_code == 404
     agencies = (await client.get("/api/v1/agencies")).json()
     assert sum(a["kind"] == "committee" for a in agencies) == 168
-    assert {"so_xay_dung", "so_nong_nghiep_moi_truong", "so_y_te", "cong_an_tphcm", "sawaco", "evnhcmc",
-            "cong_vien_cay_xanh"} <= {a["code"] for a in agencies}
+    assert {
+        "so_xay_dung",
+        "so_nong_nghiep_moi_truong",
+        "so_y_te",
+        "cong_an_tphcm",
+        "sawaco",
+        "evnhcmc",
+        "cong_vien_cay_xanh",
+    } <= {a["code"] for a in agencies}
     committee = (await client.get("/api/v1/agencies/ubnd_26743")).json()
     assert committee["name"] == "Ủy ban nhân dân Phường Bến Thành" and committee["area_code"] == "26743"
     cats = (await client.get("/api/v1/categories")).json()
     assert [c["code"] for c in cats] == [
-        "road_damage", "traffic_signal", "traffic_congestion", "street_lighting", "flooding_drainage",
-        "water_supply", "garbage", "pollution", "noise", "sidewalk_encroachment", "illegal_construction",
-        "trees", "public_order", "food_safety_health", "administrative_services", "other",
+        "road_damage",
+        "traffic_signal",
+        "traffic_congestion",
+        "street_lighting",
+        "flooding_drainage",
+        "water_supply",
+        "garbage",
+        "pollution",
+        "noise",
+        "sidewalk_encroachment",
+        "illegal_construction",
+        "trees",
+        "public_order",
+        "food_safety_health",
+        "administrative_services",
+        "other",
     ]
     assert cats[0]["name"] == "Hư hỏng mặt đường, ổ gà, sụp lún"
     en = (await client.get("/api/v1/categories", headers={"Accept-Language": "en"})).json()

@@ -9,7 +9,7 @@ from collections.abc import AsyncIterator
 import structlog
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import HTMLResponse, JSONResponse, Response
+from fastapi.responses import JSONResponse, Response
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
@@ -83,7 +83,13 @@ def create_app(settings: Settings | None = None, *, run_worker: bool | None = No
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
     _install_error_handlers(app)
     for router in (
-        reports_router, auth_router, me_router, areas_router, agencies_router, categories_router, pages_router
+        reports_router,
+        auth_router,
+        me_router,
+        areas_router,
+        agencies_router,
+        categories_router,
+        pages_router,
     ):
         app.include_router(router)
 
@@ -151,7 +157,8 @@ def _install_error_handlers(app: FastAPI) -> None:
     async def unavailable(request: Request, exc: Exception) -> Response:
         log.warning("database.unavailable", error=str(exc)[:300], path=request.url.path)
         error = ServiceUnavailable(
-            _("Cơ sở dữ liệu tạm thời không truy cập được; hãy thử lại sau ít giây."), headers={"Retry-After": "5"}
+            _("Cơ sở dữ liệu tạm thời không truy cập được; hãy thử lại sau ít giây."),
+            headers={"Retry-After": "5"},
         )
         return problem_response(error, _locale(request), request.url.path)
 
@@ -215,4 +222,3 @@ class BodySizeLimit:
 
 async def _noop_receive() -> Message:
     return {"type": "http.disconnect"}
-

@@ -12,7 +12,9 @@ import typer
 
 from congdan.config import Settings
 
-app = typer.Typer(help="Công dân số — máy chủ và công cụ quản trị / server and admin tools.", no_args_is_help=True)
+app = typer.Typer(
+    help="Công dân số — máy chủ và công cụ quản trị / server and admin tools.", no_args_is_help=True
+)
 db_app = typer.Typer(help="Cơ sở dữ liệu / database", no_args_is_help=True)
 seed_app = typer.Typer(help="Dữ liệu mẫu / demo data", no_args_is_help=True)
 user_app = typer.Typer(help="Tài khoản / accounts", no_args_is_help=True)
@@ -47,7 +49,9 @@ def _configure_logging(settings: Settings) -> None:
 def serve(
     host: Annotated[str, typer.Option(help="Địa chỉ lắng nghe / bind address")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Cổng / port")] = 8000,
-    demo: Annotated[bool, typer.Option("--demo", help="Nạp dữ liệu mẫu (một lần) / seed demo data once")] = False,
+    demo: Annotated[
+        bool, typer.Option("--demo", help="Nạp dữ liệu mẫu (một lần) / seed demo data once")
+    ] = False,
     no_worker: Annotated[
         bool, typer.Option("--no-worker", help="Không chạy worker trong tiến trình / no in-process worker")
     ] = False,
@@ -69,7 +73,8 @@ def serve(
     server = uvicorn.Server(config)
     shown = f"[{host}]" if ":" in host else host
     typer.echo(f"Công dân số đang chạy tại / listening on http://{shown}:{port}/")
-    typer.echo(f"Dữ liệu / data: {settings.resolved_database_url.split('///')[-1] if settings.is_sqlite else 'PostgreSQL'}")
+    where = settings.resolved_database_url.split("///")[-1] if settings.is_sqlite else "PostgreSQL"
+    typer.echo(f"Dữ liệu / data: {where}")
     server.run()
 
 
@@ -77,7 +82,9 @@ def _print_demo(settings: Settings) -> None:
     from congdan.demo import RESIDENT_PHONE, seed_demo
 
     created, accounts = asyncio.run(seed_demo(settings))
-    typer.echo("Đã nạp dữ liệu mẫu / demo data seeded." if created else "Dữ liệu mẫu đã có / demo data present.")
+    typer.echo(
+        "Đã nạp dữ liệu mẫu / demo data seeded." if created else "Dữ liệu mẫu đã có / demo data present."
+    )
     typer.echo("Tài khoản mẫu / demo accounts:")
     for account in accounts:
         agency = f" ({account.agency})" if account.agency else ""
@@ -195,7 +202,9 @@ def apikey_create(
 
     raw = asyncio.run(run())
     typer.echo(raw)
-    typer.echo("Lưu khóa này ngay: nó không được hiển thị lại / store this key now: it is not shown again.", err=True)
+    typer.echo(
+        "Lưu khóa này ngay: nó không được hiển thị lại / store this key now: it is not shown again.", err=True
+    )
 
 
 def main() -> None:

@@ -45,12 +45,15 @@ async def get_principal(
         return PUBLIC
     scheme, _sep, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
-        raise Unauthorized(_("Tiêu đề Authorization phải có dạng 'Bearer <token>'."),
-                           headers={"WWW-Authenticate": "Bearer"})
+        raise Unauthorized(
+            _("Tiêu đề Authorization phải có dạng 'Bearer <token>'."), headers={"WWW-Authenticate": "Bearer"}
+        )
     principal = await auth.principal_for_token(session, token.strip())
     if principal is None:
-        raise Unauthorized(_("Phiên đăng nhập không hợp lệ hoặc đã hết hạn."),
-                           headers={"WWW-Authenticate": 'Bearer error="invalid_token"'})
+        raise Unauthorized(
+            _("Phiên đăng nhập không hợp lệ hoặc đã hết hạn."),
+            headers={"WWW-Authenticate": 'Bearer error="invalid_token"'},
+        )
     # The lookup opened a transaction; end it so the endpoint starts its own cleanly.
     await session.rollback()
     return principal
@@ -58,7 +61,9 @@ async def get_principal(
 
 def get_context(request: Request) -> Context:
     return Context(
-        settings=request.app.state.settings, areas=request.app.state.area_index, storage=request.app.state.storage
+        settings=request.app.state.settings,
+        areas=request.app.state.area_index,
+        storage=request.app.state.storage,
     )
 
 

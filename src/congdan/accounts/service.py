@@ -36,9 +36,7 @@ async def create_staff(
     elif agency_code:
         raise ValidationFailed(_("Chỉ cán bộ cơ quan mới gắn với một cơ quan."), field="agency")
     if len(password) < MIN_PASSWORD:
-        raise ValidationFailed(
-            _("Mật khẩu phải có ít nhất %(n)s ký tự."), field="password", n=MIN_PASSWORD
-        )
+        raise ValidationFailed(_("Mật khẩu phải có ít nhất %(n)s ký tự."), field="password", n=MIN_PASSWORD)
     if await repository.by_email(session, normalised) is not None:
         raise Conflict(_("Email này đã có tài khoản."))
     account = Account(
@@ -56,7 +54,9 @@ async def create_staff(
 async def resident_for(session: AsyncSession, *, channel: str, destination: str) -> Account:
     """The resident account behind a verified phone or email, created on first sign-in."""
     found = await (
-        repository.by_phone(session, destination) if channel == "sms" else repository.by_email(session, destination)
+        repository.by_phone(session, destination)
+        if channel == "sms"
+        else repository.by_email(session, destination)
     )
     if found is not None:
         return found

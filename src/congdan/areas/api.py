@@ -29,14 +29,18 @@ def _out(area: Area) -> AreaOut:
     )
 
 
-@router.get("", response_model=list[AreaOut], summary="Đơn vị hành chính / Administrative units", responses=problems())
+@router.get(
+    "", response_model=list[AreaOut], summary="Đơn vị hành chính / Administrative units", responses=problems()
+)
 async def list_areas(
     session: SessionDep, q: Annotated[str | None, Query(max_length=100)] = None
 ) -> list[AreaOut]:
     return [_out(a) for a in await repository.list_areas(session, fold(q) if q else None)]
 
 
-@router.get("/{code}", response_model=AreaOut, summary="Một đơn vị hành chính / One unit", responses=problems(404))
+@router.get(
+    "/{code}", response_model=AreaOut, summary="Một đơn vị hành chính / One unit", responses=problems(404)
+)
 async def get_area(code: str, session: SessionDep) -> AreaOut:
     area = await repository.get_area(session, code)
     if area is None:

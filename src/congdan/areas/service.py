@@ -96,10 +96,11 @@ def package_units() -> list[Area]:
     """The 168 units as the vietnamadminunits package ships them (codes, names, centres, areas)."""
     from vietnamadminunits.database import query
 
-    rows = query(
+    sql = (
         "SELECT DISTINCT ward, wardShort, wardType, wardCode, wardLat, wardLon, wardAreaKm2 "
-        f"FROM admin_units WHERE provinceCode = '{HCMC_PROVINCE_CODE}' ORDER BY wardCode"
+        "FROM admin_units WHERE provinceCode = '%s' ORDER BY wardCode"
     )
+    rows = query(sql % HCMC_PROVINCE_CODE)  # the package's helper takes SQL text; the code is our constant
     return [
         Area(
             code=str(r["wardCode"]),

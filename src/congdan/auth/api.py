@@ -15,7 +15,10 @@ router = APIRouter(prefix="/api/v1/auth", tags=["auth"])
 
 def _token_out(issued: service.IssuedToken) -> TokenOut:
     return TokenOut(
-        access_token=issued.token, expires_in=issued.expires_in, account_id=issued.account.id, role=issued.account.role
+        access_token=issued.token,
+        expires_in=issued.expires_in,
+        account_id=issued.account.id,
+        role=issued.account.role,
     )
 
 
@@ -29,7 +32,9 @@ def _token_out(issued: service.IssuedToken) -> TokenOut:
 async def request_code(
     data: CodeRequest, session: SessionDep, settings: SettingsDep, locale: LocaleDep
 ) -> CodeSent:
-    challenge = await service.request_code(session, settings, phone=data.phone, email=data.email, locale=locale)
+    challenge = await service.request_code(
+        session, settings, phone=data.phone, email=data.email, locale=locale
+    )
     await session.commit()
     return CodeSent(channel=challenge.channel, expires_in=settings.otp_ttl_minutes * 60)
 
@@ -42,7 +47,9 @@ async def request_code(
 )
 async def verify_code(data: CodeVerify, session: SessionDep, settings: SettingsDep) -> TokenOut:
     try:
-        issued = await service.verify_code(session, settings, phone=data.phone, email=data.email, code=data.code)
+        issued = await service.verify_code(
+            session, settings, phone=data.phone, email=data.email, code=data.code
+        )
     except service.WrongCode:
         await session.commit()  # keep the failed attempt counted
         raise
@@ -81,7 +88,9 @@ async def logout(request: Request, session: SessionDep, principal: PrincipalDep)
 me_router = APIRouter(prefix="/api/v1", tags=["auth"])
 
 
-@me_router.get("/me", response_model=MeOut, summary="Tài khoản hiện tại / Current account", responses=problems(401))
+@me_router.get(
+    "/me", response_model=MeOut, summary="Tài khoản hiện tại / Current account", responses=problems(401)
+)
 async def me(session: SessionDep, principal: PrincipalDep) -> MeOut:
     require_authenticated(principal)
     assert principal.account_id is not None

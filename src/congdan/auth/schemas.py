@@ -30,7 +30,7 @@ class PasswordLogin(BaseModel):
 
 class TokenOut(BaseModel):
     access_token: str
-    token_type: str = "bearer"
+    token_type: str = "bearer"  # noqa: S105 - the OAuth token type, not a secret
     expires_in: int
     account_id: uuid.UUID
     role: str

@@ -21,7 +21,7 @@ from congdan.kit.i18n import _
 from congdan.models import Account, ApiKey, ApiToken, OtpChallenge
 from congdan.outbox.service import emit
 
-TOKEN_PREFIX = "cds"
+TOKEN_PREFIX = "cds"  # noqa: S105 - a visible prefix, not a secret
 API_KEY_PREFIX = "cdk"
 
 
@@ -101,7 +101,9 @@ async def verify_code(
     account = await accounts.resident_for(session, channel=channel, destination=destination)
     if not account.is_active:
         raise Unauthorized(_("Tài khoản đã bị khóa."))
-    ttl = timedelta(hours=settings.token_ttl_hours if account.role == RESIDENT else settings.staff_token_ttl_hours)
+    ttl = timedelta(
+        hours=settings.token_ttl_hours if account.role == RESIDENT else settings.staff_token_ttl_hours
+    )
     return await issue_token(session, account, ttl)
 
 

@@ -20,6 +20,11 @@ async def deliver_code(session: AsyncSession, message: OutboxMessage, ctx: Handl
         note="development channel: the code is written to the log instead of being sent",
     )
     session.add(
-        Delivery(outbox_id=message.id, channel="dev-log", recipient=destination, status="sent",
-                 provider_response="logged")
+        Delivery(
+            outbox_id=message.id,
+            channel="dev-log",
+            recipient=destination,
+            status="sent",
+            provider_response="logged",
+        )
     )

@@ -48,8 +48,10 @@ def is_reporter(principal: Principal, report: Report) -> bool:
 
 
 def is_handling_agency(principal: Principal, report: Report) -> bool:
-    return principal.role in AGENCY_ROLES and principal.agency_code is not None and (
-        principal.agency_code == report.agency_code
+    return (
+        principal.role in AGENCY_ROLES
+        and principal.agency_code is not None
+        and (principal.agency_code == report.agency_code)
     )
 
 

@@ -54,7 +54,9 @@ async def claim(
                 async with session.begin():
                     found = (
                         await session.scalars(
-                            select(IdempotencyKey).where(IdempotencyKey.scope == scope, IdempotencyKey.key == key)
+                            select(IdempotencyKey).where(
+                                IdempotencyKey.scope == scope, IdempotencyKey.key == key
+                            )
                         )
                     ).first()
                     if found is None:
@@ -69,7 +71,8 @@ async def claim(
                         return None
                     if found.request_hash != fingerprint:
                         raise IdempotencyMismatch(
-                            _("Khóa Idempotency-Key này đã được dùng với nội dung khác."), field="Idempotency-Key"
+                            _("Khóa Idempotency-Key này đã được dùng với nội dung khác."),
+                            field="Idempotency-Key",
                         )
                     if found.status == "done" and found.response_status is not None:
                         return Replay(found.response_status, dict(found.response_body or {}))
@@ -86,7 +89,9 @@ async def claim(
     raise IdempotencyInProgress(headers={"Retry-After": "1"})
 
 
-async def complete(session: AsyncSession, *, scope: str, key: str, status: int, body: dict[str, object]) -> None:
+async def complete(
+    session: AsyncSession, *, scope: str, key: str, status: int, body: dict[str, object]
+) -> None:
     """Stores the answer; call inside the transaction that makes the write."""
     found = (
         await session.scalars(
@@ -103,7 +108,9 @@ async def release(maker: async_sessionmaker[AsyncSession], *, scope: str, key: s
     async with maker() as session, session.begin():
         await session.execute(
             delete(IdempotencyKey).where(
-                IdempotencyKey.scope == scope, IdempotencyKey.key == key, IdempotencyKey.status == "in_progress"
+                IdempotencyKey.scope == scope,
+                IdempotencyKey.key == key,
+                IdempotencyKey.status == "in_progress",
             )
         )
 

@@ -43,7 +43,8 @@ def problems(*statuses: int) -> dict[int | str, dict[str, Any]]:
     """OpenAPI `responses` entries for the errors an operation can return."""
     every = {400, 413, 422, 503, *statuses}
     return {
-        s: {"description": _DESCRIPTIONS[s], "model": Problem, "content": {PROBLEM_JSON: {}}} for s in sorted(every)
+        s: {"description": _DESCRIPTIONS[s], "model": Problem, "content": {PROBLEM_JSON: {}}}
+        for s in sorted(every)
     }
 
 
@@ -65,5 +66,8 @@ def problem_response(error: AppError, locale: str, instance: str | None = None) 
         errors=field_errors,
     )
     return JSONResponse(
-        body.model_dump(exclude_none=True), status_code=error.status, media_type=PROBLEM_JSON, headers=error.headers
+        body.model_dump(exclude_none=True),
+        status_code=error.status,
+        media_type=PROBLEM_JSON,
+        headers=error.headers,
     )

@@ -36,7 +36,7 @@ def from_pydantic(errors: Sequence[Any]) -> ValidationFailed:
     for err in errors:
         loc = [str(p) for p in err.get("loc", ()) if p not in ("body", "query", "path", "header", "form")]
         field = ".".join(loc) or "body"
-        ctx = {k: str(v) for k, v in (err.get("ctx") or {}).items()}
+        ctx: dict[str, object] = {str(k): str(v) for k, v in (err.get("ctx") or {}).items()}
         template = _MESSAGES.get(str(err.get("type")))
         if template is None:
             fields.append(FieldError(field, _GENERIC, {"reason": str(err.get("msg", ""))}))

@@ -8,6 +8,7 @@ retried. Failures back off exponentially and end in the dead-letter state.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import random
 import socket
@@ -98,7 +99,7 @@ class Relay:
                     message.attempts += 1
                 log.debug("outbox.handled", id=str(message_id), event_type=message.event_type)
                 return
-            except Exception as exc:  # noqa: BLE001 - any handler failure is recorded and retried
+            except Exception as exc:
                 error = f"{type(exc).__name__}: {exc}"[:2000]
                 log.warning("outbox.handler_failed", id=str(message_id), error=error)
         await self._record_failure(message_id, error)
@@ -120,7 +121,5 @@ class Relay:
 
 
 async def _sleep_or_stop(stop: asyncio.Event, seconds: float) -> None:
-    try:
+    with contextlib.suppress(TimeoutError):
         await asyncio.wait_for(stop.wait(), timeout=seconds)
-    except TimeoutError:
-        pass

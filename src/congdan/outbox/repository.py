@@ -35,7 +35,9 @@ async def claim(
     return ids
 
 
-async def lock_for_processing(session: AsyncSession, message_id: uuid.UUID, worker_id: str) -> OutboxMessage | None:
+async def lock_for_processing(
+    session: AsyncSession, message_id: uuid.UUID, worker_id: str
+) -> OutboxMessage | None:
     """The row, locked, if this worker still holds its lease; None if another has taken it over."""
     stmt = select(OutboxMessage).where(
         OutboxMessage.id == message_id,

@@ -71,7 +71,9 @@ async def create_report(
             lock_seconds=ctx.settings.idempotency_lock_seconds,
         )
         if replay is not None:
-            return JSONResponse(replay.body, status_code=replay.status, headers={"Idempotent-Replayed": "true"})
+            return JSONResponse(
+                replay.body, status_code=replay.status, headers={"Idempotent-Replayed": "true"}
+            )
     try:
         report = await service.submit(session, ctx, principal, data)
         body = (await present.report_out(session, principal, report, locale)).model_dump(mode="json")
@@ -133,8 +135,10 @@ def _parse_bbox(raw: str) -> tuple[float, float, float, float]:
         parts = [float(p) for p in raw.split(",")]
     except ValueError:
         parts = []
-    if len(parts) != 4 or not (parts[0] < parts[2] and parts[1] < parts[3]) or not all(
-        -180 <= p <= 180 for p in parts
+    if (
+        len(parts) != 4
+        or not (parts[0] < parts[2] and parts[1] < parts[3])
+        or not all(-180 <= p <= 180 for p in parts)
     ):
         raise BadRequest(_("bbox phải có dạng min_long,min_lat,max_long,max_lat."), field="bbox")
     return parts[0], parts[1], parts[2], parts[3]
@@ -146,7 +150,9 @@ def _parse_bbox(raw: str) -> tuple[float, float, float, float]:
     summary="Tra cứu bằng mã theo dõi / Look up by tracking code",
     responses=problems(401, 404),
 )
-async def get_by_code(code: str, session: SessionDep, principal: PrincipalDep, locale: LocaleDep) -> ReportOut:
+async def get_by_code(
+    code: str, session: SessionDep, principal: PrincipalDep, locale: LocaleDep
+) -> ReportOut:
     normalised = normalise_tracking_code(code)
     if normalised is None:
         raise NotFound(_("Không tìm thấy phản ánh với mã này."))
@@ -277,4 +283,3 @@ async def upload(
     out = present.media_out(media)
     await session.commit()
     return out
-

@@ -21,7 +21,9 @@ class CategoryOut(BaseModel):
     default_agency: str | None
 
 
-@router.get("", response_model=list[CategoryOut], summary="Lĩnh vực phản ánh / Categories", responses=problems())
+@router.get(
+    "", response_model=list[CategoryOut], summary="Lĩnh vực phản ánh / Categories", responses=problems()
+)
 async def list_categories(session: SessionDep, locale: LocaleDep) -> list[CategoryOut]:
     return [
         CategoryOut(

@@ -67,11 +67,15 @@ async def reports_out(
                 tracking_code=r.tracking_code,
                 kind=r.kind,
                 status=Status(r.status),
-                category=CodeName(code=cat.code, name=cat.name_en if locale == "en" else cat.name_vi) if cat else None,
+                category=CodeName(code=cat.code, name=cat.name_en if locale == "en" else cat.name_vi)
+                if cat
+                else None,
                 description=r.description,
                 location=Location(lat=r.lat, long=r.lon) if r.lat is not None and r.lon is not None else None,
                 address=r.address,
-                area=AreaRef(code=area.code, name=area.name, approximate=r.area_approximate) if area else None,
+                area=AreaRef(code=area.code, name=area.name, approximate=r.area_approximate)
+                if area
+                else None,
                 agency=CodeName(code=agency.code, name=_agency_name(agency, locale)) if agency else None,
                 visibility="public" if r.is_public else "private",
                 hide_identity=r.hide_identity,
@@ -107,9 +111,7 @@ async def report_out(session: AsyncSession, principal: Principal, report: Report
     return (await reports_out(session, principal, [report], locale))[0]
 
 
-async def events_out(
-    session: AsyncSession, events: Sequence[ReportEvent], locale: str
-) -> list[EventOut]:
+async def events_out(session: AsyncSession, events: Sequence[ReportEvent], locale: str) -> list[EventOut]:
     _c, _a, agencies = await repository.names_for(
         session, categories=set(), areas=set(), agencies={e.agency_code for e in events if e.agency_code}
     )

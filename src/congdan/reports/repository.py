@@ -39,7 +39,12 @@ def _visible_to(principal: Principal) -> ColumnElement[bool]:
 
 
 async def search(
-    session: AsyncSession, principal: Principal, filters: ReportFilters, *, after: uuid.UUID | None, limit: int
+    session: AsyncSession,
+    principal: Principal,
+    filters: ReportFilters,
+    *,
+    after: uuid.UUID | None,
+    limit: int,
 ) -> Sequence[Report]:
     conditions: list[ColumnElement[bool]] = [_visible_to(principal)]
     if filters.mine:
@@ -70,7 +75,9 @@ async def search(
     return (await session.scalars(stmt)).all()
 
 
-async def events(session: AsyncSession, report_id: uuid.UUID, *, include_internal: bool) -> Sequence[ReportEvent]:
+async def events(
+    session: AsyncSession, report_id: uuid.UUID, *, include_internal: bool
+) -> Sequence[ReportEvent]:
     stmt = select(ReportEvent).where(ReportEvent.report_id == report_id)
     if not include_internal:
         stmt = stmt.where(ReportEvent.is_public.is_(True))
@@ -120,7 +127,10 @@ async def existing_category_codes(session: AsyncSession) -> set[str]:
 async def names_for(
     session: AsyncSession, *, categories: set[str], areas: set[str], agencies: set[str]
 ) -> tuple[dict[str, Category], dict[str, Area], dict[str, Agency]]:
-    cats = {c.code: c for c in (await session.scalars(select(Category).where(Category.code.in_(categories)))).all()}
+    cats = {
+        c.code: c
+        for c in (await session.scalars(select(Category).where(Category.code.in_(categories)))).all()
+    }
     ars = {a.code: a for a in (await session.scalars(select(Area).where(Area.code.in_(areas)))).all()}
     ags = {a.code: a for a in (await session.scalars(select(Agency).where(Agency.code.in_(agencies)))).all()}
     return cats, ars, ags

@@ -30,11 +30,15 @@ class ReportCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     kind: Literal["report", "suggestion"] = "report"
-    category: str | None = Field(default=None, max_length=64, description="Mã lĩnh vực; để trống để hệ thống tự xác định")
+    category: str | None = Field(
+        default=None, max_length=64, description="Mã lĩnh vực; để trống để hệ thống tự xác định"
+    )
     description: str = Field(min_length=1, max_length=4000)
     location: Location | None = None
     address: str | None = Field(default=None, max_length=500)
-    photos: list[uuid.UUID] = Field(default_factory=list, max_length=5, description="Mã ảnh đã tải lên qua /uploads")
+    photos: list[uuid.UUID] = Field(
+        default_factory=list, max_length=5, description="Mã ảnh đã tải lên qua /uploads"
+    )
     visibility: Literal["public", "private"] = "public"
     hide_identity: bool = False
     contact: Contact | None = None
@@ -100,8 +104,12 @@ class TransitionIn(BaseModel):
     to: Status
     note: str | None = Field(default=None, max_length=4000)
     public: bool = Field(default=True, description="Người dân xem được ghi chú này")
-    agency: str | None = Field(default=None, max_length=64, description="Cơ quan nhận (khi chuyển sang assigned)")
-    duplicate_of: uuid.UUID | None = Field(default=None, description="Phản ánh gốc (khi chuyển sang duplicate)")
+    agency: str | None = Field(
+        default=None, max_length=64, description="Cơ quan nhận (khi chuyển sang assigned)"
+    )
+    duplicate_of: uuid.UUID | None = Field(
+        default=None, description="Phản ánh gốc (khi chuyển sang duplicate)"
+    )
     photos: list[uuid.UUID] = Field(default_factory=list, max_length=5)
 
 

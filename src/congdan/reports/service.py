@@ -44,9 +44,8 @@ class Context:
 
 # ---- photos ---------------------------------------------------------------------------------
 
-async def upload_photo(
-    session: AsyncSession, ctx: Context, principal: Principal, raw: bytes
-) -> Media:
+
+async def upload_photo(session: AsyncSession, ctx: Context, principal: Principal, raw: bytes) -> Media:
     processed = await asyncio.to_thread(process_image, raw, max_pixels=ctx.settings.max_photo_pixels)
     # A random name the client never chose, fanned out so no folder grows huge.
     name = secrets.token_hex(16)
@@ -87,6 +86,7 @@ async def _claim_photos(
 
 # ---- submission ------------------------------------------------------------------------------
 
+
 async def submit(session: AsyncSession, ctx: Context, principal: Principal, data: ReportCreate) -> Report:
     errors: list[FieldError] = []
     description = clean_plain_text(data.description)
@@ -97,7 +97,9 @@ async def submit(session: AsyncSession, ctx: Context, principal: Principal, data
     if data.category is not None:
         category = await repository.category(session, data.category)
         if category is None or not category.is_active:
-            errors.append(FieldError("category", _("Lĩnh vực không tồn tại: %(code)s."), {"code": data.category}))
+            errors.append(
+                FieldError("category", _("Lĩnh vực không tồn tại: %(code)s."), {"code": data.category})
+            )
     lat = data.location.lat if data.location else None
     lon = data.location.long if data.location else None
     if lat is not None and lon is not None and not ctx.areas.contains(lat, lon):
@@ -161,8 +163,15 @@ async def submit(session: AsyncSession, ctx: Context, principal: Principal, data
         payload={"report_id": str(report.id), "tracking_code": report.tracking_code},
     )
     if decision.agency_code is not None:
-        await _move(session, report, policy.MACHINE, Status.ASSIGNED, note=None, public=True,
-                    agency_code=decision.agency_code)
+        await _move(
+            session,
+            report,
+            policy.MACHINE,
+            Status.ASSIGNED,
+            note=None,
+            public=True,
+            agency_code=decision.agency_code,
+        )
     else:
         await _move(session, report, policy.MACHINE, Status.TRIAGE, note=None, public=False)
     return report
@@ -177,6 +186,7 @@ async def _fresh_tracking_code(session: AsyncSession) -> str:
 
 
 # ---- reading -----------------------------------------------------------------------------------
+
 
 async def get_for(session: AsyncSession, principal: Principal, report_id: uuid.UUID) -> Report:
     report = await repository.get(session, report_id)
@@ -195,6 +205,7 @@ async def get_by_code(session: AsyncSession, code: str) -> Report:
 
 
 # ---- the status machine ------------------------------------------------------------------------
+
 
 async def transition(
     session: AsyncSession, ctx: Context, principal: Principal, report_id: uuid.UUID, data: TransitionIn
@@ -217,7 +228,8 @@ async def transition(
         resolved_at = report.resolved_at or report.updated_at
         if utcnow() - resolved_at > timedelta(days=ctx.settings.reopen_days):
             raise InvalidTransition(
-                _("Đã quá %(days)s ngày kể từ khi giải quyết; không thể mở lại."), days=ctx.settings.reopen_days
+                _("Đã quá %(days)s ngày kể từ khi giải quyết; không thể mở lại."),
+                days=ctx.settings.reopen_days,
             )
     agency_code = None
     if target == Status.ASSIGNED:
@@ -232,7 +244,13 @@ async def transition(
         duplicate_of = await _original_for(session, principal, report, data.duplicate_of)
     photo_ids = await _claim_photos(session, principal, data.photos, "photos")
     event = await _move(
-        session, report, principal, target, note=note, public=data.public, agency_code=agency_code,
+        session,
+        report,
+        principal,
+        target,
+        note=note,
+        public=data.public,
+        agency_code=agency_code,
         duplicate_of=duplicate_of,
     )
     await repository.attach_media(session, photo_ids, report.id, event.id)
@@ -294,7 +312,14 @@ async def _move(
     if target == Status.DUPLICATE:
         report.duplicate_of_id = duplicate_of
     event = _record(
-        session, report, actor, type_="status", from_status=current, to_status=target, note=note, public=public,
+        session,
+        report,
+        actor,
+        type_="status",
+        from_status=current,
+        to_status=target,
+        note=note,
+        public=public,
         agency_code=report.agency_code,
     )
     await session.flush()
@@ -354,6 +379,7 @@ async def _load_for_change(session: AsyncSession, principal: Principal, report_i
 
 # ---- replies, notes, ratings -------------------------------------------------------------------
 
+
 async def reply(
     session: AsyncSession, principal: Principal, report_id: uuid.UUID, data: ReplyIn
 ) -> ReportEvent:
@@ -365,27 +391,57 @@ async def reply(
     if not message:
         raise ValidationFailed(_("Nội dung trả lời không được để trống."), field="message")
     photo_ids = await _claim_photos(session, principal, data.photos, "photos")
-    event = _record(session, report, principal, type_="reply", from_status=None, to_status=None,
-                    note=message, public=True, agency_code=principal.agency_code)
+    event = _record(
+        session,
+        report,
+        principal,
+        type_="reply",
+        from_status=None,
+        to_status=None,
+        note=message,
+        public=True,
+        agency_code=principal.agency_code,
+    )
     report.updated_at = utcnow()
     await session.flush()
     await repository.attach_media(session, photo_ids, report.id, event.id)
-    emit(session, "report.replied", aggregate_type="report", aggregate_id=str(report.id),
-         payload={"report_id": str(report.id), "event_id": str(event.id)})
+    emit(
+        session,
+        "report.replied",
+        aggregate_type="report",
+        aggregate_id=str(report.id),
+        payload={"report_id": str(report.id), "event_id": str(event.id)},
+    )
     return event
 
 
-async def add_note(session: AsyncSession, principal: Principal, report_id: uuid.UUID, data: NoteIn) -> ReportEvent:
+async def add_note(
+    session: AsyncSession, principal: Principal, report_id: uuid.UUID, data: NoteIn
+) -> ReportEvent:
     report = await _load_for_change(session, principal, report_id)
     policy.require_internal_access(principal, report)
     note = clean_plain_text(data.note)
     if not note:
         raise ValidationFailed(_("Ghi chú không được để trống."), field="note")
-    event = _record(session, report, principal, type_="note", from_status=None, to_status=None,
-                    note=note, public=False, agency_code=principal.agency_code)
+    event = _record(
+        session,
+        report,
+        principal,
+        type_="note",
+        from_status=None,
+        to_status=None,
+        note=note,
+        public=False,
+        agency_code=principal.agency_code,
+    )
     await session.flush()
-    emit(session, "report.note_added", aggregate_type="report", aggregate_id=str(report.id),
-         payload={"report_id": str(report.id), "event_id": str(event.id)})
+    emit(
+        session,
+        "report.note_added",
+        aggregate_type="report",
+        aggregate_id=str(report.id),
+        payload={"report_id": str(report.id), "event_id": str(event.id)},
+    )
     return event
 
 
@@ -399,11 +455,24 @@ async def rate(session: AsyncSession, principal: Principal, report_id: uuid.UUID
     report.rating = data.score
     report.rating_comment = clean_plain_text(data.comment) if data.comment else None
     report.rated_at = utcnow()
-    _record(session, report, principal, type_="rating", from_status=None, to_status=None,
-            note=report.rating_comment, public=True)
+    _record(
+        session,
+        report,
+        principal,
+        type_="rating",
+        from_status=None,
+        to_status=None,
+        note=report.rating_comment,
+        public=True,
+    )
     await session.flush()
-    emit(session, "report.rated", aggregate_type="report", aggregate_id=str(report.id),
-         payload={"report_id": str(report.id), "score": data.score})
+    emit(
+        session,
+        "report.rated",
+        aggregate_type="report",
+        aggregate_id=str(report.id),
+        payload={"report_id": str(report.id), "score": data.score},
+    )
     return report
 
 

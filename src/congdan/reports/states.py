@@ -23,7 +23,14 @@ class Status(StrEnum):
 
 
 OPEN = frozenset(
-    {Status.SUBMITTED, Status.TRIAGE, Status.ASSIGNED, Status.IN_PROGRESS, Status.TRANSFERRED, Status.REOPENED}
+    {
+        Status.SUBMITTED,
+        Status.TRIAGE,
+        Status.ASSIGNED,
+        Status.IN_PROGRESS,
+        Status.TRANSFERRED,
+        Status.REOPENED,
+    }
 )
 FINAL = frozenset({Status.CLOSED, Status.REJECTED, Status.DUPLICATE})
 

@@ -22,7 +22,9 @@ _STATUS_TEXT = {
     "closed": _("Phản ánh %(code)s đã kết thúc."),
     "rejected": _("Phản ánh %(code)s không được tiếp nhận. Xem lý do trong ứng dụng."),
     "reopened": _("Phản ánh %(code)s đã được mở lại."),
-    "duplicate": _("Phản ánh %(code)s trùng với một phản ánh đang được xử lý; bạn sẽ được cập nhật theo phản ánh đó."),
+    "duplicate": _(
+        "Phản ánh %(code)s trùng với một phản ánh đang được xử lý; bạn sẽ được cập nhật theo phản ánh đó."
+    ),
 }
 
 
@@ -41,7 +43,9 @@ async def notify_reporter(session: AsyncSession, message: OutboxMessage, ctx: Ha
     if message.event_type == "report.submitted":
         title = translate(_("Đã nhận phản ánh %(code)s"), locale, code=report.tracking_code)
         body = translate(
-            _("Cảm ơn bạn. Mã theo dõi: %(code)s. Chúng tôi sẽ báo khi có kết quả."), locale, code=report.tracking_code
+            _("Cảm ơn bạn. Mã theo dõi: %(code)s. Chúng tôi sẽ báo khi có kết quả."),
+            locale,
+            code=report.tracking_code,
         )
     elif message.event_type == "report.replied":
         title = translate(_("Có trả lời cho phản ánh %(code)s"), locale, code=report.tracking_code)
@@ -57,5 +61,9 @@ async def notify_reporter(session: AsyncSession, message: OutboxMessage, ctx: Ha
     )
     if exists is not None:
         return
-    session.add(Notification(account_id=account.id, outbox_id=message.id, report_id=report.id, title=title, body=body))
-    session.add(Delivery(outbox_id=message.id, channel="inbox", recipient=str(account.id), status="delivered"))
+    session.add(
+        Notification(account_id=account.id, outbox_id=message.id, report_id=report.id, title=title, body=body)
+    )
+    session.add(
+        Delivery(outbox_id=message.id, channel="inbox", recipient=str(account.id), status="delivered")
+    )

@@ -31,7 +31,7 @@ def area_from_address(address: str, known_codes: set[str] | None = None) -> Loca
     try:
         with contextlib.redirect_stdout(io.StringIO()):
             parsed = parse_address(address)
-    except Exception:  # noqa: BLE001 - the parser raises bare exceptions on unparseable text
+    except Exception:
         return None
     if getattr(parsed, "province_code", None) != HCMC_PROVINCE_CODE:
         return None
