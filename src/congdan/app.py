@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import time
 from collections.abc import AsyncIterator
 
 import structlog
@@ -58,6 +59,7 @@ def create_app(settings: Settings | None = None, *, run_worker: bool | None = No
         app.state.storage = LocalStorage(settings.resolved_media_dir)
         async with maker() as session:
             app.state.area_index = await load_index(session)
+        app.state.area_index_loaded_at = time.monotonic()
         stop = asyncio.Event()
         worker_task = None
         if worker_enabled:

@@ -19,10 +19,12 @@ db_app = typer.Typer(help="Cơ sở dữ liệu / database", no_args_is_help=Tru
 seed_app = typer.Typer(help="Dữ liệu mẫu / demo data", no_args_is_help=True)
 user_app = typer.Typer(help="Tài khoản / accounts", no_args_is_help=True)
 apikey_app = typer.Typer(help="Khóa API / API keys", no_args_is_help=True)
+areas_app = typer.Typer(help="Đơn vị hành chính / administrative units", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(seed_app, name="seed")
 app.add_typer(user_app, name="user")
 app.add_typer(apikey_app, name="apikey")
+app.add_typer(areas_app, name="areas")
 
 DataDir = Annotated[
     Path | None, typer.Option("--data-dir", help="Thư mục dữ liệu (mặc định ./var) / data directory")
@@ -205,6 +207,49 @@ def apikey_create(
     typer.echo(
         "Lưu khóa này ngay: nó không được hiển thị lại / store this key now: it is not shown again.", err=True
     )
+
+
+@areas_app.command("import")
+def areas_import(
+    file: Annotated[Path, typer.Argument(help="Tệp GeoJSON (FeatureCollection) / GeoJSON file", exists=True)],
+    code_property: Annotated[
+        str,
+        typer.Option("--code-property", help="Thuộc tính chứa mã đơn vị / property holding the unit code"),
+    ],
+    data_dir: DataDir = None,
+) -> None:
+    """Nạp ranh giới đơn vị hành chính / import unit boundaries; routing uses them from then on."""
+    import json
+
+    from congdan.areas.service import import_boundaries
+    from congdan.db import make_engine, make_sessionmaker
+
+    try:
+        geojson = json.loads(file.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        typer.echo(f"Lỗi / error: không đọc được GeoJSON / cannot read GeoJSON: {exc}", err=True)
+        raise typer.Exit(1) from exc
+    settings = _settings(data_dir)
+
+    async def run() -> tuple[list[str], list[str], int]:
+        engine = make_engine(settings)
+        try:
+            async with make_sessionmaker(engine)() as session, session.begin():
+                result = await import_boundaries(session, geojson, code_property)
+                return result.updated, result.unknown_codes, result.skipped
+        finally:
+            await engine.dispose()
+
+    try:
+        updated, unknown, skipped = asyncio.run(run())
+    except ValueError as exc:
+        typer.echo(f"Lỗi / error: {exc}", err=True)
+        raise typer.Exit(1) from exc
+    typer.echo(f"Đã nạp ranh giới cho {len(updated)} đơn vị / boundaries imported for {len(updated)} units")
+    if unknown:
+        typer.echo(f"Mã không có trong danh mục / unknown codes: {', '.join(unknown)}", err=True)
+    if skipped:
+        typer.echo(f"Bỏ qua {skipped} đối tượng không hợp lệ / skipped {skipped} invalid features", err=True)
 
 
 def main() -> None:

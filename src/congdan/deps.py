@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import AsyncIterator
 from typing import Annotated
 
 from fastapi import Depends, Header, Request
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from congdan.areas.service import load_index
 from congdan.auth import service as auth
 from congdan.authz.policy import PUBLIC, Principal
 from congdan.config import Settings
@@ -59,12 +61,17 @@ async def get_principal(
     return principal
 
 
-def get_context(request: Request) -> Context:
-    return Context(
-        settings=request.app.state.settings,
-        areas=request.app.state.area_index,
-        storage=request.app.state.storage,
-    )
+AREA_INDEX_TTL_SECONDS = 60.0
+
+
+async def get_context(request: Request) -> Context:
+    state = request.app.state
+    # Boundaries imported with `congdan areas import` reach running servers within a minute.
+    if time.monotonic() - state.area_index_loaded_at > AREA_INDEX_TTL_SECONDS:
+        async with get_maker(request)() as session:
+            state.area_index = await load_index(session)
+        state.area_index_loaded_at = time.monotonic()
+    return Context(settings=state.settings, areas=state.area_index, storage=state.storage)
 
 
 SessionDep = Annotated[AsyncSession, Depends(get_session)]

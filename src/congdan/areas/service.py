@@ -125,3 +125,50 @@ async def seed_areas(session: AsyncSession) -> int:
     session.add_all(added)
     await session.flush()
     return len(added)
+
+
+@dataclass(frozen=True)
+class ImportResult:
+    updated: list[str]
+    unknown_codes: list[str]
+    skipped: int
+
+
+def parse_boundaries(geojson: dict[str, object], code_property: str) -> tuple[dict[str, str], int]:
+    """Polygons by unit code from a FeatureCollection; features that are not valid areas are skipped."""
+    features = geojson.get("features") if geojson.get("type") == "FeatureCollection" else None
+    if not isinstance(features, list):
+        raise ValueError("not a GeoJSON FeatureCollection")
+    found: dict[str, BaseGeometry] = {}
+    skipped = 0
+    for feature in features:
+        props = feature.get("properties") or {} if isinstance(feature, dict) else {}
+        raw_code = props.get(code_property) if isinstance(props, dict) else None
+        try:
+            geom = shape(feature["geometry"])
+        except (KeyError, TypeError, ValueError, AttributeError):
+            skipped += 1
+            continue
+        if raw_code is None or geom.is_empty or geom.geom_type not in ("Polygon", "MultiPolygon"):
+            skipped += 1
+            continue
+        if not geom.is_valid:
+            geom = geom.buffer(0)
+        code = str(raw_code).strip().zfill(5)
+        found[code] = unary_union([found[code], geom]) if code in found else geom
+    return {code: json.dumps(g.__geo_interface__) for code, g in found.items()}, skipped
+
+
+async def import_boundaries(
+    session: AsyncSession, geojson: dict[str, object], code_property: str
+) -> ImportResult:
+    polygons, skipped = parse_boundaries(geojson, code_property)
+    known = {a.code: a for a in await repository.list_areas(session)}
+    updated = []
+    for code, polygon in polygons.items():
+        area = known.get(code)
+        if area is not None:
+            area.boundary_geojson = polygon
+            updated.append(code)
+    await session.flush()
+    return ImportResult(sorted(updated), sorted(set(polygons) - set(known)), skipped)
