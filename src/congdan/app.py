@@ -20,7 +20,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from congdan import __version__
 from congdan.agencies.api import router as agencies_router
 from congdan.areas.api import router as areas_router
-from congdan.areas.service import load_index
+from congdan.areas.service import AreaIndex, load_index
 from congdan.auth.api import me_router
 from congdan.auth.api import router as auth_router
 from congdan.config import Settings
@@ -57,9 +57,15 @@ def create_app(settings: Settings | None = None, *, run_worker: bool | None = No
         app.state.engine = engine
         app.state.sessionmaker = maker
         app.state.storage = LocalStorage(settings.resolved_media_dir)
-        async with maker() as session:
-            app.state.area_index = await load_index(session)
-        app.state.area_index_loaded_at = time.monotonic()
+        app.state.area_index = AreaIndex([])
+        app.state.area_index_loaded_at = float("-inf")
+        try:
+            async with maker() as session:
+                app.state.area_index = await load_index(session)
+            app.state.area_index_loaded_at = time.monotonic()
+        except (OSError, DBAPIError, PoolTimeout, TimeoutError) as exc:
+            # Start anyway: requests answer 503 until the database is back, then the index loads.
+            log.warning("startup.database_unavailable", error=str(exc)[:300])
         stop = asyncio.Event()
         worker_task = None
         if worker_enabled:

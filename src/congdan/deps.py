@@ -67,7 +67,8 @@ AREA_INDEX_TTL_SECONDS = 60.0
 async def get_context(request: Request) -> Context:
     state = request.app.state
     # Boundaries imported with `congdan areas import` reach running servers within a minute.
-    if time.monotonic() - state.area_index_loaded_at > AREA_INDEX_TTL_SECONDS:
+    stale = time.monotonic() - state.area_index_loaded_at > AREA_INDEX_TTL_SECONDS
+    if stale or state.area_index.is_empty:
         async with get_maker(request)() as session:
             state.area_index = await load_index(session)
         state.area_index_loaded_at = time.monotonic()
