@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
-import os
 import uuid
 from datetime import timedelta
 from typing import Any
@@ -303,12 +302,6 @@ async def test_code_can_be_used_once(client: httpx.AsyncClient, actors: Actors, 
         assert await session.scalar(select(func.count()).select_from(ApiToken)) == 1
 
 
-@pytest.mark.xfail(
-    bool(os.environ.get("CONGDAN_TEST_DATABASE_URL")),
-    reason="known bug: verify_code reads the challenge without a row lock, so on PostgreSQL concurrent "
-    "verifications all consume the same code (and a first sign-in races on the accounts unique key)",
-    strict=False,
-)
 async def test_code_can_be_used_once_even_concurrently(app: Any, actors: Actors, maker: Maker) -> None:
     transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
     async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
@@ -320,6 +313,21 @@ async def test_code_can_be_used_once_even_concurrently(app: Any, actors: Actors,
     async with maker() as session:
         assert await session.scalar(select(func.count()).select_from(ApiToken)) == 1
         assert await session.scalar(select(func.count()).select_from(Account)) == 1
+
+
+async def test_concurrent_wrong_guesses_all_count(
+    app: Any, actors: Actors, maker: Maker, settings: Any
+) -> None:
+    transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
+    async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
+        phone = _phone()
+        await _request(client, phone=phone)
+        code = await actors.latest_code(phone)
+        wrong = "000000" if code != "000000" else "111111"
+        answers = await asyncio.gather(*(_verify(client, wrong, phone=phone) for _ in range(12)))
+        assert {r.status_code for r in answers} == {401}
+        assert (await _challenge(maker, phone)).attempts == settings.otp_max_attempts
+        assert (await _verify(client, code, phone=phone)).status_code == 401
 
 
 async def test_code_is_bound_to_its_destination(client: httpx.AsyncClient, actors: Actors) -> None:

@@ -6,7 +6,7 @@ import asyncio
 import os
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, NoReturn
 
 import typer
 
@@ -35,6 +35,20 @@ def _settings(data_dir: Path | None) -> Settings:
     if data_dir is not None:
         os.environ["CONGDAN_DATA_DIR"] = str(data_dir)
     return Settings()
+
+
+def _fail(exc: Exception) -> NoReturn:
+    from congdan.kit.errors import AppError
+    from congdan.kit.i18n import translate
+
+    if isinstance(exc, AppError):
+        messages = [translate(e.message, "vi", **(e.params or {})) for e in exc.errors] or [
+            translate(exc.detail, "vi", **exc.params)
+        ]
+    else:
+        messages = [str(exc)]
+    typer.echo("Lỗi / error: " + "; ".join(messages), err=True)
+    raise typer.Exit(1) from exc
 
 
 def _configure_logging(settings: Settings) -> None:
@@ -152,7 +166,7 @@ def user_create(
     from congdan.accounts.service import create_staff
     from congdan.db import make_engine, make_sessionmaker
     from congdan.kit.errors import AppError
-    from congdan.kit.i18n import translate
+    from congdan.migrate import upgrade
 
     if not password_stdin:
         typer.echo("Cần --password-stdin / --password-stdin is required", err=True)
@@ -161,6 +175,7 @@ def user_create(
     settings = _settings(data_dir)
 
     async def run() -> str:
+        await upgrade(settings)  # an admin's first command on a new data dir just works
         engine = make_engine(settings)
         try:
             async with make_sessionmaker(engine)() as session, session.begin():
@@ -174,11 +189,7 @@ def user_create(
     try:
         account_id = asyncio.run(run())
     except AppError as exc:
-        messages = [translate(e.message, "vi", **(e.params or {})) for e in exc.errors] or [
-            translate(exc.detail, "vi", **exc.params)
-        ]
-        typer.echo("Lỗi / error: " + "; ".join(messages), err=True)
-        raise typer.Exit(1) from exc
+        _fail(exc)
     typer.echo(f"Đã tạo tài khoản / created account {account_id} ({role})")
 
 
@@ -190,10 +201,13 @@ def apikey_create(
     """Tạo khóa API (chỉ hiện một lần) / create an API key (shown once)."""
     from congdan.auth.service import create_api_key
     from congdan.db import make_engine, make_sessionmaker
+    from congdan.kit.errors import AppError
+    from congdan.migrate import upgrade
 
     settings = _settings(data_dir)
 
     async def run() -> str:
+        await upgrade(settings)
         engine = make_engine(settings)
         try:
             async with make_sessionmaker(engine)() as session, session.begin():
@@ -202,7 +216,10 @@ def apikey_create(
         finally:
             await engine.dispose()
 
-    raw = asyncio.run(run())
+    try:
+        raw = asyncio.run(run())
+    except AppError as exc:
+        _fail(exc)
     typer.echo(raw)
     typer.echo(
         "Lưu khóa này ngay: nó không được hiển thị lại / store this key now: it is not shown again.", err=True

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from congdan.accounts import repository
@@ -65,8 +66,19 @@ async def resident_for(session: AsyncSession, *, channel: str, destination: str)
         account.phone = destination
     else:
         account.email = destination
-    session.add(account)
-    await session.flush()
+    try:
+        async with session.begin_nested():
+            session.add(account)
+    except IntegrityError:
+        # Two first sign-ins raced; the other one created the account.
+        found = await (
+            repository.by_phone(session, destination)
+            if channel == "sms"
+            else repository.by_email(session, destination)
+        )
+        if found is None:
+            raise
+        return found
     return account
 
 

@@ -39,6 +39,8 @@ async def open_challenge(session: AsyncSession, destination: str, now: datetime)
         )
         .order_by(OtpChallenge.created_at.desc())
         .limit(1)
+        # Concurrent verifications queue on the row, so a code is used once and every try counts.
+        .with_for_update()
     )
     return (await session.scalars(stmt)).first()
 

@@ -80,7 +80,7 @@ def can_list_all(principal: Principal) -> bool:
 
 def require_authenticated(principal: Principal) -> None:
     if not principal.is_authenticated:
-        raise Unauthorized()
+        raise Unauthorized(headers={"WWW-Authenticate": "Bearer"})
 
 
 def require_staff(principal: Principal) -> None:

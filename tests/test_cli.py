@@ -1,0 +1,504 @@
+"""The `congdan` command, run for real in subprocesses against a fresh SQLite data dir per test."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import socket
+import sqlite3
+import subprocess
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from congdan.app import create_app
+from congdan.config import Settings
+from congdan.demo import DEMO_PASSWORD, REPORTS, RESIDENT_PHONE, STAFF
+
+CONGDAN = shutil.which("congdan")
+pytestmark = pytest.mark.skipif(CONGDAN is None, reason="the congdan console script is not installed")
+
+PASSWORD = "mat-khau-cli-rat-dai-42"
+TIMEOUT = 120  # seconds for any one command; a bound, not an expectation
+
+
+@pytest.fixture
+def ddir(tmp_path: Path) -> Path:
+    return tmp_path / "data"
+
+
+def _clean_env() -> dict[str, str]:
+    """The environment without any CONGDAN_ setting, so every command uses SQLite in its data dir."""
+    clean = {k: v for k, v in os.environ.items() if not k.startswith("CONGDAN_")}
+    clean.update(PYTHONUNBUFFERED="1", PYTHONIOENCODING="utf-8", NO_COLOR="1", COLUMNS="200")
+    return clean
+
+
+@pytest.fixture
+def env() -> dict[str, str]:
+    return _clean_env()
+
+
+@pytest.fixture(scope="module")
+def template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One data dir migrated by the real `congdan db upgrade`, copied for the tests that need one."""
+    assert CONGDAN is not None
+    path = tmp_path_factory.mktemp("cli-template") / "data"
+    result = subprocess.run(
+        [CONGDAN, "db", "upgrade", "--data-dir", str(path)],
+        capture_output=True,
+        text=True,
+        encoding="utf-8",
+        env=_clean_env(),
+        timeout=TIMEOUT,
+        check=False,
+    )
+    _ok(result)
+    return path
+
+
+@pytest.fixture
+def migrated(template: Path, ddir: Path) -> Path:
+    """A fresh data dir holding a migrated database with reference data and no accounts."""
+    shutil.copytree(template, ddir)
+    assert _count(ddir, "accounts") == 0
+    return ddir
+
+
+@pytest.fixture
+def run(env: dict[str, str], tmp_path: Path) -> Callable[..., subprocess.CompletedProcess[str]]:
+    def _run(*args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
+        assert CONGDAN is not None
+        return subprocess.run(
+            [CONGDAN, *args],
+            input=stdin,
+            capture_output=True,
+            text=True,
+            encoding="utf-8",
+            env=env,
+            cwd=tmp_path,
+            timeout=TIMEOUT,
+            check=False,
+        )
+
+    return _run
+
+
+def _db(ddir: Path) -> Path:
+    return ddir / "congdan.sqlite3"
+
+
+def _query(ddir: Path, sql: str, *params: Any) -> list[tuple[Any, ...]]:
+    conn = sqlite3.connect(_db(ddir))
+    try:
+        return conn.execute(sql, params).fetchall()
+    finally:
+        conn.close()
+
+
+def _count(ddir: Path, table: str) -> int:
+    return int(_query(ddir, f"SELECT count(*) FROM {table}")[0][0])
+
+
+def _ok(result: subprocess.CompletedProcess[str]) -> subprocess.CompletedProcess[str]:
+    assert result.returncode == 0, f"stdout:\n{result.stdout}\nstderr:\n{result.stderr}"
+    return result
+
+
+def _sqlite_settings(ddir: Path) -> Settings:
+    return Settings(ddir=ddir, database_url=f"sqlite+aiosqlite:///{_db(ddir).resolve()}", secret_key=None)
+
+
+# ---- db upgrade ------------------------------------------------------------------------------
+
+
+def test_db_upgrade_creates_database_and_is_idempotent(run: Any, ddir: Path) -> None:
+    assert not ddir.exists()
+    first = _ok(run("db", "upgrade", "--data-dir", str(ddir)))
+    assert _db(ddir).is_file()
+    assert "'categories': 16" in first.stdout
+    counts = {t: _count(ddir, t) for t in ("categories", "areas", "agencies")}
+    assert counts["categories"] == 16
+    assert counts["areas"] == 168
+    assert counts["agencies"] > 0
+    revision = _query(ddir, "SELECT version_num FROM alembic_version")
+    assert len(revision) == 1
+
+    second = _ok(run("db", "upgrade", "--data-dir", str(ddir)))
+    assert "'areas': 0, 'agencies': 0, 'categories': 0" in second.stdout
+    assert {t: _count(ddir, t) for t in counts} == counts
+    assert _query(ddir, "SELECT version_num FROM alembic_version") == revision
+    assert _count(ddir, "accounts") == 0
+
+
+# ---- user create -----------------------------------------------------------------------------
+
+
+async def _login(ddir: Path, email: str, password: str) -> tuple[httpx.Response, httpx.Response | None]:
+    app = create_app(_sqlite_settings(ddir), run_worker=False)
+    async with app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
+            r = await client.post("/api/v1/auth/login", json={"email": email, "password": password})
+            me = None
+            if r.status_code == 200:
+                me = await client.get(
+                    "/api/v1/me", headers={"Authorization": f"Bearer {r.json()['access_token']}"}
+                )
+            return r, me
+
+
+async def test_user_create_then_login_through_the_api(run: Any, ddir: Path, migrated: Path) -> None:
+    result = _ok(
+        run(
+            "user",
+            "create",
+            "--email",
+            "Can.Bo@SXD.example.vn",
+            "--password-stdin",
+            "--role",
+            "agency_officer",
+            "--agency",
+            "so_xay_dung",
+            "--name",
+            "Cán bộ Sở Xây dựng",
+            "--data-dir",
+            str(ddir),
+            stdin=PASSWORD + "\n",
+        )
+    )
+    assert PASSWORD not in result.stdout + result.stderr
+    rows = _query(ddir, "SELECT id, email, role, agency_code, password_hash, display_name FROM accounts")
+    assert len(rows) == 1
+    account_id, email, role, agency, password_hash, name = rows[0]
+    assert (email, role, agency, name) == (
+        "can.bo@sxd.example.vn",
+        "agency_officer",
+        "so_xay_dung",
+        "Cán bộ Sở Xây dựng",
+    )
+    assert password_hash.startswith("$argon2") and PASSWORD not in password_hash
+    assert "agency_officer" in result.stdout
+
+    r, me = await _login(ddir, "can.bo@sxd.example.vn", PASSWORD)
+    assert r.status_code == 200, r.text
+    assert r.json()["role"] == "agency_officer"
+    assert me is not None and me.status_code == 200
+    assert me.json()["agency"] == "so_xay_dung"
+    assert me.json()["email"] == "can.bo@sxd.example.vn"
+    assert me.json()["id"].replace("-", "") == str(account_id).replace("-", "")
+    assert me.json()["id"] in result.stdout
+
+    wrong, _ = await _login(ddir, "can.bo@sxd.example.vn", PASSWORD + "!")
+    assert wrong.status_code == 401
+
+
+async def test_user_create_password_from_stdin_ignores_line_ending(
+    run: Any, ddir: Path, migrated: Path
+) -> None:
+    _ok(
+        run(
+            "user",
+            "create",
+            "--email",
+            "dieuphoi@example.vn",
+            "--password-stdin",
+            "--role",
+            "coordinator",
+            "--data-dir",
+            str(ddir),
+            stdin=PASSWORD + "\r\n",
+        )
+    )
+    r, _ = await _login(ddir, "dieuphoi@example.vn", PASSWORD)
+    assert r.status_code == 200, r.text
+    assert r.json()["role"] == "coordinator"
+
+
+@pytest.mark.parametrize(
+    ("args", "password", "message"),
+    [
+        (["--role", "superuser"], PASSWORD, "Vai trò không hợp lệ: superuser"),
+        (["--role", "resident"], PASSWORD, "Vai trò không hợp lệ: resident"),
+        (["--role", "agency_officer", "--agency", "so_khong_ton_tai"], PASSWORD, "cơ quan có thật"),
+        (["--role", "agency_manager"], PASSWORD, "cơ quan có thật"),
+        (["--role", "coordinator", "--agency", "so_xay_dung"], PASSWORD, "Chỉ cán bộ cơ quan"),
+        (
+            ["--role", "agency_officer", "--agency", "so_xay_dung"],
+            "ngan",
+            "Mật khẩu phải có ít nhất 10 ký tự",
+        ),
+        (["--role", "agency_officer", "--agency", "so_xay_dung"], "", "Mật khẩu phải có ít nhất 10 ký tự"),
+    ],
+)
+def test_user_create_refuses_bad_input(
+    run: Any, ddir: Path, migrated: Path, args: list[str], password: str, message: str
+) -> None:
+    result = run(
+        "user",
+        "create",
+        "--email",
+        "sai@example.vn",
+        "--password-stdin",
+        *args,
+        "--data-dir",
+        str(ddir),
+        stdin=password + "\n",
+    )
+    assert result.returncode != 0
+    assert message in result.stderr, result.stderr
+    assert "Traceback" not in result.stderr
+    assert "Đã tạo" not in result.stdout
+    assert _count(ddir, "accounts") == 0
+
+
+def test_user_create_refuses_bad_email_and_duplicates(run: Any, ddir: Path, migrated: Path) -> None:
+    bad = run(
+        "user",
+        "create",
+        "--email",
+        "khong-phai-email",
+        "--password-stdin",
+        "--role",
+        "admin",
+        "--data-dir",
+        str(ddir),
+        stdin=PASSWORD + "\n",
+    )
+    assert bad.returncode != 0
+    assert "Địa chỉ email không hợp lệ" in bad.stderr
+    assert _count(ddir, "accounts") == 0
+
+    args = ("user", "create", "--email", "admin@example.vn", "--password-stdin", "--role", "admin")
+    _ok(run(*args, "--data-dir", str(ddir), stdin=PASSWORD + "\n"))
+    again = run(*args, "--data-dir", str(ddir), stdin="mot-mat-khau-khac-123\n")
+    assert again.returncode != 0
+    assert "Email này đã có tài khoản" in again.stderr
+    assert _count(ddir, "accounts") == 1
+
+
+def test_user_create_requires_password_stdin(run: Any, ddir: Path, migrated: Path) -> None:
+    result = run(
+        "user",
+        "create",
+        "--email",
+        "a@example.vn",
+        "--role",
+        "admin",
+        "--data-dir",
+        str(ddir),
+        stdin=PASSWORD + "\n",
+    )
+    assert result.returncode != 0
+    assert "--password-stdin" in result.stderr
+    assert _count(ddir, "accounts") == 0
+
+
+# ---- apikey create ---------------------------------------------------------------------------
+
+
+def test_apikey_is_shown_once_and_stored_hashed(run: Any, ddir: Path, migrated: Path) -> None:
+    result = _ok(run("apikey", "create", "--name", "Ứng dụng đối tác", "--data-dir", str(ddir)))
+    lines = result.stdout.strip().splitlines()
+    assert len(lines) == 1
+    raw = lines[0].strip()
+    assert raw.startswith("cdk_") and len(raw) > 30
+    assert raw not in result.stderr
+    assert "không được hiển thị lại" in result.stderr
+
+    rows = _query(ddir, "SELECT * FROM api_keys")
+    assert len(rows) == 1
+    stored = " ".join(str(v) for v in rows[0])
+    assert raw not in stored
+    assert raw.split("_", 1)[1] not in stored
+    [(name, key_hash, prefix, revoked)] = _query(
+        ddir, "SELECT name, key_hash, prefix, revoked_at FROM api_keys"
+    )
+    assert name == "Ứng dụng đối tác"
+    assert key_hash == hashlib.sha256(raw.encode()).hexdigest()
+    assert raw.startswith(prefix) and len(prefix) < len(raw) // 2
+    assert revoked is None
+
+    second = _ok(run("apikey", "create", "--name", "Khác", "--data-dir", str(ddir)))
+    assert second.stdout.strip() != raw
+    assert _count(ddir, "api_keys") == 2
+
+
+# ---- seed demo -------------------------------------------------------------------------------
+
+
+def test_seed_demo_once(run: Any, ddir: Path) -> None:
+    first = _ok(run("seed", "demo", "--data-dir", str(ddir)))
+    assert "Đã nạp dữ liệu mẫu" in first.stdout
+    for account in STAFF:
+        assert account.email in first.stdout
+    assert DEMO_PASSWORD in first.stdout
+    assert RESIDENT_PHONE in first.stdout
+    accounts = _count(ddir, "accounts")
+    reports = _count(ddir, "reports")
+    assert accounts == len(STAFF) + 1
+    assert reports == len(REPORTS)
+
+    second = _ok(run("seed", "demo", "--data-dir", str(ddir)))
+    assert "Dữ liệu mẫu đã có" in second.stdout
+    assert "Đã nạp" not in second.stdout
+    assert _count(ddir, "accounts") == accounts
+    assert _count(ddir, "reports") == reports
+    emails = [row[0] for row in _query(ddir, "SELECT email FROM accounts WHERE email IS NOT NULL")]
+    assert sorted(emails) == sorted(a.email for a in STAFF)
+
+
+# ---- serve -----------------------------------------------------------------------------------
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _wait_for(
+    predicate: Callable[[], bool], seconds: float, what: str, proc: subprocess.Popen[bytes]
+) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if predicate():
+            return
+        if proc.poll() is not None:
+            raise AssertionError(f"congdan serve exited with {proc.returncode} while waiting for {what}")
+        time.sleep(0.1)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+class Server:
+    def __init__(self, proc: subprocess.Popen[bytes], port: int, out: Path, err: Path, ddir: Path) -> None:
+        self.proc = proc
+        self.port = port
+        self.out = out
+        self.err = err
+        self.ddir = ddir
+        self.base = f"http://127.0.0.1:{port}"
+
+    def stdout(self) -> str:
+        return self.out.read_text(encoding="utf-8", errors="replace")
+
+    def stderr(self) -> str:
+        return self.err.read_text(encoding="utf-8", errors="replace")
+
+    def healthy(self) -> bool:
+        try:
+            return httpx.get(f"{self.base}/healthz", timeout=1).status_code == 200
+        except httpx.HTTPError:
+            return False
+
+
+@pytest.fixture
+def serve(env: dict[str, str], tmp_path: Path, ddir: Path) -> Iterator[Callable[..., Server]]:
+    started: list[Server] = []
+
+    def _start(*flags: str) -> Server:
+        assert CONGDAN is not None
+        port = _free_port()
+        out, err = tmp_path / f"serve-{port}.out", tmp_path / f"serve-{port}.err"
+        with out.open("wb") as fo, err.open("wb") as fe:
+            proc = subprocess.Popen(
+                [CONGDAN, "serve", *flags, "--port", str(port), "--data-dir", str(ddir)],
+                stdout=fo,
+                stderr=fe,
+                stdin=subprocess.DEVNULL,
+                env=env,
+                cwd=tmp_path,
+            )
+        server = Server(proc, port, out, err, ddir)
+        started.append(server)
+        try:
+            _wait_for(lambda: f"http://127.0.0.1:{port}/" in server.stdout(), 60, "the listening line", proc)
+            _wait_for(server.healthy, 30, "/healthz", proc)
+        except AssertionError as exc:
+            raise AssertionError(f"{exc}\nstdout:\n{server.stdout()}\nstderr:\n{server.stderr()}") from exc
+        return server
+
+    try:
+        yield _start
+    finally:
+        for server in started:
+            if server.proc.poll() is None:
+                server.proc.terminate()
+                try:
+                    server.proc.wait(timeout=15)
+                except subprocess.TimeoutExpired:
+                    server.proc.kill()
+                    server.proc.wait(timeout=15)
+
+
+def _outbox_statuses(ddir: Path) -> dict[str, int]:
+    return dict(_query(ddir, "SELECT status, count(*) FROM outbox GROUP BY status"))
+
+
+def test_serve_demo(serve: Callable[..., Server], ddir: Path) -> None:
+    server = serve("--demo")
+    out = server.stdout()
+    assert f"listening on http://127.0.0.1:{server.port}/" in out
+    assert "Đã nạp dữ liệu mẫu" in out
+    for account in STAFF:
+        assert account.email in out
+    assert DEMO_PASSWORD in out
+    assert RESIDENT_PHONE in out
+
+    with httpx.Client(base_url=server.base, timeout=10) as client:
+        assert client.get("/healthz").json() == {"status": "ok"}
+        ready = client.get("/readyz")
+        assert ready.status_code == 200 and ready.json()["database"] == "ok"
+
+        listing = client.get("/api/v1/reports", params={"limit": 100})
+        assert listing.status_code == 200, listing.text
+        descriptions = {item["description"] for item in listing.json()["items"]}
+        assert descriptions == {text for _c, text, _lat, _long, _addr in REPORTS}
+        statuses = {item["status"] for item in listing.json()["items"]}
+        assert "resolved" in statuses
+
+        officer = next(a for a in STAFF if a.agency == "so_xay_dung" and a.role == "agency_officer")
+        login = client.post("/api/v1/auth/login", json={"email": officer.email, "password": DEMO_PASSWORD})
+        assert login.status_code == 200, login.text
+
+        # A code request made now is delivered by the in-process worker too.
+        assert client.post("/api/v1/auth/code", json={"phone": RESIDENT_PHONE}).status_code == 202
+
+    def drained() -> bool:
+        statuses = _outbox_statuses(ddir)
+        return bool(statuses) and set(statuses) == {"done"}
+
+    try:
+        _wait_for(drained, 20, "the outbox to drain", server.proc)
+    except AssertionError as exc:
+        raise AssertionError(f"{exc}: {_outbox_statuses(ddir)}\nstderr:\n{server.stderr()}") from exc
+    assert _outbox_statuses(ddir)["done"] > len(REPORTS)
+    codes = _query(ddir, "SELECT payload FROM outbox WHERE event_type = 'auth.code_requested'")
+    assert len(codes) == 1 and '"code"' not in codes[0][0]
+    assert _query(ddir, "SELECT recipient FROM deliveries WHERE channel = 'dev-log'") == [(RESIDENT_PHONE,)]
+
+    server.proc.terminate()
+    assert server.proc.wait(timeout=15) is not None
+
+
+def test_serve_no_worker_leaves_outbox_pending(serve: Callable[..., Server], ddir: Path) -> None:
+    server = serve("--demo", "--no-worker")
+    with httpx.Client(base_url=server.base, timeout=10) as client:
+        assert client.get("/readyz").status_code == 200
+        assert client.post("/api/v1/auth/code", json={"phone": RESIDENT_PHONE}).status_code == 202
+        assert len(client.get("/api/v1/reports").json()["items"]) > 0
+    before = _outbox_statuses(ddir)
+    assert set(before) == {"pending"} and before["pending"] > len(REPORTS)
+
+    # Give a worker, were one running, many poll intervals to pick the rows up.
+    time.sleep(2)
+    assert _outbox_statuses(ddir) == before
+    assert _count(ddir, "deliveries") == 0
+    [(payload,)] = _query(ddir, "SELECT payload FROM outbox WHERE event_type = 'auth.code_requested'")
+    assert '"code"' in payload
+    assert "outbox.worker_started" not in server.stderr()
