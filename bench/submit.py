@@ -28,6 +28,7 @@ import json
 import math
 import os
 import platform
+import pstats
 import random
 import re
 import secrets
@@ -37,6 +38,7 @@ import signal
 import socket
 import subprocess
 import sys
+import sysconfig
 import tempfile
 import time
 import uuid
@@ -51,6 +53,7 @@ import asyncpg
 import httpx
 
 REPO = Path(__file__).resolve().parents[1]
+PROFILED_SERVE = Path(__file__).resolve().with_name("profiled_serve.py")
 CENTRE_LAT, CENTRE_LONG = 10.7725, 106.6980  # Nhà hát Thành phố, central Ho Chi Minh City
 RADIUS_M = 2000.0
 CATEGORIES = ("road_damage", "road_damage", "flooding_drainage", "garbage", "street_lighting", "trees")
@@ -112,9 +115,6 @@ class LoadResult:
     @property
     def rps(self) -> float:
         return self.successes / self.elapsed_s if self.elapsed_s > 0 else 0.0
-
-    def percentile(self, q: float) -> float | None:
-        return percentile(sorted(self.latencies_ms), q)
 
     def summary(self) -> dict[str, Any]:
         ordered = sorted(self.latencies_ms)
@@ -498,6 +498,7 @@ async def wait_ready(base_url: str, proc: subprocess.Popen[bytes], log_path: Pat
 
 
 def stop_server(proc: subprocess.Popen[bytes]) -> int | None:
+    """Graceful stop (uvicorn drains on SIGTERM), then kill."""
     if proc.poll() is None:
         proc.send_signal(signal.SIGTERM)
         try:
@@ -507,6 +508,78 @@ def stop_server(proc: subprocess.Popen[bytes]) -> int | None:
             with contextlib.suppress(subprocess.TimeoutExpired):
                 proc.wait(timeout=5)
     return proc.returncode
+
+
+# --------------------------------------------------------------------------------------------- profile
+
+
+def profile_label(filename: str, function: str) -> str:
+    """Which package a profiled function belongs to."""
+    if filename == "~":
+        if "epoll" in function or "select" in function:
+            return "(idle: waiting in epoll)"
+        if "asyncpg" in function:
+            return "asyncpg (C)"
+        return "built-ins (C)"
+    path = Path(filename)
+    parts = path.parts
+    if "site-packages" in parts:
+        return parts[parts.index("site-packages") + 1].removesuffix(".py")
+    if "congdan" in parts:
+        return "congdan"
+    stdlib = Path(sysconfig.get_paths()["stdlib"])
+    if path.is_relative_to(stdlib):
+        inside = path.relative_to(stdlib).parts
+        return f"stdlib {inside[0].removesuffix('.py')}" if inside else "stdlib"
+    return "other"
+
+
+def profile_summary(path: Path, successes: int, top: int = 15) -> dict[str, Any]:
+    """Self time grouped by package over the measured window, without the time the event loop
+    spent idle in epoll. cProfile counts wall time of a function's own frames; for a one-threaded
+    asyncio server that is close to CPU time once idle waiting is taken out. With the SQL the server
+    sent in the same window, per successful submission (requests in flight at the edges of the
+    window make these approximate)."""
+    for _ in range(100):  # the server writes the file on SIGUSR2
+        if path.exists() and path.stat().st_size > 0:
+            time.sleep(0.3)
+            break
+        time.sleep(0.1)
+    else:
+        return {"error": f"no profile written to {path}"}
+    stats: dict[tuple[str, int, str], tuple[Any, ...]] = pstats.Stats(str(path)).stats  # type: ignore[attr-defined]
+    by_label: Counter[str] = Counter()
+    functions: list[tuple[float, str]] = []
+    for (filename, line, function), (_cc, calls, tottime, _ct, _callers) in stats.items():
+        label = profile_label(filename, function)
+        by_label[label] += tottime
+        if not label.startswith("(idle"):
+            short = function if filename == "~" else f"{Path(filename).name}:{line}({function})"
+            functions.append((tottime, f"{short} [{label}], {calls} calls"))
+    idle = by_label.pop("(idle: waiting in epoll)", 0.0)
+    busy = sum(by_label.values())
+    sql_path = path.with_name(path.name + ".sql.json")
+    sql: dict[str, int] = json.loads(sql_path.read_text()) if sql_path.exists() else {}
+    statements = sum(v for k, v in sql.items() if not k.startswith("("))
+    return {
+        "file": str(path),
+        "busy_s": round(busy, 2),
+        "idle_epoll_s": round(idle, 2),
+        "self_time_pct_by_package": {
+            label: round(100 * t / busy, 1)
+            for label, t in by_label.most_common()
+            if busy and t / busy >= 0.005
+        },
+        "top_functions_self_s": [[round(t, 3), name] for t, name in sorted(functions, reverse=True)[:top]],
+        "top_functions_note": "calls count every resumption of a coroutine",
+        "successes_in_window": successes,
+        "sql_statements_per_submission": round(statements / successes, 2) if successes else None,
+        "sql_per_submission": {k: round(v / successes, 2) for k, v in sql.items()} if successes else {},
+        "sql_note": (
+            "counted with SQLAlchemy events; the pool pre-ping (BEGIN; ';'; ROLLBACK on each checkout, "
+            "done by the asyncpg dialect directly) is not among the statements"
+        ),
+    }
 
 
 # ---------------------------------------------------------------------------------------------- main
@@ -522,6 +595,13 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--pg-host", default="127.0.0.1", help="PostgreSQL host (loopback only)")
     parser.add_argument("--pg-port", type=int, default=5432)
     parser.add_argument("--pg-user", default="postgres")
+    parser.add_argument(
+        "--profile",
+        type=Path,
+        default=None,
+        metavar="PROF",
+        help="profile the server over the measured window into PROF (slows it: rps not comparable)",
+    )
     parser.add_argument("--seed", type=int, default=1, help="seed for bodies and idempotency keys")
     args = parser.parse_args(argv)
     if args.duration < 1 or args.concurrency < 1 or args.warmup < 0 or args.floor_duration < 0:
@@ -608,6 +688,10 @@ async def bench(args: argparse.Namespace, command: str) -> dict[str, Any]:
         port = free_port()
         base_url = f"http://127.0.0.1:{port}"
         serve = [*congdan_command(), "serve", "--host", "127.0.0.1", "--port", str(port), "--no-worker"]
+        if args.profile is not None:
+            args.profile.parent.mkdir(parents=True, exist_ok=True)
+            args.profile.unlink(missing_ok=True)
+            serve = [sys.executable, str(PROFILED_SERVE), str(args.profile.resolve()), *serve[1:]]
         commands.append(shlex.join(serve))
         log_path = tmp / "server.log"
         counters_before = await db_counters(pg, database)
@@ -650,6 +734,8 @@ async def bench(args: argparse.Namespace, command: str) -> dict[str, Any]:
                 )
             print(f"submissions: {args.concurrency} workers, {args.duration} s …", file=sys.stderr)
             pids = await backend_pids(pg, database)
+            if args.profile is not None:
+                proc.send_signal(signal.SIGUSR1)
             window = CpuWindow.start(proc.pid, pids)
             result = await run_load(
                 client,
@@ -660,9 +746,13 @@ async def bench(args: argparse.Namespace, command: str) -> dict[str, Any]:
                 seed=args.seed,
             )
             cpu = window.finish(await backend_pids(pg, database), result.successes)
+            if args.profile is not None:
+                proc.send_signal(signal.SIGUSR2)
 
         if proc.poll() is not None:
             raise RuntimeError(f"server died during the run ({proc.returncode}):\n{tail(log_path)}")
+        if args.profile is not None:
+            figures["profile"] = await asyncio.to_thread(profile_summary, args.profile, result.successes)
         stop_server(proc)
         counters_after = await db_counters(pg, database)
         rows = await row_counts(pg, database)
@@ -710,7 +800,7 @@ async def bench(args: argparse.Namespace, command: str) -> dict[str, Any]:
                     "db_counters_note": (
                         "pg_stat_database deltas from server start to stop, divided by every request sent "
                         "(warm-up and measured; excludes /healthz and /readyz, which add a few); "
-                        "xact_commit includes the pool's pre-ping statements"
+                        "xact_rollback is the pool's pre-ping (BEGIN; ';'; ROLLBACK) on each checkout"
                     ),
                 },
                 "commands": commands,
@@ -739,6 +829,8 @@ def markdown(f: dict[str, Any]) -> str:
     def num(value: float | None, fmt: str = ".1f") -> str:
         return "–" if value is None else format(value, fmt)
 
+    r = f["ratio_submission_rps_to_pgbench_tps"]
+    inverse = 1 / r if r else math.nan
     errors = ", ".join(f"{k}: {v}" for k, v in s["errors"].items()) or "none"
     lines = [
         f"Run {f['started_at']} · {m['nproc']} × {m['cpu_model']} · {m['memory_gib']} GiB · "
@@ -756,7 +848,7 @@ def markdown(f: dict[str, Any]) -> str:
         f"| pgbench single-row INSERT TPS, before / after | {' / '.join(num(t) for t in pgb['tps'])} |",
         f"| pgbench INSERT TPS, mean (spread) | **{pgb['tps_mean']:.1f}** ({num(pgb['spread_pct'])} %) |",
         "| **ratio** submissions/s ÷ pgbench INSERT TPS | "
-        f"**{num(f['ratio_submission_rps_to_pgbench_tps'], '.3f')}** |",
+        f"**{num(f['ratio_submission_rps_to_pgbench_tps'], '.4f')}** (≈ 1 per {inverse:.0f} INSERTs) |",
     ]
     if floor:
         lines.append(
@@ -780,6 +872,23 @@ def markdown(f: dict[str, Any]) -> str:
         )
         + " |",
     ]
+    profile = f.get("profile")
+    if profile and "self_time_pct_by_package" in profile:
+        lines += [
+            "",
+            f"Server profiled with cProfile over the measured window ({profile['busy_s']:.1f} s busy); "
+            "the rates above are slowed by it.",
+            "",
+            "| package (self time, idle epoll excluded) | % |",
+            "|---|---|",
+            *(f"| {k} | {v:.1f} |" for k, v in profile["self_time_pct_by_package"].items()),
+            "",
+            f"SQL per submission (SQLAlchemy events): {profile['sql_statements_per_submission']} statements",
+            "",
+            "| statement | per submission |",
+            "|---|---|",
+            *(f"| {k} | {v:.2f} |" for k, v in profile["sql_per_submission"].items()),
+        ]
     return "\n".join(lines)
 
 

@@ -106,6 +106,8 @@ async def unattached_media(session: AsyncSession, ids: Sequence[uuid.UUID]) -> S
 async def attach_media(
     session: AsyncSession, ids: Sequence[uuid.UUID], report_id: uuid.UUID, event_id: uuid.UUID | None
 ) -> None:
+    if not ids:
+        return
     await session.execute(
         update(Media).where(Media.id.in_(ids)).values(report_id=report_id, event_id=event_id)
     )
