@@ -502,3 +502,15 @@ def test_serve_no_worker_leaves_outbox_pending(serve: Callable[..., Server], ddi
     [(payload,)] = _query(ddir, "SELECT payload FROM outbox WHERE event_type = 'auth.code_requested'")
     assert '"code"' in payload
     assert "outbox.worker_started" not in server.stderr()
+
+
+def test_serve_says_clearly_when_the_port_is_taken(run: Any, ddir: Path, migrated: Path) -> None:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen(1)
+        port = busy.getsockname()[1]
+        result = run("serve", "--port", str(port), "--no-worker", "--data-dir", str(ddir))
+    assert result.returncode == 1
+    assert "listening on" not in result.stdout  # never claims a socket it does not have
+    assert f"could not listen on 127.0.0.1:{port}" in result.stderr
+    assert "Traceback" not in result.stderr

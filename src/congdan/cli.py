@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import sys
 from pathlib import Path
@@ -88,10 +89,28 @@ def serve(
     config = uvicorn.Config(application, host=host, port=port, log_level="warning", proxy_headers=True)
     server = uvicorn.Server(config)
     shown = f"[{host}]" if ":" in host else host
-    typer.echo(f"Công dân số đang chạy tại / listening on http://{shown}:{port}/")
     where = settings.resolved_database_url.split("///")[-1] if settings.is_sqlite else "PostgreSQL"
-    typer.echo(f"Dữ liệu / data: {where}")
-    server.run()
+
+    async def announce() -> None:
+        while not server.started:  # noqa: ASYNC110 - uvicorn offers a flag, not an event
+            await asyncio.sleep(0.05)
+        # Only once the socket is bound, so the line is true.
+        typer.echo(f"Công dân số đang chạy tại / listening on http://{shown}:{port}/")
+        typer.echo(f"Dữ liệu / data: {where}")
+
+    async def run_and_announce() -> None:
+        announcer = asyncio.create_task(announce())
+        try:
+            await server.serve()
+        finally:
+            announcer.cancel()
+
+    # uvicorn exits with 3 when it cannot bind; say why in our words below.
+    with contextlib.suppress(SystemExit):
+        asyncio.run(run_and_announce())
+    if not server.started:
+        typer.echo(f"Lỗi / error: không mở được cổng / could not listen on {shown}:{port}", err=True)
+        raise typer.Exit(1)
 
 
 def _print_demo(settings: Settings) -> None:
