@@ -220,6 +220,16 @@ def png_bytes(size: tuple[int, int] = (64, 64)) -> bytes:
     return out.getvalue()
 
 
+async def submit(
+    client: httpx.AsyncClient, headers: dict[str, str] | None = None, **overrides: Any
+) -> dict[str, Any]:
+    """Submits a report built by report_body and returns the created report."""
+    r = await client.post("/api/v1/reports", json=report_body(**overrides), headers=headers or {})
+    assert r.status_code == 201, r.text
+    body: dict[str, Any] = r.json()
+    return body
+
+
 def report_body(**overrides: Any) -> dict[str, Any]:
     body: dict[str, Any] = {
         "category": "road_damage",

@@ -13,18 +13,10 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from congdan.db import utcnow
 from congdan.models import OutboxMessage, Report, ReportEvent
 from congdan.reports.states import TRANSITIONS, Status
-from tests.conftest import Actors, report_body
+from tests.conftest import Actors
+from tests.conftest import submit as _submit
 
 DISALLOWED = [(s, t) for s in Status for t in Status if t not in TRANSITIONS[s]]
-
-
-async def _submit(
-    client: httpx.AsyncClient, headers: dict[str, str] | None = None, **kw: Any
-) -> dict[str, Any]:
-    r = await client.post("/api/v1/reports", json=report_body(**kw), headers=headers or {})
-    assert r.status_code == 201, r.text
-    body: dict[str, Any] = r.json()
-    return body
 
 
 async def _force(

@@ -2,22 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import httpx
 
-from tests.conftest import Actors, report_body
+from tests.conftest import Actors
+from tests.conftest import submit as _submit
 
 CONTACT = {"name": "Trần Thị Bình", "phone": "0912345678", "email": "binh@example.vn"}
-
-
-async def _submit(
-    client: httpx.AsyncClient, headers: dict[str, str] | None = None, **kw: Any
-) -> dict[str, Any]:
-    r = await client.post("/api/v1/reports", json=report_body(**kw), headers=headers or {})
-    assert r.status_code == 201, r.text
-    body: dict[str, Any] = r.json()
-    return body
 
 
 async def test_public_never_sees_contact(client: httpx.AsyncClient) -> None:

@@ -183,7 +183,7 @@ def user_create(
 ) -> None:
     """Tạo tài khoản cán bộ / create a staff account."""
     from congdan.accounts.service import create_staff
-    from congdan.db import make_engine, make_sessionmaker
+    from congdan.db import standalone_transaction
     from congdan.kit.errors import AppError
     from congdan.migrate import upgrade
 
@@ -195,15 +195,11 @@ def user_create(
 
     async def run() -> str:
         await upgrade(settings)  # an admin's first command on a new data dir just works
-        engine = make_engine(settings)
-        try:
-            async with make_sessionmaker(engine)() as session, session.begin():
-                account = await create_staff(
-                    session, email=email, password=password, role=role, agency_code=agency, display_name=name
-                )
-                return str(account.id)
-        finally:
-            await engine.dispose()
+        async with standalone_transaction(settings) as session:
+            account = await create_staff(
+                session, email=email, password=password, role=role, agency_code=agency, display_name=name
+            )
+            return str(account.id)
 
     try:
         account_id = asyncio.run(run())
@@ -219,7 +215,7 @@ def apikey_create(
 ) -> None:
     """Tạo khóa API (chỉ hiện một lần) / create an API key (shown once)."""
     from congdan.auth.service import create_api_key
-    from congdan.db import make_engine, make_sessionmaker
+    from congdan.db import standalone_transaction
     from congdan.kit.errors import AppError
     from congdan.migrate import upgrade
 
@@ -227,13 +223,9 @@ def apikey_create(
 
     async def run() -> str:
         await upgrade(settings)
-        engine = make_engine(settings)
-        try:
-            async with make_sessionmaker(engine)() as session, session.begin():
-                _key, raw = await create_api_key(session, name)
-                return raw
-        finally:
-            await engine.dispose()
+        async with standalone_transaction(settings) as session:
+            _key, raw = await create_api_key(session, name)
+            return raw
 
     try:
         raw = asyncio.run(run())
@@ -258,7 +250,7 @@ def areas_import(
     import json
 
     from congdan.areas.service import import_boundaries
-    from congdan.db import make_engine, make_sessionmaker
+    from congdan.db import standalone_transaction
 
     try:
         geojson = json.loads(file.read_text(encoding="utf-8"))
@@ -268,13 +260,9 @@ def areas_import(
     settings = _settings(data_dir)
 
     async def run() -> tuple[list[str], list[str], int]:
-        engine = make_engine(settings)
-        try:
-            async with make_sessionmaker(engine)() as session, session.begin():
-                result = await import_boundaries(session, geojson, code_property)
-                return result.updated, result.unknown_codes, result.skipped
-        finally:
-            await engine.dispose()
+        async with standalone_transaction(settings) as session:
+            result = await import_boundaries(session, geojson, code_property)
+            return result.updated, result.unknown_codes, result.skipped
 
     try:
         updated, unknown, skipped = asyncio.run(run())

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import uuid
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
@@ -96,6 +97,17 @@ def _tune_sqlite(engine: AsyncEngine) -> None:
         # A deferred transaction that reads then writes fails at once with SQLITE_BUSY
         # under WAL; taking the write lock up front makes writers queue instead.
         conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+@contextlib.asynccontextmanager
+async def standalone_transaction(settings: Settings) -> AsyncIterator[AsyncSession]:
+    """A session in one transaction on its own engine, for CLI commands outside the server."""
+    engine = make_engine(settings)
+    try:
+        async with make_sessionmaker(engine)() as session, session.begin():
+            yield session
+    finally:
+        await engine.dispose()
 
 
 def make_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:

@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from congdan.agencies.service import seed_agencies
 from congdan.areas.service import seed_areas
 from congdan.config import Settings
-from congdan.db import make_engine, make_sessionmaker
+from congdan.db import standalone_transaction
 from congdan.models import Category
 from congdan.reports import repository as reports_repo
 from congdan.reports.categories import CATEGORIES
@@ -45,12 +45,8 @@ async def seed_reference_in(session: AsyncSession) -> dict[str, int]:
 
 
 async def seed_reference(settings: Settings) -> dict[str, int]:
-    engine = make_engine(settings)
-    try:
-        async with make_sessionmaker(engine)() as session, session.begin():
-            return await seed_reference_in(session)
-    finally:
-        await engine.dispose()
+    async with standalone_transaction(settings) as session:
+        return await seed_reference_in(session)
 
 
 @dataclass(frozen=True)

@@ -96,7 +96,7 @@ async def verify_code(
     expected = challenge.code_hash
     if not hmac.compare_digest(expected, keyed_hash(settings.resolved_secret_key, code.strip())):
         # The attempt count must survive the error, so the caller commits before raising.
-        raise _WrongCode()
+        raise WrongCode()
     challenge.consumed_at = utcnow()
     account = await accounts.resident_for(session, channel=channel, destination=destination)
     if not account.is_active:
@@ -107,11 +107,8 @@ async def verify_code(
     return await issue_token(session, account, ttl)
 
 
-class _WrongCode(Unauthorized):
-    pass
-
-
-WrongCode = _WrongCode
+class WrongCode(Unauthorized):
+    """A wrong guess: the caller commits the counted attempt before answering."""
 
 
 async def create_api_key(session: AsyncSession, name: str) -> tuple[ApiKey, str]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 
-from congdan.kit.errors import Forbidden, Unauthorized
+from congdan.kit.errors import Forbidden, NotFound, Unauthorized
 from congdan.kit.i18n import _
 from congdan.models import Report
 
@@ -92,8 +92,6 @@ def require_staff(principal: Principal) -> None:
 def require_viewable(principal: Principal, report: Report) -> None:
     if not can_view_report(principal, report):
         # A private report does not exist for those who may not see it.
-        from congdan.kit.errors import NotFound
-
         raise NotFound(_("Không tìm thấy phản ánh."))
 
 

@@ -9,6 +9,7 @@ from fastapi import APIRouter, File, Header, Query, UploadFile
 from fastapi.responses import JSONResponse
 from pydantic import AwareDatetime
 
+from congdan.authz.policy import can_see_internal
 from congdan.deps import ContextDep, LocaleDep, MakerDep, PrincipalDep, SessionDep
 from congdan.kit import idempotency as idem
 from congdan.kit.codes import normalise_tracking_code
@@ -182,8 +183,6 @@ async def get_report(
 async def list_events(
     report_id: uuid.UUID, session: SessionDep, principal: PrincipalDep, locale: LocaleDep
 ) -> EventList:
-    from congdan.authz.policy import can_see_internal
-
     report = await service.get_for(session, principal, report_id)
     events = await repository.events(session, report.id, include_internal=can_see_internal(principal, report))
     return EventList(items=await present.events_out(session, events, locale))

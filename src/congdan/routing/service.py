@@ -24,7 +24,7 @@ class Decision:
     agency_code: str | None
 
 
-def area_from_address(address: str, known_codes: set[str] | None = None) -> Located | None:
+def area_from_address(address: str) -> Located | None:
     """Offline parse of a Vietnamese address (vietnamadminunits); the unit is approximate."""
     from vietnamadminunits import parse_address
 
@@ -36,7 +36,7 @@ def area_from_address(address: str, known_codes: set[str] | None = None) -> Loca
     if getattr(parsed, "province_code", None) != HCMC_PROVINCE_CODE:
         return None
     code = getattr(parsed, "ward_code", None)
-    if not code or (known_codes is not None and code not in known_codes):
+    if not code:
         return None
     return Located(str(code), approximate=True)
 
