@@ -26,6 +26,8 @@ from congdan.models import (
     Account,
     ApiKey,
     ApiToken,
+    Category,
+    ClassifierExample,
     Delivery,
     IdempotencyKey,
     Media,
@@ -34,8 +36,11 @@ from congdan.models import (
     OutboxMessage,
     Report,
     ReportEvent,
+    ReportFollower,
+    RoutingRule,
 )
 from congdan.outbox.relay import Relay
+from congdan.routing.service import seed_rules
 
 PASSWORD = "mat-khau-rat-dai-123"
 # A point in Phường Bến Thành, the centre of Ho Chi Minh City.
@@ -127,6 +132,8 @@ async def _clean(request: pytest.FixtureRequest) -> AsyncIterator[None]:
         async with make_sessionmaker(engine)() as session, session.begin():
             await session.execute(update(Report).values(duplicate_of_id=None))
             for model in (
+                ClassifierExample,
+                ReportFollower,
                 Notification,
                 Delivery,
                 OutboxMessage,
@@ -140,6 +147,9 @@ async def _clean(request: pytest.FixtureRequest) -> AsyncIterator[None]:
                 Account,
             ):
                 await session.execute(delete(model))
+            # Tests edit the routing rules; put back the defaults every category starts with.
+            await session.execute(delete(RoutingRule))
+            await seed_rules(session, list((await session.scalars(select(Category))).all()))
     finally:
         await engine.dispose()
 

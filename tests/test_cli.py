@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import shutil
 import socket
@@ -514,3 +515,40 @@ def test_serve_says_clearly_when_the_port_is_taken(run: Any, ddir: Path, migrate
     assert "listening on" not in result.stdout  # never claims a socket it does not have
     assert f"could not listen on 127.0.0.1:{port}" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+# ---- classifier ------------------------------------------------------------------------------
+
+
+def test_classifier_evaluate_prints_accuracy(run: Any, migrated: Path, tmp_path: Path) -> None:
+    tsv = tmp_path / "eval.tsv"
+    tsv.write_text(
+        "category\ttext\n"
+        "road_damage\tổ gà to giữa đường Lê Lợi\n"
+        "noise\tkaraoke hat to luc nua dem ko ngu dc\n"
+        "water_supply\tmất nước máy cả ngày nay\n"
+        "water_supply\tnuoc may co mui hoi\n",
+        encoding="utf-8",
+    )
+    data = json.loads(
+        _ok(run("classifier", "evaluate", str(tsv), "--json", "--data-dir", str(migrated))).stdout
+    )
+    assert set(data) == {"top1", "top3", "n", "per_category"}
+    assert data["n"] == 4
+    assert 0.5 <= data["top1"] <= data["top3"] <= 1
+    assert set(data["per_category"]) == {"road_damage", "noise", "water_supply"}
+    text = _ok(run("classifier", "evaluate", str(tsv), "--data-dir", str(migrated))).stdout
+    assert "Top-1" in text and "Top-3" in text and "water_supply" in text and "Số dòng / rows: 4" in text
+    bad = tmp_path / "bad.tsv"
+    bad.write_text("nhan\tvan ban\nnoise\tồn\n", encoding="utf-8")
+    failed = run("classifier", "evaluate", str(bad), "--data-dir", str(migrated))
+    assert (
+        failed.returncode == 1 and "category<TAB>text" in failed.stderr and "Traceback" not in failed.stderr
+    )
+
+
+def test_classifier_train_stores_a_new_version(run: Any, migrated: Path) -> None:
+    assert _query(migrated, "SELECT max(version) FROM classifier_models") == [(1,)]
+    out = _ok(run("classifier", "train", "--data-dir", str(migrated))).stdout
+    assert "version 2" in out and "top-1" in out
+    assert _query(migrated, "SELECT max(version), count(*) FROM classifier_models") == [(2, 2)]

@@ -46,8 +46,8 @@ async def test_ward_level_category_goes_to_the_units_committee(client: httpx.Asy
     assert r.json()["agency"]["code"] == "ubnd_26743"
 
 
-async def test_without_category_it_waits_for_triage(client: httpx.AsyncClient) -> None:
-    r = await client.post("/api/v1/reports", json=report_body(category=None))
+async def test_text_the_machine_cannot_place_waits_for_triage(client: httpx.AsyncClient) -> None:
+    r = await client.post("/api/v1/reports", json=report_body(category=None, description="xyz qwerty 123"))
     assert r.status_code == 201
     body = r.json()
     assert body["status"] == "triage" and body["agency"] is None

@@ -39,6 +39,8 @@ from congdan.kit.validation import from_pydantic
 from congdan.outbox.relay import Relay
 from congdan.reports.api import router as reports_router
 from congdan.reports.categories_api import router as categories_router
+from congdan.routing.api import router as routing_router
+from congdan.routing.service import ClassifierHolder
 from congdan.web.pages import router as pages_router
 
 log = structlog.get_logger("app")
@@ -59,9 +61,11 @@ def create_app(settings: Settings | None = None, *, run_worker: bool | None = No
         app.state.storage = LocalStorage(settings.resolved_media_dir)
         app.state.area_index = AreaIndex([])
         app.state.area_index_loaded_at = float("-inf")
+        app.state.classifier = ClassifierHolder()
         try:
             async with maker() as session:
                 app.state.area_index = await load_index(session)
+                await app.state.classifier.refresh(session)
             app.state.area_index_loaded_at = time.monotonic()
         except (OSError, DBAPIError, PoolTimeout, TimeoutError) as exc:
             # Start anyway: requests answer 503 until the database is back, then the index loads.
@@ -91,6 +95,7 @@ def create_app(settings: Settings | None = None, *, run_worker: bool | None = No
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
     _install_error_handlers(app)
     for router in (
+        routing_router,
         reports_router,
         auth_router,
         me_router,

@@ -26,6 +26,8 @@ app.add_typer(seed_app, name="seed")
 app.add_typer(user_app, name="user")
 app.add_typer(apikey_app, name="apikey")
 app.add_typer(areas_app, name="areas")
+classifier_app = typer.Typer(help="Bộ phân loại lĩnh vực / category classifier", no_args_is_help=True)
+app.add_typer(classifier_app, name="classifier")
 
 DataDir = Annotated[
     Path | None, typer.Option("--data-dir", help="Thư mục dữ liệu (mặc định ./var) / data directory")
@@ -274,6 +276,80 @@ def areas_import(
         typer.echo(f"Mã không có trong danh mục / unknown codes: {', '.join(unknown)}", err=True)
     if skipped:
         typer.echo(f"Bỏ qua {skipped} đối tượng không hợp lệ / skipped {skipped} invalid features", err=True)
+
+
+@classifier_app.command("train")
+def classifier_train(data_dir: DataDir = None) -> None:
+    """Huấn luyện phiên bản mới từ kho mẫu và các chỉnh sửa của cán bộ / train a new version from the
+    corpus plus staff corrections; running servers switch to it within a minute."""
+    from congdan.db import standalone_transaction
+    from congdan.routing.service import train_and_store
+
+    settings = _settings(data_dir)
+
+    async def run() -> tuple[int, int, int, float, float]:
+        async with standalone_transaction(settings) as session:
+            trained = await train_and_store(session)
+            m = trained.model
+            return m.version, m.n_examples, m.n_corrections, m.heldout_top1, m.heldout_top3
+
+    try:
+        version, n, corrections, top1, top3 = asyncio.run(run())
+    except Exception as exc:  # the CLI reports, it does not dump a traceback
+        _fail(exc)
+    typer.echo(
+        f"Phiên bản / version {version}: {n} mẫu / examples ({corrections} chỉnh sửa / corrections); "
+        f"tập kiểm tra / held-out top-1 {top1:.1%}, top-3 {top3:.1%}"
+    )
+
+
+@classifier_app.command("evaluate")
+def classifier_evaluate(
+    file: Annotated[
+        Path, typer.Argument(help="Tệp TSV có dòng tiêu đề 'category<TAB>text' / TSV file", exists=True)
+    ],
+    as_json: Annotated[bool, typer.Option("--json", help="In kết quả dạng JSON / print JSON")] = False,
+    data_dir: DataDir = None,
+) -> None:
+    """Đo độ chính xác của phiên bản đang dùng trên một tệp / accuracy of the version in use on a file."""
+    import json
+
+    from congdan.db import make_engine, make_sessionmaker
+    from congdan.routing import repository
+    from congdan.routing.classifier import Classifier, CorpusError, evaluate, read_tsv
+
+    try:
+        rows = read_tsv(file)
+    except (OSError, UnicodeDecodeError, CorpusError) as exc:
+        _fail(exc)
+    settings = _settings(data_dir)
+
+    async def load() -> Classifier | None:
+        engine = make_engine(settings)
+        try:
+            async with make_sessionmaker(engine)() as session:
+                model = await repository.latest_model(session)
+                return Classifier.loads(model.blob, model.version) if model else None
+        finally:
+            await engine.dispose()
+
+    try:
+        classifier = asyncio.run(load())
+    except Exception as exc:
+        _fail(exc)
+    if classifier is None:
+        _fail(RuntimeError("chưa có bộ phân loại; chạy `congdan db upgrade` / no classifier yet"))
+    result = evaluate(classifier, rows)
+    if as_json:
+        typer.echo(json.dumps(result.as_dict(), ensure_ascii=False))
+        return
+    typer.echo(f"Phiên bản / version: {classifier.version}")
+    typer.echo(f"Số dòng / rows: {result.n}")
+    typer.echo(f"Top-1: {result.top1:.1%}")
+    typer.echo(f"Top-3: {result.top3:.1%}")
+    typer.echo("Độ phủ theo lĩnh vực / per-category recall:")
+    for code, recall in result.per_category.items():
+        typer.echo(f"  {code:<26} {recall:.1%}")
 
 
 def main() -> None:

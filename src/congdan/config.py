@@ -40,6 +40,10 @@ class Settings(BaseSettings):
     outbox_lease_seconds: int = 60
     outbox_max_attempts: int = 8
 
+    # Routing (what, where, who, already reported?)
+    routing_min_confidence: float = Field(default=0.5, ge=0.0, le=1.0)
+    duplicate_window_days: int = Field(default=30, ge=1)
+
     run_worker_in_process: bool = True
     log_level: str = "INFO"
     pool_size: int = Field(default=10, ge=1)

@@ -66,13 +66,20 @@ AREA_INDEX_TTL_SECONDS = 60.0
 
 async def get_context(request: Request) -> Context:
     state = request.app.state
-    # Boundaries imported with `congdan areas import` reach running servers within a minute.
+    # Boundaries imported with `congdan areas import` and classifier versions trained with
+    # `congdan classifier train` reach running servers within a minute.
     stale = time.monotonic() - state.area_index_loaded_at > AREA_INDEX_TTL_SECONDS
     if stale or state.area_index.is_empty:
         async with get_maker(request)() as session:
             state.area_index = await load_index(session)
         state.area_index_loaded_at = time.monotonic()
-    return Context(settings=state.settings, areas=state.area_index, storage=state.storage)
+    holder = state.classifier
+    if holder.due():
+        async with get_maker(request)() as session:
+            await holder.refresh(session)
+    return Context(
+        settings=state.settings, areas=state.area_index, storage=state.storage, classifier=holder.current
+    )
 
 
 SessionDep = Annotated[AsyncSession, Depends(get_session)]

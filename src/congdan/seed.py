@@ -14,9 +14,10 @@ from congdan.db import standalone_transaction
 from congdan.models import Category
 from congdan.reports import repository as reports_repo
 from congdan.reports.categories import CATEGORIES
+from congdan.routing import service as routing
 
 
-async def seed_categories(session: AsyncSession) -> int:
+async def seed_categories(session: AsyncSession) -> list[Category]:
     have = await reports_repo.existing_category_codes(session)
     new = [
         Category(
@@ -34,14 +35,23 @@ async def seed_categories(session: AsyncSession) -> int:
     ]
     session.add_all(new)
     await session.flush()
-    return len(new)
+    return new
 
 
 async def seed_reference_in(session: AsyncSession) -> dict[str, int]:
     areas = await seed_areas(session)
     agencies = await seed_agencies(session)
     categories = await seed_categories(session)
-    return {"areas": areas, "agencies": agencies, "categories": categories}
+    rules = await routing.seed_rules(session, categories)
+    # The first classifier version is trained from the corpus shipped in the repository.
+    trained = await routing.ensure_model(session)
+    return {
+        "areas": areas,
+        "agencies": agencies,
+        "categories": len(categories),
+        "routing_rules": rules,
+        "classifier_versions": 1 if trained else 0,
+    }
 
 
 async def seed_reference(settings: Settings) -> dict[str, int]:

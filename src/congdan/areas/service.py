@@ -45,6 +45,7 @@ class _Unit:
 
 class AreaIndex:
     def __init__(self, areas: list[Area]) -> None:
+        self._types = {a.code: a.unit_type for a in areas}
         self._units = [
             _Unit(a.code, a.lat, a.lon, math.sqrt(max(a.area_km2, 0.05) / math.pi) * 1000.0) for a in areas
         ]
@@ -64,6 +65,9 @@ class AreaIndex:
     @property
     def is_empty(self) -> bool:
         return not self._units
+
+    def unit_type(self, code: str) -> str | None:
+        return self._types.get(code)
 
     def contains(self, lat: float, lon: float) -> bool:
         return self._footprint is not None and bool(self._footprint.covers(Point(lon, lat)))

@@ -4,7 +4,8 @@ from congdan.models.accounts import Account, ApiKey, ApiToken, OtpChallenge
 from congdan.models.idempotency import IdempotencyKey
 from congdan.models.outbox import Delivery, Notification, OutboxMessage
 from congdan.models.reference import Agency, Area, Category
-from congdan.models.reports import Media, Report, ReportEvent
+from congdan.models.reports import Media, Report, ReportEvent, ReportFollower
+from congdan.models.routing import ClassifierExample, ClassifierModel, RoutingRule
 
 __all__ = [
     "Account",
@@ -13,6 +14,8 @@ __all__ = [
     "ApiToken",
     "Area",
     "Category",
+    "ClassifierExample",
+    "ClassifierModel",
     "Delivery",
     "IdempotencyKey",
     "Media",
@@ -21,4 +24,6 @@ __all__ = [
     "OutboxMessage",
     "Report",
     "ReportEvent",
+    "ReportFollower",
+    "RoutingRule",
 ]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from sqlalchemy import Boolean, Float, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import Boolean, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from congdan.db import Base, UTCDateTime, new_id, utcnow
@@ -22,6 +22,10 @@ class Report(Base):
     tracking_code: Mapped[str] = mapped_column(String(16), unique=True)
     kind: Mapped[str] = mapped_column(String(16))  # report | suggestion
     category_code: Mapped[str | None] = mapped_column(ForeignKey("categories.code"), default=None, index=True)
+    # Who chose the category (resident | classifier | staff) and, for the classifier, with what.
+    category_source: Mapped[str | None] = mapped_column(String(16), default=None)
+    classifier_version: Mapped[int | None] = mapped_column(Integer, default=None)
+    category_confidence: Mapped[float | None] = mapped_column(Float, default=None)
     description: Mapped[str] = mapped_column(Text)
     search_text: Mapped[str] = mapped_column(Text)  # folded: no diacritics, đ→d, lower case
     status: Mapped[str] = mapped_column(String(16), index=True)
@@ -92,4 +96,27 @@ class Media(Base):
     height: Mapped[int] = mapped_column(Integer)
     size_bytes: Mapped[int] = mapped_column(Integer)
     sha256: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class ReportFollower(Base):
+    """Someone who hears of a report's progress without having sent it: an account that chose to
+    follow it, or the reporter of a duplicate (by account, or through the duplicate's own contact
+    details when they sent it anonymously, so those details are kept in one place only)."""
+
+    __tablename__ = "report_followers"
+    __table_args__ = (
+        UniqueConstraint("report_id", "account_id", name="uq_report_followers_report_account"),
+        UniqueConstraint("report_id", "via_report_id", name="uq_report_followers_report_via"),
+    )
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
+    report_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("reports.id", ondelete="CASCADE"), index=True)
+    account_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("accounts.id", ondelete="CASCADE"), default=None, index=True
+    )
+    via_report_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("reports.id", ondelete="CASCADE"), default=None
+    )
+    reason: Mapped[str] = mapped_column(String(16))  # duplicate | follow
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

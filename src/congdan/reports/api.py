@@ -19,6 +19,7 @@ from congdan.kit.pagination import decode_cursor, encode_cursor
 from congdan.kit.problems import problems
 from congdan.reports import present, repository, service
 from congdan.reports.schemas import (
+    CategoryChangeIn,
     EventList,
     EventOut,
     MediaOut,
@@ -203,6 +204,26 @@ async def transition(
     locale: LocaleDep,
 ) -> ReportOut:
     report = await service.transition(session, ctx, principal, report_id, data)
+    out = await present.report_out(session, principal, report, locale)
+    await session.commit()
+    return out
+
+
+@router.post(
+    "/reports/{report_id}/category",
+    response_model=ReportOut,
+    summary="Đổi lĩnh vực (dạy lại bộ phân loại) / Correct the category",
+    responses=problems(401, 403, 404, 409),
+)
+async def change_category(
+    report_id: uuid.UUID,
+    data: CategoryChangeIn,
+    session: SessionDep,
+    principal: PrincipalDep,
+    ctx: ContextDep,
+    locale: LocaleDep,
+) -> ReportOut:
+    report = await service.change_category(session, ctx, principal, report_id, data)
     out = await present.report_out(session, principal, report, locale)
     await session.commit()
     return out

@@ -21,6 +21,7 @@ from congdan.reports.schemas import (
     MediaOut,
     PhotoOut,
     ReportOut,
+    RoutingOut,
 )
 from congdan.reports.states import Status
 
@@ -90,6 +91,13 @@ async def reports_out(
                 photos=[photo_out(m) for m in photos.get(r.id, [])],
                 is_mine=policy.is_reporter(principal, r),
                 contact=_contact(principal, r),
+                routing=RoutingOut(
+                    category_source=r.category_source,
+                    category_confidence=r.category_confidence,
+                    classifier_version=r.classifier_version,
+                )
+                if policy.can_see_internal(principal, r)
+                else None,
             )
         )
     return out

@@ -2,13 +2,14 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
+from datetime import datetime
 
 from sqlalchemy import ColumnElement, and_, false, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from congdan.authz.policy import Principal, can_list_all
 from congdan.kit.text import fold
-from congdan.models import Agency, Area, Category, Media, Report, ReportEvent
+from congdan.models import Agency, Area, Category, Media, Report, ReportEvent, ReportFollower
 from congdan.reports.schemas import ReportFilters
 
 
@@ -136,3 +137,24 @@ async def names_for(
     ars = {a.code: a for a in (await session.scalars(select(Area).where(Area.code.in_(areas)))).all()}
     ags = {a.code: a for a in (await session.scalars(select(Agency).where(Agency.code.in_(agencies)))).all()}
     return cats, ars, ags
+
+
+async def followers(session: AsyncSession, report_id: uuid.UUID) -> Sequence[ReportFollower]:
+    stmt = (
+        select(ReportFollower)
+        .where(ReportFollower.report_id == report_id)
+        .order_by(ReportFollower.created_at)
+    )
+    return (await session.scalars(stmt)).all()
+
+
+async def follower_accounts(
+    session: AsyncSession, report_id: uuid.UUID, since: datetime
+) -> Sequence[uuid.UUID]:
+    """Accounts that were already following when the event happened."""
+    stmt = select(ReportFollower.account_id).where(
+        ReportFollower.report_id == report_id,
+        ReportFollower.account_id.is_not(None),
+        ReportFollower.created_at <= since,
+    )
+    return [a for a in (await session.scalars(stmt)).all() if a is not None]

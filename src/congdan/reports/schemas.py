@@ -67,6 +67,16 @@ class ContactOut(BaseModel):
     email: str | None
 
 
+class RoutingOut(BaseModel):
+    """How the report was routed. Staff only."""
+
+    category_source: Literal["resident", "classifier", "staff"] | None = Field(
+        description="Ai chọn lĩnh vực: người dân, bộ phân loại hay cán bộ"
+    )
+    category_confidence: float | None = Field(description="Độ tin cậy của bộ phân loại (0–1)")
+    classifier_version: int | None = Field(description="Phiên bản bộ phân loại đã định tuyến phản ánh")
+
+
 class ReportOut(BaseModel):
     id: uuid.UUID
     tracking_code: str
@@ -91,6 +101,7 @@ class ReportOut(BaseModel):
     photos: list[PhotoOut]
     is_mine: bool = Field(description="Người gọi là người gửi phản ánh này")
     contact: ContactOut | None = Field(default=None, description="Chỉ người gửi và cán bộ có thẩm quyền thấy")
+    routing: RoutingOut | None = Field(default=None, description="Chỉ điều phối viên và cơ quan xử lý thấy")
 
 
 class ReportPage(BaseModel):
@@ -111,6 +122,16 @@ class TransitionIn(BaseModel):
         default=None, description="Phản ánh gốc (khi chuyển sang duplicate)"
     )
     photos: list[uuid.UUID] = Field(default_factory=list, max_length=5)
+
+
+class CategoryChangeIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    category: str = Field(min_length=1, max_length=64, description="Mã lĩnh vực đúng")
+    note: str | None = Field(default=None, max_length=1000, description="Ghi chú nội bộ")
+    reroute: bool = Field(
+        default=True, description="Phản ánh đang chờ phân loại được giao ngay theo lĩnh vực mới"
+    )
 
 
 class ReplyIn(BaseModel):

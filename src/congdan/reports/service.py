@@ -12,7 +12,7 @@ from datetime import timedelta
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from congdan.agencies import repository as agencies_repo
-from congdan.areas.service import AreaIndex
+from congdan.areas.service import AreaIndex, Located
 from congdan.authz import policy
 from congdan.authz.policy import Principal
 from congdan.config import Settings
@@ -24,13 +24,15 @@ from congdan.kit.contact import normalise_email, normalise_phone
 from congdan.kit.errors import Conflict, FieldError, InvalidTransition, NotFound, ValidationFailed
 from congdan.kit.i18n import _
 from congdan.kit.text import clean_plain_text, fold
-from congdan.models import Media, Report, ReportEvent
+from congdan.models import Category, ClassifierExample, Media, Report, ReportEvent, ReportFollower
 from congdan.outbox.service import emit
 from congdan.reports import repository
 from congdan.reports.deadlines import add_working_days
-from congdan.reports.schemas import NoteIn, RatingIn, ReplyIn, ReportCreate, TransitionIn
+from congdan.reports.schemas import CategoryChangeIn, NoteIn, RatingIn, ReplyIn, ReportCreate, TransitionIn
 from congdan.reports.states import FINAL, NOTE_REQUIRED, OPEN, Status, allowed
+from congdan.routing import repository as routing_repo
 from congdan.routing import service as routing
+from congdan.routing.classifier import Classifier
 
 
 @dataclass(frozen=True)
@@ -40,6 +42,7 @@ class Context:
     settings: Settings
     areas: AreaIndex
     storage: Storage
+    classifier: Classifier | None = None
 
 
 # ---- photos ---------------------------------------------------------------------------------
@@ -123,13 +126,23 @@ async def submit(session: AsyncSession, ctx: Context, principal: Principal, data
         raise ValidationFailed(errors=errors)
 
     photo_ids = await _claim_photos(session, principal, data.photos, "photos")
+    classification = None
+    if category is None:
+        classification = routing.classify(ctx.classifier, description)
+        if classification is not None and classification.top is not None:
+            category = await repository.category(session, classification.top.code)
     located = routing.locate(ctx.areas, lat=lat, lon=lon, address=address)
-    decision = await routing.decide(session, category=category, area=located)
+    decision = await routing.decide(session, ctx.areas, category=category, area=located)
+    # A guess the classifier is unsure of goes to a person, not to an agency.
+    confident = classification is None or classification.confident(ctx.settings.routing_min_confidence)
     now = utcnow()
     report = Report(
         tracking_code=await _fresh_tracking_code(session),
         kind=data.kind,
         category_code=category.code if category else None,
+        category_source=_category_source(data, category),
+        classifier_version=classification.version if classification else None,
+        category_confidence=classification.top.confidence if classification and classification.top else None,
         description=description,
         search_text=fold(f"{description} {address or ''}"),
         status=Status.SUBMITTED.value,
@@ -162,7 +175,7 @@ async def submit(session: AsyncSession, ctx: Context, principal: Principal, data
         aggregate_id=str(report.id),
         payload={"report_id": str(report.id), "tracking_code": report.tracking_code},
     )
-    if decision.agency_code is not None:
+    if decision.agency_code is not None and confident:
         await _move(
             session,
             report,
@@ -175,6 +188,12 @@ async def submit(session: AsyncSession, ctx: Context, principal: Principal, data
     else:
         await _move(session, report, policy.MACHINE, Status.TRIAGE, note=None, public=False)
     return report
+
+
+def _category_source(data: ReportCreate, category: Category | None) -> str | None:
+    if category is None:
+        return None
+    return "resident" if data.category is not None else "classifier"
 
 
 async def _fresh_tracking_code(session: AsyncSession) -> str:
@@ -254,6 +273,8 @@ async def transition(
         duplicate_of=duplicate_of,
     )
     await repository.attach_media(session, photo_ids, report.id, event.id)
+    if duplicate_of is not None:
+        await _follow_original(session, report, duplicate_of)
     if target == Status.REOPENED:
         category = await repository.category(session, report.category_code) if report.category_code else None
         days = category.deadline_days if category else ctx.settings.default_deadline_days
@@ -282,6 +303,42 @@ async def _original_for(
     if original.id == report.id:
         raise ValidationFailed(_("Phản ánh không thể trùng với chính nó."), field="duplicate_of")
     return original.id
+
+
+async def _follow_original(session: AsyncSession, duplicate: Report, original_id: uuid.UUID) -> None:
+    """The duplicate's reporter, and whoever followed the duplicate, now follow the original."""
+    original = await repository.get(session, original_id)
+    if original is None:
+        return
+    have = await repository.followers(session, original_id)
+    accounts = {f.account_id for f in have if f.account_id is not None}
+    if original.reporter_id is not None:
+        accounts.add(original.reporter_id)
+    vias = {f.via_report_id for f in have if f.via_report_id is not None}
+    if duplicate.reporter_id is not None:
+        if duplicate.reporter_id not in accounts:
+            session.add(
+                ReportFollower(report_id=original_id, account_id=duplicate.reporter_id, reason="duplicate")
+            )
+            accounts.add(duplicate.reporter_id)
+    elif duplicate.contact_phone or duplicate.contact_email:
+        # Anonymous: reached through the duplicate's own contact details, which stay where they are.
+        session.add(ReportFollower(report_id=original_id, via_report_id=duplicate.id, reason="duplicate"))
+        vias.add(duplicate.id)
+    for follower in await repository.followers(session, duplicate.id):
+        if follower.account_id is not None and follower.account_id not in accounts:
+            session.add(
+                ReportFollower(report_id=original_id, account_id=follower.account_id, reason=follower.reason)
+            )
+            accounts.add(follower.account_id)
+        elif follower.via_report_id is not None and follower.via_report_id not in vias:
+            session.add(
+                ReportFollower(
+                    report_id=original_id, via_report_id=follower.via_report_id, reason=follower.reason
+                )
+            )
+            vias.add(follower.via_report_id)
+    await session.flush()
 
 
 async def _move(
@@ -478,3 +535,76 @@ async def rate(session: AsyncSession, principal: Principal, report_id: uuid.UUID
 
 def is_open(report: Report) -> bool:
     return Status(report.status) in OPEN
+
+
+# ---- category corrections ----------------------------------------------------------------------
+
+
+async def change_category(
+    session: AsyncSession, ctx: Context, principal: Principal, report_id: uuid.UUID, data: CategoryChangeIn
+) -> Report:
+    """Staff put a report in the right category. The text becomes a labelled example for the next
+    training run, and a report still waiting for an agency is routed by the new category."""
+    report = await _load_for_change(session, principal, report_id)
+    policy.require_internal_access(principal, report)
+    if Status(report.status) in FINAL:
+        raise InvalidTransition(_("Phản ánh đã kết thúc; không thể đổi lĩnh vực."))
+    category = await repository.category(session, data.category)
+    if category is None or not category.is_active:
+        raise ValidationFailed(_("Lĩnh vực không tồn tại: %(code)s."), field="category", code=data.category)
+    if category.code == report.category_code:
+        raise Conflict(_("Phản ánh đã thuộc lĩnh vực này."))
+    previous = report.category_code
+    note = clean_plain_text(data.note) if data.note else None
+    report.category_code = category.code
+    report.category_source = "staff"
+    report.updated_at = utcnow()
+    _record(
+        session,
+        report,
+        principal,
+        type_="category",
+        from_status=None,
+        to_status=None,
+        note=note,
+        public=False,
+        agency_code=principal.agency_code,
+    )
+    example = await routing_repo.correction_for(session, report.id)
+    if example is None:
+        session.add(
+            ClassifierExample(
+                category_code=category.code,
+                text=report.description,
+                report_id=report.id,
+                previous_code=previous,
+                created_by_id=principal.account_id,
+            )
+        )
+    else:  # corrected twice: the latest word is the label
+        example.category_code = category.code
+        example.created_by_id = principal.account_id
+    await session.flush()
+    emit(
+        session,
+        "report.category_changed",
+        aggregate_type="report",
+        aggregate_id=str(report.id),
+        payload={"report_id": str(report.id), "from": previous, "to": category.code},
+    )
+    if data.reroute and Status(report.status) in (Status.SUBMITTED, Status.TRIAGE):
+        located = Located(report.area_code, report.area_approximate) if report.area_code else None
+        decision = await routing.decide(session, ctx.areas, category=category, area=located)
+        if decision.agency_code is not None:
+            await _move(
+                session,
+                report,
+                principal,
+                Status.ASSIGNED,
+                note=None,
+                public=True,
+                agency_code=decision.agency_code,
+            )
+    if Status(report.status) != Status.REOPENED:  # a reopened report keeps the deadline it got then
+        report.due_at = add_working_days(report.created_at, category.deadline_days)
+    return report

@@ -1,27 +1,82 @@
-"""A first router: the unit from the point (or the address), the agency from the category's level.
+"""What it is, where it is, who must act: the decisions made at submission.
 
-Ward-level categories go to the unit's People's Committee, city-level ones to the category's
-default department or company. Without a category, or without an agency to send it to, the
-report waits in the coordinators' triage queue rather than going to a guess.
+- What: the classifier ranks the categories; below the confidence threshold a human decides.
+- Where: the unit from the point (polygon when imported, else the nearest centre, approximate),
+  or from the address parsed offline.
+- Who: the routing rules table, (category, area or area type) → agency or "the unit's People's
+  Committee". No rule, or a rule that cannot be applied, means the coordinators' triage queue
+  rather than a guess.
 """
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import io
+import time
+import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from congdan.agencies import repository as agencies_repo
+from congdan.areas import repository as areas_repo
 from congdan.areas.service import HCMC_PROVINCE_CODE, AreaIndex, Located
-from congdan.models import Category
+from congdan.authz import policy
+from congdan.authz.policy import Principal
+from congdan.config import Settings
+from congdan.db import utcnow
+from congdan.kit.errors import FieldError, NotFound, ValidationFailed
+from congdan.kit.i18n import _
+from congdan.kit.text import clean_plain_text
+from congdan.models import Category, ClassifierModel, Report, RoutingRule
+from congdan.reports import repository as reports_repo
+from congdan.routing import duplicates, repository
+from congdan.routing.classifier import (
+    Classifier,
+    Evaluation,
+    Example,
+    Ranked,
+    corpus_digest,
+    evaluate,
+    heldout_corpus,
+    train,
+    training_corpus,
+)
+from congdan.routing.duplicates import Candidate
+from congdan.routing.schemas import RuleIn, RulePatch
 
 
 @dataclass(frozen=True)
 class Decision:
     area: Located | None
     agency_code: str | None
+    rule_id: uuid.UUID | None = None
+
+
+@dataclass(frozen=True)
+class Classification:
+    """The category the machine would pick, with how sure it is."""
+
+    ranked: list[Ranked]
+    version: int
+
+    @property
+    def top(self) -> Ranked | None:
+        return self.ranked[0] if self.ranked else None
+
+    def confident(self, threshold: float) -> bool:
+        return self.top is not None and self.top.confidence >= threshold
+
+
+def classify(classifier: Classifier | None, text: str, limit: int = 5) -> Classification | None:
+    if classifier is None or not text.strip():
+        return None
+    return Classification(classifier.rank(text, limit), classifier.version)
+
+
+# ---- where -------------------------------------------------------------------------------------
 
 
 def area_from_address(address: str) -> Located | None:
@@ -49,12 +104,270 @@ def locate(index: AreaIndex, *, lat: float | None, lon: float | None, address: s
     return None
 
 
-async def decide(session: AsyncSession, *, category: Category | None, area: Located | None) -> Decision:
+# ---- who ---------------------------------------------------------------------------------------
+
+
+def _specificity(rule: RoutingRule) -> int:
+    return (4 if rule.area_code else 0) + (2 if rule.area_type else 0) + (1 if rule.category_code else 0)
+
+
+def order_rules(rules: list[RoutingRule]) -> list[RoutingRule]:
+    """Higher priority first; among equals the more specific rule; then the older one."""
+    return sorted(rules, key=lambda r: (-r.priority, -_specificity(r), r.created_at))
+
+
+async def decide(
+    session: AsyncSession, index: AreaIndex, *, category: Category | None, area: Located | None
+) -> Decision:
     if category is None:
         return Decision(area, None)
+    area_code = area.area_code if area else None
+    area_type = index.unit_type(area_code) if area_code else None
+    rules = order_rules(list(await repository.matching_rules(session, category.code, area_code, area_type)))
+    for rule in rules:
+        if rule.to_unit_committee:
+            if area_code is None:
+                continue  # a ward-level rule needs to know the ward; a later rule may not
+            committee = await agencies_repo.committee_for_area(session, area_code)
+            if committee is not None and committee.is_active:
+                return Decision(area, committee.code, rule.id)
+            continue
+        if rule.agency_code:
+            agency = await agencies_repo.get_agency(session, rule.agency_code)
+            if agency is not None and agency.is_active:
+                return Decision(area, agency.code, rule.id)
+    return Decision(area, None)
+
+
+def default_rule_for(category: Category) -> RoutingRule | None:
+    """The rule a new category starts with: ward level → the unit's committee, city level → its
+    department or company. A category with neither waits in triage until an administrator adds one."""
     if category.level == "ward":
-        if area is None:
-            return Decision(None, None)
-        committee = await agencies_repo.committee_for_area(session, area.area_code)
-        return Decision(area, committee.code if committee else None)
-    return Decision(area, category.default_agency_code)
+        return RoutingRule(category_code=category.code, to_unit_committee=True, priority=0)
+    if category.default_agency_code:
+        return RoutingRule(category_code=category.code, agency_code=category.default_agency_code, priority=0)
+    return None
+
+
+# ---- the classifier's versions --------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Trained:
+    model: ClassifierModel
+    evaluation: Evaluation
+
+
+async def train_and_store(session: AsyncSession) -> Trained:
+    """A new version from the corpus in the repository plus every staff correction so far."""
+    examples = training_corpus()
+    corrected = [Example(c.category_code, c.text) for c in await repository.corrections(session)]
+    everything = examples + corrected
+    classifier = await asyncio.to_thread(train, everything)
+    evaluation = await asyncio.to_thread(evaluate, classifier, heldout_corpus())
+    version = (await repository.latest_version(session) or 0) + 1
+    model = ClassifierModel(
+        version=version,
+        created_at=utcnow(),
+        n_examples=len(everything),
+        n_corrections=len(corrected),
+        corpus_sha256=corpus_digest(everything),
+        heldout_top1=evaluation.top1,
+        heldout_top3=evaluation.top3,
+        blob=classifier.dumps(),
+    )
+    session.add(model)
+    await session.flush()
+    return Trained(model, evaluation)
+
+
+async def ensure_model(session: AsyncSession) -> int | None:
+    """Trains the first version when there is none; returns the version trained, if any."""
+    if await repository.latest_version(session) is not None:
+        return None
+    return (await train_and_store(session)).model.version
+
+
+class ClassifierHolder:
+    """The version in use by this process; a newer stored version is picked up within a minute."""
+
+    def __init__(self, ttl_seconds: float = 60.0) -> None:
+        self.current: Classifier | None = None
+        self._ttl = ttl_seconds
+        self._checked_at = float("-inf")
+
+    def due(self) -> bool:
+        return self.current is None or time.monotonic() - self._checked_at > self._ttl
+
+    async def refresh(self, session: AsyncSession) -> Classifier | None:
+        latest = await repository.latest_version(session)
+        if latest is not None and (self.current is None or self.current.version != latest):
+            model = await repository.latest_model(session)
+            if model is not None:
+                self.current = await asyncio.to_thread(Classifier.loads, model.blob, model.version)
+        self._checked_at = time.monotonic()
+        return self.current
+
+
+# ---- suggestions while the resident types ---------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Suggestion:
+    classification: Classification | None
+    categories: dict[str, Category]
+    decision: Decision
+    triage: bool
+    duplicates: list[Candidate]
+
+
+async def suggest(
+    session: AsyncSession,
+    *,
+    index: AreaIndex,
+    classifier: Classifier | None,
+    settings: Settings,
+    description: str | None,
+    lat: float | None,
+    lon: float | None,
+) -> Suggestion:
+    classification = classify(classifier, description or "")
+    ranked_codes = [r.code for r in classification.ranked] if classification else []
+    categories = {c.code: c for c in await reports_repo.categories(session) if c.is_active}
+    top = categories.get(ranked_codes[0]) if ranked_codes else None
+    area = index.locate(lat, lon) if lat is not None and lon is not None else None
+    decision = await decide(session, index, category=top, area=area)
+    confident = classification is not None and classification.confident(settings.routing_min_confidence)
+    found: list[Candidate] = []
+    if lat is not None and lon is not None and area is not None:
+        found = await duplicates.candidates(
+            session,
+            category_code=top.code if top and confident else None,
+            radius_m=top.duplicate_radius_m if top and confident else None,
+            lat=lat,
+            lon=lon,
+            text=description,
+            window_days=settings.duplicate_window_days,
+            public_only=True,
+        )
+    return Suggestion(
+        classification=classification,
+        categories=categories,
+        decision=decision,
+        triage=decision.agency_code is None or not confident,
+        duplicates=found,
+    )
+
+
+async def duplicates_of(session: AsyncSession, report: Report, settings: Settings) -> list[Candidate]:
+    """Candidates for staff looking at one report: private ones too, since staff may see them."""
+    if report.lat is None or report.lon is None:
+        return []
+    category = await reports_repo.category(session, report.category_code) if report.category_code else None
+    return await duplicates.candidates(
+        session,
+        category_code=report.category_code,
+        radius_m=category.duplicate_radius_m if category else None,
+        lat=report.lat,
+        lon=report.lon,
+        text=report.description,
+        window_days=settings.duplicate_window_days,
+        exclude=report.id,
+        public_only=False,
+        limit=10,
+    )
+
+
+# ---- the rules table ----------------------------------------------------------------------------
+
+
+async def _check_rule(session: AsyncSession, rule: RoutingRule) -> None:
+    errors: list[FieldError] = []
+    if rule.to_unit_committee == (rule.agency_code is not None):
+        errors.append(FieldError("agency", _("Chọn đúng một nơi nhận: một cơ quan, hoặc UBND của đơn vị.")))
+    if rule.category_code is not None and await reports_repo.category(session, rule.category_code) is None:
+        errors.append(
+            FieldError("category", _("Lĩnh vực không tồn tại: %(code)s."), {"code": rule.category_code})
+        )
+    if rule.area_code is not None and await areas_repo.get_area(session, rule.area_code) is None:
+        errors.append(FieldError("area", _("Không tìm thấy đơn vị hành chính.")))
+    if rule.agency_code is not None:
+        agency = await agencies_repo.get_agency(session, rule.agency_code)
+        if agency is None or not agency.is_active:
+            errors.append(FieldError("agency", _("Cần chọn cơ quan xử lý có thật.")))
+    if errors:
+        raise ValidationFailed(errors=errors)
+
+
+async def create_rule(session: AsyncSession, principal: Principal, data: RuleIn) -> RoutingRule:
+    policy.require_admin(principal)
+    now = utcnow()
+    rule = RoutingRule(
+        category_code=data.category,
+        area_code=data.area,
+        area_type=data.area_type,
+        agency_code=data.agency,
+        to_unit_committee=data.to_unit_committee,
+        priority=data.priority,
+        is_active=data.is_active,
+        note=clean_plain_text(data.note) if data.note else None,
+        created_at=now,
+        updated_at=now,
+    )
+    await _check_rule(session, rule)
+    session.add(rule)
+    await session.flush()
+    return rule
+
+
+_PATCH_FIELDS = {
+    "category": "category_code",
+    "area": "area_code",
+    "area_type": "area_type",
+    "agency": "agency_code",
+    "to_unit_committee": "to_unit_committee",
+    "priority": "priority",
+    "is_active": "is_active",
+    "note": "note",
+}
+
+
+async def update_rule(
+    session: AsyncSession, principal: Principal, rule_id: uuid.UUID, data: RulePatch
+) -> RoutingRule:
+    policy.require_admin(principal)
+    rule = await repository.get_rule(session, rule_id)
+    if rule is None:
+        raise NotFound(_("Không tìm thấy quy tắc định tuyến."))
+    for field, value in data.model_dump(exclude_unset=True).items():
+        if field in ("to_unit_committee", "priority", "is_active") and value is None:
+            raise ValidationFailed(_("Trường này không được để trống."), field=field)
+        setattr(rule, _PATCH_FIELDS[field], value)
+    await _check_rule(session, rule)
+    rule.updated_at = utcnow()
+    await session.flush()
+    return rule
+
+
+async def delete_rule(session: AsyncSession, principal: Principal, rule_id: uuid.UUID) -> None:
+    policy.require_admin(principal)
+    rule = await repository.get_rule(session, rule_id)
+    if rule is None:
+        raise NotFound(_("Không tìm thấy quy tắc định tuyến."))
+    await session.delete(rule)
+    await session.flush()
+
+
+async def list_rules(
+    session: AsyncSession, principal: Principal, category: str | None
+) -> Sequence[RoutingRule]:
+    policy.require_staff(principal)
+    return await repository.list_rules(session, category)
+
+
+async def seed_rules(session: AsyncSession, new_categories: Sequence[Category]) -> int:
+    """Default rules for categories created just now; existing categories keep what admins made."""
+    rules = [r for r in (default_rule_for(c) for c in new_categories) if r is not None]
+    session.add_all(rules)
+    await session.flush()
+    return len(rules)

@@ -1,0 +1,222 @@
+"""Routing over HTTP: suggestions while typing, duplicate candidates, the rules table, the model."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Request, Response
+
+from congdan.authz import policy
+from congdan.deps import ContextDep, LocaleDep, PrincipalDep, SessionDep, SettingsDep
+from congdan.kit.errors import NotFound
+from congdan.kit.i18n import _
+from congdan.kit.problems import problems
+from congdan.models import Category, RoutingRule
+from congdan.reports import repository as reports_repo
+from congdan.reports import service as reports_service
+from congdan.reports.schemas import AreaRef, CodeName
+from congdan.reports.states import Status
+from congdan.routing import repository, service
+from congdan.routing.duplicates import Candidate
+from congdan.routing.schemas import (
+    CategoryGuess,
+    ClassifierOut,
+    DuplicateList,
+    DuplicateOut,
+    RuleIn,
+    RuleOut,
+    RulePatch,
+    SuggestIn,
+    SuggestOut,
+)
+
+router = APIRouter(prefix="/api/v1", tags=["routing"])
+
+
+def _name(category: Category, locale: str) -> str:
+    return category.name_en if locale == "en" else category.name_vi
+
+
+def _category_ref(category: Category | None, locale: str) -> CodeName | None:
+    return CodeName(code=category.code, name=_name(category, locale)) if category else None
+
+
+def _duplicates_out(
+    found: list[Candidate], categories: dict[str, Category], locale: str
+) -> list[DuplicateOut]:
+    return [
+        DuplicateOut(
+            id=c.report.id,
+            tracking_code=c.report.tracking_code,
+            category=_category_ref(categories.get(c.report.category_code or ""), locale),
+            status=Status(c.report.status),
+            description=c.report.description,
+            created_at=c.report.created_at,
+            distance_m=c.distance_m,
+            similarity=c.similarity,
+            score=c.score,
+        )
+        for c in found
+    ]
+
+
+@router.post(
+    "/reports/suggest",
+    response_model=SuggestOut,
+    summary="Gợi ý lĩnh vực, nơi nhận và phản ánh trùng khi đang gõ / Suggest while typing",
+    responses=problems(),
+)
+async def suggest(data: SuggestIn, session: SessionDep, ctx: ContextDep, locale: LocaleDep) -> SuggestOut:
+    found = await service.suggest(
+        session,
+        index=ctx.areas,
+        classifier=ctx.classifier,
+        settings=ctx.settings,
+        description=data.description,
+        lat=data.lat,
+        lon=data.long,
+    )
+    ranked = found.classification.ranked if found.classification else []
+    guesses = [
+        CategoryGuess(code=r.code, name=_name(found.categories[r.code], locale), confidence=r.confidence)
+        for r in ranked
+        if r.code in found.categories
+    ]
+    located = found.decision.area
+    agency_code = None if found.triage else found.decision.agency_code
+    _c, areas, agencies = await reports_repo.names_for(
+        session,
+        categories=set(),
+        areas={located.area_code} if located else set(),
+        agencies={agency_code} if agency_code else set(),
+    )
+    area = areas.get(located.area_code) if located else None
+    agency = agencies.get(agency_code or "")
+    return SuggestOut(
+        categories=guesses,
+        area=AreaRef(code=area.code, name=area.name, approximate=located.approximate)
+        if area and located
+        else None,
+        agency=CodeName(code=agency.code, name=agency.name_en if locale == "en" else agency.name)
+        if agency
+        else None,
+        triage=found.triage,
+        duplicates=_duplicates_out(found.duplicates, found.categories, locale),
+        classifier_version=found.classification.version if found.classification else None,
+    )
+
+
+@router.get(
+    "/reports/{report_id}/duplicate-candidates",
+    response_model=DuplicateList,
+    summary="Phản ánh có thể trùng (cán bộ) / Possible duplicates (staff)",
+    responses=problems(401, 403, 404),
+)
+async def duplicate_candidates(
+    report_id: uuid.UUID,
+    session: SessionDep,
+    principal: PrincipalDep,
+    settings: SettingsDep,
+    locale: LocaleDep,
+) -> DuplicateList:
+    report = await reports_service.get_for(session, principal, report_id)
+    policy.require_internal_access(principal, report)
+    found = await service.duplicates_of(session, report, settings)
+    categories = {c.code: c for c in await reports_repo.categories(session)}
+    return DuplicateList(items=_duplicates_out(found, categories, locale))
+
+
+def _rule_out(rule: RoutingRule) -> RuleOut:
+    return RuleOut(
+        id=rule.id,
+        category=rule.category_code,
+        area=rule.area_code,
+        area_type=rule.area_type,
+        agency=rule.agency_code,
+        to_unit_committee=rule.to_unit_committee,
+        priority=rule.priority,
+        is_active=rule.is_active,
+        note=rule.note,
+        created_at=rule.created_at,
+        updated_at=rule.updated_at,
+    )
+
+
+@router.get(
+    "/routing/rules",
+    response_model=list[RuleOut],
+    summary="Quy tắc định tuyến / Routing rules",
+    responses=problems(401, 403),
+)
+async def list_rules(
+    session: SessionDep,
+    principal: PrincipalDep,
+    category: Annotated[str | None, Query(max_length=64)] = None,
+) -> list[RuleOut]:
+    return [_rule_out(r) for r in await service.list_rules(session, principal, category)]
+
+
+@router.post(
+    "/routing/rules",
+    status_code=201,
+    response_model=RuleOut,
+    summary="Thêm quy tắc định tuyến (quản trị) / Add a routing rule (admin)",
+    responses=problems(401, 403),
+)
+async def create_rule(data: RuleIn, session: SessionDep, principal: PrincipalDep) -> RuleOut:
+    rule = await service.create_rule(session, principal, data)
+    out = _rule_out(rule)
+    await session.commit()
+    return out
+
+
+@router.patch(
+    "/routing/rules/{rule_id}",
+    response_model=RuleOut,
+    summary="Sửa quy tắc định tuyến (quản trị) / Edit a routing rule (admin)",
+    responses=problems(401, 403, 404),
+)
+async def update_rule(
+    rule_id: uuid.UUID, data: RulePatch, session: SessionDep, principal: PrincipalDep
+) -> RuleOut:
+    rule = await service.update_rule(session, principal, rule_id, data)
+    out = _rule_out(rule)
+    await session.commit()
+    return out
+
+
+@router.delete(
+    "/routing/rules/{rule_id}",
+    status_code=204,
+    summary="Xóa quy tắc định tuyến (quản trị) / Delete a routing rule (admin)",
+    responses=problems(401, 403, 404),
+)
+async def delete_rule(rule_id: uuid.UUID, session: SessionDep, principal: PrincipalDep) -> Response:
+    await service.delete_rule(session, principal, rule_id)
+    await session.commit()
+    return Response(status_code=204)
+
+
+@router.get(
+    "/routing/classifier",
+    response_model=ClassifierOut,
+    summary="Phiên bản bộ phân loại đang dùng / The classifier version in use",
+    responses=problems(401, 403, 404),
+)
+async def classifier_info(
+    request: Request, session: SessionDep, principal: PrincipalDep, settings: SettingsDep
+) -> ClassifierOut:
+    policy.require_staff(principal)
+    model = await repository.latest_model(session)
+    if model is None:
+        raise NotFound(_("Chưa có bộ phân loại nào được huấn luyện."))
+    return ClassifierOut(
+        version=model.version,
+        created_at=model.created_at,
+        n_examples=model.n_examples,
+        n_corrections=model.n_corrections,
+        heldout_top1=model.heldout_top1,
+        heldout_top3=model.heldout_top3,
+        min_confidence=settings.routing_min_confidence,
+    )

@@ -1,0 +1,92 @@
+"""Queries for routing rules, classifier versions, corrections and duplicate candidates."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from datetime import datetime
+
+from sqlalchemy import func, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from congdan.models import ClassifierExample, ClassifierModel, Report, RoutingRule
+
+
+async def matching_rules(
+    session: AsyncSession, category_code: str | None, area_code: str | None, area_type: str | None
+) -> Sequence[RoutingRule]:
+    stmt = select(RoutingRule).where(
+        RoutingRule.is_active.is_(True),
+        or_(RoutingRule.category_code.is_(None), RoutingRule.category_code == category_code),
+        or_(RoutingRule.area_code.is_(None), RoutingRule.area_code == area_code),
+        or_(RoutingRule.area_type.is_(None), RoutingRule.area_type == area_type),
+    )
+    return (await session.scalars(stmt)).all()
+
+
+async def list_rules(session: AsyncSession, category_code: str | None = None) -> Sequence[RoutingRule]:
+    stmt = select(RoutingRule).order_by(
+        RoutingRule.category_code, RoutingRule.priority.desc(), RoutingRule.created_at
+    )
+    if category_code:
+        stmt = stmt.where(RoutingRule.category_code == category_code)
+    return (await session.scalars(stmt)).all()
+
+
+async def get_rule(session: AsyncSession, rule_id: uuid.UUID) -> RoutingRule | None:
+    return await session.get(RoutingRule, rule_id)
+
+
+async def categories_with_rules(session: AsyncSession) -> set[str]:
+    stmt = select(RoutingRule.category_code).where(RoutingRule.category_code.is_not(None)).distinct()
+    return {c for c in (await session.scalars(stmt)).all() if c is not None}
+
+
+async def latest_model(session: AsyncSession) -> ClassifierModel | None:
+    stmt = select(ClassifierModel).order_by(ClassifierModel.version.desc()).limit(1)
+    return (await session.scalars(stmt)).first()
+
+
+async def latest_version(session: AsyncSession) -> int | None:
+    version: int | None = await session.scalar(select(func.max(ClassifierModel.version)))
+    return version
+
+
+async def corrections(session: AsyncSession) -> Sequence[ClassifierExample]:
+    stmt = select(ClassifierExample).order_by(ClassifierExample.created_at)
+    return (await session.scalars(stmt)).all()
+
+
+async def correction_for(session: AsyncSession, report_id: uuid.UUID) -> ClassifierExample | None:
+    stmt = select(ClassifierExample).where(ClassifierExample.report_id == report_id)
+    return (await session.scalars(stmt)).first()
+
+
+async def nearby_open(
+    session: AsyncSession,
+    *,
+    category_code: str | None,
+    statuses: Sequence[str],
+    south: float,
+    west: float,
+    north: float,
+    east: float,
+    since: datetime,
+    exclude: uuid.UUID | None,
+    public_only: bool,
+    limit: int = 200,
+) -> Sequence[Report]:
+    """Open reports in a box, newest first; the caller measures the real distance."""
+    stmt = select(Report).where(
+        Report.status.in_(statuses),
+        Report.created_at >= since,
+        Report.lat.between(south, north),
+        Report.lon.between(west, east),
+    )
+    if category_code is not None:
+        stmt = stmt.where(Report.category_code == category_code)
+    if exclude is not None:
+        stmt = stmt.where(Report.id != exclude)
+    if public_only:
+        stmt = stmt.where(Report.is_public.is_(True))
+    return (await session.scalars(stmt.order_by(Report.created_at.desc()).limit(limit))).all()

@@ -1,0 +1,93 @@
+"""Migrations on a database that already holds data, on the database the suite runs on."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import uuid
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest_asyncio
+from alembic import command
+from sqlalchemy import text
+
+from congdan.config import Settings
+from congdan.migrate import alembic_config
+from tests.conftest import _create_pg_database, _drop_pg_database
+
+
+@pytest_asyncio.fixture
+async def empty_settings(tmp_path: Path) -> AsyncIterator[Settings]:
+    pg_url = os.environ.get("CONGDAN_TEST_DATABASE_URL")
+    database_url = await _create_pg_database(pg_url) if pg_url else None
+    yield Settings(data_dir=tmp_path / "data", database_url=database_url, secret_key="k")
+    if pg_url and database_url:
+        await _drop_pg_database(pg_url, database_url)
+
+
+async def _run(settings: Settings, revision: str, *, down: bool = False) -> None:
+    settings.ensure_dirs()
+    config = alembic_config(settings)
+    step = command.downgrade if down else command.upgrade
+    await asyncio.to_thread(step, config, revision)
+
+
+async def _execute(settings: Settings, sql: str, **params: object) -> list[tuple[object, ...]]:
+    from congdan.db import make_engine
+
+    engine = make_engine(settings)
+    try:
+        async with engine.begin() as conn:
+            result = await conn.execute(text(sql), params)
+            return [tuple(r) for r in result.all()] if result.returns_rows else []
+    finally:
+        await engine.dispose()
+
+
+async def test_0002_gives_existing_categories_their_default_rules(empty_settings: Settings) -> None:
+    report_id = uuid.uuid4()
+    await _run(empty_settings, "0001")
+    await _execute(
+        empty_settings,
+        "INSERT INTO agencies (code, name, name_en, kind, is_active) "
+        "VALUES ('sawaco', 'Tổng công ty Cấp nước Sài Gòn', 'Saigon Water', 'company', true)",
+    )
+    for code, level, agency in (
+        ("water_supply", "city", "sawaco"),
+        ("noise", "ward", None),
+        ("other", "city", None),
+    ):
+        await _execute(
+            empty_settings,
+            "INSERT INTO categories (code, name_vi, name_en, level, deadline_days, duplicate_radius_m, "
+            "default_agency_code, sort_order, is_active) VALUES (:c, :c, :c, :l, 3, 50, :a, 0, true)",
+            c=code,
+            l=level,
+            a=agency,
+        )
+    await _execute(
+        empty_settings,
+        "INSERT INTO reports (id, tracking_code, kind, category_code, description, search_text, status, "
+        "area_approximate, is_public, hide_identity, created_at, updated_at) VALUES "
+        "(:id, 'AAAAA-AAAAA', 'report', 'noise', 'ồn', 'on', 'assigned', true, true, false, "
+        "'2026-11-01 00:00:00', '2026-11-01 00:00:00')",
+        # SQLite keeps UUIDs as 32 hex digits, PostgreSQL as uuid.
+        id=report_id.hex if empty_settings.is_sqlite else str(report_id),
+    )
+    await _run(empty_settings, "0002")
+    rules = sorted(
+        await _execute(
+            empty_settings,
+            "SELECT category_code, agency_code, to_unit_committee, priority FROM routing_rules",
+        )
+    )
+    assert rules == [("noise", None, True, 0), ("water_supply", "sawaco", False, 0)]
+    # The report written before the migration is still there, with no routing facts.
+    assert await _execute(
+        empty_settings, "SELECT category_source, classifier_version, category_confidence FROM reports"
+    ) == [(None, None, None)]
+    # Down and up again.
+    await _run(empty_settings, "0001", down=True)
+    assert await _execute(empty_settings, "SELECT count(*) FROM reports") == [(1,)]
+    await _run(empty_settings, "head")
