@@ -152,14 +152,17 @@ async def suggest_latency(args: argparse.Namespace) -> dict[str, Any]:
             "CONGDAN_DATA_DIR": str(tmp / "data"),
             "CONGDAN_LOG_LEVEL": "WARNING",
         }
-        await asyncio.to_thread(
+        done = await asyncio.to_thread(
             subprocess.run,
             [*congdan_command(), "db", "upgrade"],
             env=env,
-            check=True,
             capture_output=True,
+            text=True,
             timeout=600,
+            check=False,
         )
+        if done.returncode != 0:
+            raise RuntimeError(f"congdan db upgrade failed ({done.returncode}):\n{done.stdout}{done.stderr}")
         port = free_port()
         base_url = f"http://127.0.0.1:{port}"
         serve = [*congdan_command(), "serve", "--host", "127.0.0.1", "--port", str(port), "--no-worker"]

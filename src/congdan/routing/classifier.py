@@ -100,7 +100,12 @@ class Classifier:
     def rank_many(self, texts: Sequence[str], limit: int | None = None) -> list[list[Ranked]]:
         if not texts:
             return []
-        probabilities = self._pipeline.predict_proba(list(texts))
+        from sklearn import config_context
+
+        # Our own fitted pipeline on plain strings: skipping scikit-learn's input checks saves a
+        # third of the time of a single classification, which is what a request makes.
+        with config_context(assume_finite=True, skip_parameter_validation=True):
+            probabilities = self._pipeline.predict_proba(list(texts))
         ranked = []
         for row in probabilities:
             order = sorted(range(len(self.classes)), key=lambda i: -float(row[i]))
