@@ -40,6 +40,9 @@ class Settings(BaseSettings):
     outbox_lease_seconds: int = 60
     outbox_max_attempts: int = 8
 
+    # Open311 GeoReport v2: the one jurisdiction this server answers for.
+    open311_jurisdiction: str = "hochiminhcity.gov.vn"
+
     run_worker_in_process: bool = True
     log_level: str = "INFO"
     pool_size: int = Field(default=10, ge=1)
