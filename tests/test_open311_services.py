@@ -149,3 +149,24 @@ async def test_errors_follow_the_callers_language(client: httpx.AsyncClient) -> 
     (en,) = assert_errors_json(await client.get(f"{BASE}/services/nope.json", params={"locale": "en"}), 404)
     assert vi == "Không có service_code nope."
     assert en == "service_code nope was not found."
+
+
+async def test_openapi_lists_every_open311_operation_with_its_real_answers(client: httpx.AsyncClient) -> None:
+    paths = (await client.get("/openapi.json")).json()["paths"]
+    operations = {
+        (path.removeprefix(BASE), method): set(op["responses"])
+        for path, item in paths.items()
+        if path.startswith(BASE)
+        for method, op in item.items()
+    }
+    assert operations == {
+        ("/discovery.{fmt}", "get"): {"200", "404", "4XX"},
+        ("/services.{fmt}", "get"): {"200", "404", "4XX"},
+        ("/services/{service_code}.{fmt}", "get"): {"200", "404", "4XX"},
+        ("/requests.{fmt}", "get"): {"200", "400", "404", "4XX"},
+        ("/requests.{fmt}", "post"): {"201", "400", "403", "404", "4XX"},
+        ("/requests/{service_request_id}.{fmt}", "get"): {"200", "404", "4XX"},
+        ("/tokens/{token}.{fmt}", "get"): {"200", "404", "4XX"},
+    }
+    post = paths[f"{BASE}/requests.{{fmt}}"]["post"]
+    assert set(post["requestBody"]["content"]) == {"application/x-www-form-urlencoded", "multipart/form-data"}

@@ -70,20 +70,24 @@ class Open311Route(APIRoute):
         return open311_handler
 
 
-_ERRORS: dict[int | str, dict[str, Any]] = {
-    code: {
-        "description": text,
-        "content": {"application/json": {}, "text/xml": {}},
-    }
-    for code, text in (
-        (400, "Tham số sai / bad parameter"),
-        (403, "Thiếu hoặc sai api_key / missing or invalid api_key"),
-        (404, "Không tồn tại / not found"),
-    )
+_BOTH: dict[str, dict[str, Any]] = {"application/json": {}, "text/xml": {}}
+_ERROR_TEXT = {
+    400: "Tham số sai / bad parameter",
+    403: "Thiếu hoặc sai api_key / missing or invalid api_key",
+    404: "Không tồn tại (dịch vụ, yêu cầu, jurisdiction_id, định dạng) / not found",
 }
-_OK: dict[int | str, dict[str, Any]] = {200: {"content": {"application/json": {}, "text/xml": {}}}}
 
-router = APIRouter(prefix=PREFIX, tags=["open311"], route_class=Open311Route, responses=_ERRORS)
+
+def _responses(ok: int, *errors: int) -> dict[int | str, dict[str, Any]]:
+    """Documents exactly the answers Open311 gives; "4XX" also keeps FastAPI from listing a 422."""
+    out: dict[int | str, dict[str, Any]] = {ok: {"content": _BOTH}}
+    for code in errors:
+        out[code] = {"description": _ERROR_TEXT[code], "content": _BOTH}
+    out["4XX"] = {"description": "Danh sách lỗi {code, description} / Open311 error list", "content": _BOTH}
+    return out
+
+
+router = APIRouter(prefix=PREFIX, tags=["open311"], route_class=Open311Route)
 
 
 def _locale(request: Request) -> str:
@@ -117,7 +121,9 @@ def _base(request: Request) -> str:
     return str(request.base_url).rstrip("/")
 
 
-@router.get("/discovery.{fmt}", summary="Khám phá dịch vụ / Service discovery", responses=_OK)
+@router.get(
+    "/discovery.{fmt}", summary="Khám phá dịch vụ / Service discovery", responses=_responses(200, 404)
+)
 async def discovery(request: Request, fmt: FormatDep, locale: LocaleQuery = None) -> Response:
     return render(fmt, "discovery", service.discovery(_base(request), _locale(request)))
 
@@ -126,7 +132,7 @@ async def discovery(request: Request, fmt: FormatDep, locale: LocaleQuery = None
     "/services.{fmt}",
     summary="Danh sách dịch vụ / GET Service List",
     dependencies=[Jurisdiction],
-    responses=_OK,
+    responses=_responses(200, 404),
 )
 async def services(
     request: Request, fmt: FormatDep, session: SessionDep, locale: LocaleQuery = None
@@ -138,7 +144,7 @@ async def services(
     "/services/{service_code}.{fmt}",
     summary="Định nghĩa dịch vụ / GET Service Definition",
     dependencies=[Jurisdiction],
-    responses=_OK,
+    responses=_responses(200, 404),
 )
 async def service_definition(
     request: Request, service_code: str, fmt: FormatDep, session: SessionDep, locale: LocaleQuery = None
@@ -152,7 +158,7 @@ async def service_definition(
     "/requests.{fmt}",
     summary="Danh sách yêu cầu / GET Service Requests",
     dependencies=[Jurisdiction],
-    responses=_OK,
+    responses=_responses(200, 400, 404),
 )
 async def list_requests(
     request: Request,
@@ -192,7 +198,7 @@ async def list_requests(
     "/requests/{service_request_id}.{fmt}",
     summary="Một yêu cầu / GET Service Request",
     dependencies=[Jurisdiction],
-    responses=_OK,
+    responses=_responses(200, 404),
 )
 async def get_request(
     request: Request,
@@ -212,7 +218,7 @@ async def get_request(
     "/tokens/{token}.{fmt}",
     summary="Tra id từ token / GET service_request_id from a token",
     dependencies=[Jurisdiction],
-    responses=_OK,
+    responses=_responses(200, 404),
 )
 async def get_token(
     request: Request, token: str, fmt: FormatDep, session: SessionDep, locale: LocaleQuery = None
@@ -281,7 +287,7 @@ async def _read_form(request: Request, max_photo_bytes: int) -> tuple[dict[str, 
     "/requests.{fmt}",
     summary="Gửi yêu cầu / POST Service Request",
     status_code=201,
-    responses={201: {"content": {"application/json": {}, "text/xml": {}}}},
+    responses=_responses(201, 400, 403, 404),
     openapi_extra={
         "requestBody": {
             "required": True,
