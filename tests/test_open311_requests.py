@@ -372,3 +372,15 @@ async def test_tokens_resolve_tracking_codes(
     assert root.findtext("./request/service_request_id") == request_id
     assert_errors_json(await client.get(f"{BASE}/tokens/AAAAA-AAAAA.json"), 404)
     assert_errors_xml(await client.get(f"{BASE}/tokens/nothing.xml"), 404)
+
+
+async def test_an_offset_whose_plus_was_not_encoded_still_counts(
+    client: httpx.AsyncClient, maker: async_sessionmaker[AsyncSession], api_key: str
+) -> None:
+    old = await create_request(client, api_key)
+    await _age(maker, old, 100)
+    start = (utcnow() - timedelta(days=120)).strftime("%Y-%m-%dT%H:%M:%S")
+    # A raw "+" in a query string means a space: the client meant +07:00.
+    r = await client.get(f"{BASE}/requests.json?start_date={start}+07:00")
+    assert r.status_code == 200, r.text
+    assert [item["service_request_id"] for item in r.json()] == [old]

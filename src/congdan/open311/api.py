@@ -314,6 +314,7 @@ async def post_request(
     maker: MakerDep,
     ctx: ContextDep,
     idempotency_key: Annotated[str | None, Header(alias="Idempotency-Key", include_in_schema=False)] = None,
+    locale: LocaleQuery = None,
 ) -> Response:
     plain, data = await _read_form(request, ctx.settings.max_photo_bytes)
     locale = _locale(request)

@@ -121,11 +121,13 @@ async def definition(session: AsyncSession, code: str, locale: str) -> dict[str,
 # ---- parsing ----------------------------------------------------------------------------------
 
 _DATE_ONLY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+# A "+07:00" offset sent unencoded in a URL or form arrives as " 07:00".
+_LOST_PLUS = re.compile(r"(T[\d:.]+) (\d{2}(:?\d{2})?)$")
 
 
 def parse_w3c(raw: str, *, date_only: bool = False) -> datetime | None:
     """A W3C date-time with a zone (Z or ±hh:mm); a bare date when allowed means midnight in the city."""
-    raw = raw.strip()
+    raw = _LOST_PLUS.sub(r"\1+\2", raw.strip())
     if date_only and _DATE_ONLY.match(raw):
         try:
             return datetime.fromisoformat(raw).replace(tzinfo=CITY_TZ)
