@@ -24,7 +24,7 @@ from congdan.kit import idempotency as idem
 from congdan.kit.errors import AppError, BadRequest, Forbidden, NotFound, PayloadTooLarge
 from congdan.kit.i18n import _, negotiate, translate
 from congdan.open311 import service
-from congdan.open311.formats import FORMATS, JSON_TYPE, XML_TYPE, Format, render
+from congdan.open311.formats import FORMATS, Format, render
 from congdan.open311.schemas import RequestIn, RequestsQuery
 
 PREFIX = "/open311/v2"
@@ -37,8 +37,6 @@ def _format_of(path: str) -> Format:
 def error_body(exc: AppError, locale: str) -> tuple[int, list[dict[str, object]]]:
     # The spec knows three answers: 404, 403 and 400 for anything else that is the client's fault.
     status = exc.status if exc.status in (403, 404) else 400
-    if exc.status == 413:
-        status = 400
     messages = [translate(e.message, locale, **(e.params or {})) for e in exc.errors]
     if not messages:
         messages = [translate(exc.detail, locale, **exc.params)]
@@ -364,6 +362,3 @@ async def post_request(
 @router.api_route("/{rest:path}", methods=["GET", "POST"], include_in_schema=False)
 async def unknown(rest: str) -> Response:
     raise NotFound(_("Không có điểm cuối Open311 này."))
-
-
-__all__ = ["JSON_TYPE", "XML_TYPE", "router"]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from datetime import datetime
 from typing import Literal
 from xml.etree import ElementTree as ET
@@ -36,6 +37,28 @@ def w3c(moment: datetime | None) -> str | None:
     if moment is None:
         return None
     return moment.astimezone(CITY_TZ).replace(microsecond=0).isoformat()
+
+
+_DATE_ONLY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+# A "+07:00" offset sent unencoded in a URL or form arrives as " 07:00".
+_LOST_PLUS = re.compile(r"(T[\d:.]+) (\d{2}(:?\d{2})?)$")
+
+
+def parse_w3c(raw: str, *, date_only: bool = False) -> datetime | None:
+    """A W3C date-time with a zone (Z or ±hh:mm); a bare date when allowed means midnight in the city."""
+    raw = _LOST_PLUS.sub(r"\1+\2", raw.strip())
+    if date_only and _DATE_ONLY.match(raw):
+        try:
+            return datetime.fromisoformat(raw).replace(tzinfo=CITY_TZ)
+        except ValueError:
+            return None
+    if "T" not in raw:
+        return None
+    try:
+        moment = datetime.fromisoformat(raw)
+    except ValueError:
+        return None
+    return moment if moment.tzinfo is not None else None
 
 
 def _text(value: object) -> str:

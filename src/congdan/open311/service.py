@@ -7,42 +7,37 @@ ours and checks what Open311 adds (jurisdiction, service attributes, its own lim
 from __future__ import annotations
 
 import math
-import re
 import uuid
-from collections import defaultdict
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from urllib.parse import urlsplit
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from congdan.authz import policy
 from congdan.config import Settings
-from congdan.db import utcnow
-from congdan.kit.errors import BadRequest, FieldError, NotFound
+from congdan.kit.codes import normalise_tracking_code
+from congdan.kit.errors import BadRequest, NotFound
 from congdan.kit.i18n import _, translate
-from congdan.models import Category, Open311Submission, Report, ReportEvent
+from congdan.models import Category, Open311Submission, Report
 from congdan.open311 import repository
-from congdan.open311.definitions import STATUS_LABELS, Attribute, info_for
+from congdan.open311.attributes import validate_attributes
+from congdan.open311.definitions import Attribute, info_for
 from congdan.open311.formats import CITY_TZ, w3c
+from congdan.open311.present import notice, present_requests
+from congdan.open311.query import build_filter, extensions_on
 from congdan.open311.schemas import RequestIn, RequestsQuery
-from congdan.reports import present
 from congdan.reports import repository as reports_repo
 from congdan.reports import service as reports
 from congdan.reports.schemas import Contact, Location, ReportCreate
-from congdan.reports.states import OPEN, Status
 
-MAX_ROWS = 1000
-MAX_SPAN = timedelta(days=90)
 SPECIFICATION = "http://wiki.open311.org/GeoReport_v2"
 CHANGESET = datetime(2026, 11, 30, tzinfo=CITY_TZ)
-CLOSED = frozenset(s.value for s in Status) - frozenset(s.value for s in OPEN)
-OPEN_VALUES = frozenset(s.value for s in OPEN)
 
 
 def check_jurisdiction(settings: Settings, jurisdiction_id: str | None) -> None:
     """One jurisdiction per server, so the parameter may be left out; a wrong one is not found."""
-    if jurisdiction_id is not None and jurisdiction_id.strip() != settings.open311_jurisdiction:
+    if jurisdiction_id and jurisdiction_id.strip() != settings.open311_jurisdiction:
         raise NotFound(_("Không có jurisdiction_id %(id)s."), id=jurisdiction_id)
 
 
@@ -118,223 +113,15 @@ async def definition(session: AsyncSession, code: str, locale: str) -> dict[str,
     }
 
 
-# ---- parsing ----------------------------------------------------------------------------------
-
-_DATE_ONLY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
-# A "+07:00" offset sent unencoded in a URL or form arrives as " 07:00".
-_LOST_PLUS = re.compile(r"(T[\d:.]+) (\d{2}(:?\d{2})?)$")
-
-
-def parse_w3c(raw: str, *, date_only: bool = False) -> datetime | None:
-    """A W3C date-time with a zone (Z or ±hh:mm); a bare date when allowed means midnight in the city."""
-    raw = _LOST_PLUS.sub(r"\1+\2", raw.strip())
-    if date_only and _DATE_ONLY.match(raw):
-        try:
-            return datetime.fromisoformat(raw).replace(tzinfo=CITY_TZ)
-        except ValueError:
-            return None
-    if "T" not in raw:
-        return None
-    try:
-        moment = datetime.fromisoformat(raw)
-    except ValueError:
-        return None
-    return moment if moment.tzinfo is not None else None
-
-
-def _date_param(name: str, raw: str | None) -> datetime | None:
-    if raw is None or raw == "":
-        return None
-    moment = parse_w3c(raw, date_only=True)
-    if moment is None:
-        raise BadRequest(
-            _("%(name)s phải là ngày giờ W3C có múi giờ, ví dụ 2026-01-01T00:00:00Z."), field=name, name=name
-        )
-    return moment
-
-
-def _positive_int(name: str, raw: str | None, default: int, maximum: int) -> int:
-    if raw is None or raw == "":
-        return default
-    if not raw.isdigit() or not 1 <= int(raw) <= maximum:
-        raise BadRequest(
-            _("%(name)s phải là số nguyên từ 1 đến %(max)s."), field=name, name=name, max=maximum
-        )
-    return int(raw)
-
-
-def _csv(raw: str | None) -> list[str]:
-    return [part.strip() for part in (raw or "").split(",") if part.strip()]
-
-
-@dataclass(frozen=True)
-class Window:
-    start: datetime | None
-    end: datetime | None
-
-
-def requested_window(start: datetime | None, end: datetime | None, *, default: bool) -> Window:
-    """The spec's window: at most 90 days, the most recent 90 days when neither end is given."""
-    if start is not None and end is not None:
-        if end < start:
-            raise BadRequest(_("end_date phải sau start_date."), field="end_date")
-        if end - start > MAX_SPAN:
-            raise BadRequest(_("Khoảng start_date–end_date không được quá 90 ngày."), field="end_date")
-        return Window(start, end)
-    if start is not None:
-        return Window(start, start + MAX_SPAN)
-    if end is not None:
-        return Window(end - MAX_SPAN, end)
-    if default:
-        now = utcnow()
-        return Window(now - MAX_SPAN, now)
-    return Window(None, None)
-
-
-def _extensions_on(query: RequestsQuery) -> bool:
-    return (query.extensions or "").strip().lower() == "true"
-
-
-def _filter(query: RequestsQuery) -> tuple[repository.RequestFilter, int, int]:
-    """The filter, offset and row limit a GET requests query asks for."""
-    page = _positive_int("page", query.page, 1, 1_000_000)
-    size = _positive_int("page_size", query.page_size, MAX_ROWS, MAX_ROWS)
-    offset = (page - 1) * size
-    if query.service_request_id is not None and query.service_request_id.strip():
-        # The spec: a list of ids overrides every other parameter.
-        ids: list[uuid.UUID] = []
-        for part in _csv(query.service_request_id):
-            try:
-                ids.append(uuid.UUID(part))
-            except ValueError:
-                continue  # an id we never issued simply matches nothing
-        return repository.RequestFilter(ids=ids[:MAX_ROWS]), 0, MAX_ROWS
-    statuses: set[str] = set()
-    for word in _csv(query.status):
-        if word.lower() == "open":
-            statuses |= OPEN_VALUES
-        elif word.lower() == "closed":
-            statuses |= CLOSED
-        else:
-            raise BadRequest(_("status chỉ nhận open hoặc closed."), field="status")
-    updated_after = _date_param("updated_after", query.updated_after)
-    updated_before = _date_param("updated_before", query.updated_before)
-    if updated_after and updated_before and updated_before < updated_after:
-        raise BadRequest(_("updated_before phải sau updated_after."), field="updated_before")
-    window = requested_window(
-        _date_param("start_date", query.start_date),
-        _date_param("end_date", query.end_date),
-        # Asking what changed since a moment must not hide older requests that changed.
-        default=updated_after is None and updated_before is None,
-    )
-    return (
-        repository.RequestFilter(
-            service_codes=_csv(query.service_code),
-            statuses=sorted(statuses),
-            requested_from=window.start,
-            requested_to=window.end,
-            updated_from=updated_after,
-            updated_to=updated_before,
-        ),
-        offset,
-        size,
-    )
-
-
 # ---- reading requests -------------------------------------------------------------------------
-
-
-def notice(report: Report, agency_name: str | None, locale: str) -> str | None:
-    """What the city will do next, in a sentence; nothing once the request is closed."""
-    if report.status not in OPEN_VALUES:
-        return None
-    if agency_name and report.due_at is not None:
-        due = report.due_at.astimezone(CITY_TZ).strftime("%d/%m/%Y")
-        return translate(
-            _("Đã chuyển đến %(agency)s; hạn trả lời kết quả: %(due)s."), locale, agency=agency_name, due=due
-        )
-    return translate(_("Đang chờ điều phối viên phân loại và chuyển đến cơ quan xử lý."), locale)
-
-
-def _note(event: ReportEvent, locale: str) -> dict[str, object]:
-    label = STATUS_LABELS.get(event.to_status or "")
-    return {
-        "datetime": w3c(event.created_at),
-        "type": event.type,
-        "status": event.to_status,
-        "summary": label.get(locale) if label else translate(_("Cơ quan xử lý trả lời"), locale),
-        "description": event.note,
-    }
-
-
-async def present_requests(
-    session: AsyncSession, rows: list[Report], locale: str, base_url: str, *, extensions: bool
-) -> list[dict[str, object]]:
-    shown = [r for r in rows if policy.can_view_report(policy.PUBLIC, r)]
-    ids = [r.id for r in shown]
-    cats, _areas, agencies = await reports_repo.names_for(
-        session,
-        categories={r.category_code for r in shown if r.category_code},
-        areas=set(),
-        agencies={r.agency_code for r in shown if r.agency_code},
-    )
-    events: dict[uuid.UUID, list[ReportEvent]] = defaultdict(list)
-    for event in await repository.public_events(session, ids):
-        events[event.report_id].append(event)
-    photos = await repository.first_photos(session, ids)
-    extras = await repository.submissions(session, ids)
-    out: list[dict[str, object]] = []
-    for r in shown:
-        category = cats.get(r.category_code or "")
-        agency = agencies.get(r.agency_code or "")
-        agency_name = (agency.name_en if locale == "en" else agency.name) if agency else None
-        notes = [e.note for e in events.get(r.id, []) if e.note]
-        photo = photos.get(r.id)
-        extra = extras.get(r.id)
-        media_url = (
-            f"{base_url}{present.photo_out(photo).url}" if photo else (extra.media_url if extra else None)
-        )
-        item: dict[str, object] = {
-            "service_request_id": str(r.id),
-            "status": "open" if r.status in OPEN_VALUES else "closed",
-            "status_notes": notes[-1] if notes else None,
-            "service_name": (category.name_en if locale == "en" else category.name_vi) if category else None,
-            "service_code": r.category_code,
-            "description": r.description,
-            "agency_responsible": agency_name,
-            "service_notice": notice(r, agency_name, locale),
-            "requested_datetime": w3c(r.created_at),
-            "updated_datetime": w3c(r.updated_at),
-            "expected_datetime": w3c(r.due_at),
-            "address": r.address,
-            "address_id": r.area_code,
-            "zipcode": None,
-            "lat": r.lat,
-            "long": r.lon,
-            "media_url": media_url,
-        }
-        if extensions:
-            label = STATUS_LABELS[r.status].get(locale)
-            item["extended_attributes"] = {
-                "detailed_status": r.status,
-                "detailed_status_label": label,
-                "attributes": _attributes_out(extra.attributes if extra else {}),
-            }
-            item["notes"] = [_note(e, locale) for e in events.get(r.id, [])]
-        out.append(item)
-    return out
-
-
-def _attributes_out(stored: dict[str, object]) -> list[dict[str, object]]:
-    return [{"code": code, "value": value} for code, value in stored.items()]
 
 
 async def find(
     session: AsyncSession, query: RequestsQuery, locale: str, base_url: str
 ) -> list[dict[str, object]]:
-    f, offset, limit = _filter(query)
+    f, offset, limit = build_filter(query)
     rows = await repository.search(session, f, offset=offset, limit=limit)
-    return await present_requests(session, list(rows), locale, base_url, extensions=_extensions_on(query))
+    return await present_requests(session, list(rows), locale, base_url, extensions=extensions_on(query))
 
 
 async def one(
@@ -347,13 +134,11 @@ async def one(
     report = await reports_repo.get(session, report_id)
     if report is None or report.kind != "report" or not policy.can_view_report(policy.PUBLIC, report):
         raise NotFound(_("Không có service_request_id %(id)s."), id=raw_id)
-    return await present_requests(session, [report], locale, base_url, extensions=_extensions_on(query))
+    return await present_requests(session, [report], locale, base_url, extensions=extensions_on(query))
 
 
 async def resolve_token(session: AsyncSession, token: str) -> list[dict[str, object]]:
     """Tokens are the tracking codes residents are given; each resolves to its request's id."""
-    from congdan.kit.codes import normalise_tracking_code
-
     code = normalise_tracking_code(token)
     report = await reports_repo.by_tracking_code(session, code) if code else None
     if report is None or report.kind != "report" or not policy.can_view_report(policy.PUBLIC, report):
@@ -362,77 +147,6 @@ async def resolve_token(session: AsyncSession, token: str) -> list[dict[str, obj
 
 
 # ---- creating requests ------------------------------------------------------------------------
-
-_MAX_STRING = 200
-_MAX_TEXT = 4000
-
-
-def validate_attributes(code: str, raw: dict[str, list[str]]) -> dict[str, object]:
-    """Checks attribute[code] and attribute[code][] against the service definition."""
-    definitions = {a.code: a for a in info_for(code).attributes}
-    errors: list[FieldError] = []
-    clean: dict[str, object] = {}
-    for name in raw:
-        if name not in definitions:
-            errors.append(
-                FieldError(
-                    f"attribute[{name}]",
-                    _("Dịch vụ %(service)s không có thuộc tính %(code)s."),
-                    {"service": code, "code": name},
-                )
-            )
-    for attribute in definitions.values():
-        field = f"attribute[{attribute.code}]"
-        sent = raw.get(attribute.code)
-        values = [v.strip() for v in sent if v.strip()] if sent else []
-        if not values:
-            if attribute.required:
-                errors.append(
-                    FieldError(field, _("Thiếu thuộc tính bắt buộc %(code)s."), {"code": attribute.code})
-                )
-            continue
-        problem = _check_value(attribute, values)
-        if isinstance(problem, FieldError):
-            errors.append(problem)
-        else:
-            clean[attribute.code] = problem
-    if errors:
-        raise BadRequest(errors=errors)
-    return clean
-
-
-def _check_value(attribute: Attribute, values: list[str]) -> object:
-    field = f"attribute[{attribute.code}]"
-    params: dict[str, object] = {"code": attribute.code}
-    if attribute.datatype == "multivaluelist":
-        unknown = [v for v in values if v not in attribute.keys]
-        if unknown:
-            return FieldError(field, _("Giá trị không có trong danh sách của %(code)s."), params)
-        return list(dict.fromkeys(values))
-    if len(values) > 1:
-        return FieldError(field, _("Thuộc tính %(code)s chỉ nhận một giá trị."), params)
-    value = values[0]
-    if attribute.datatype == "singlevaluelist":
-        if value not in attribute.keys:
-            return FieldError(field, _("Giá trị không có trong danh sách của %(code)s."), params)
-        return value
-    if attribute.datatype == "number":
-        try:
-            number = float(value)
-        except ValueError:
-            number = math.nan
-        if not math.isfinite(number):
-            return FieldError(field, _("Thuộc tính %(code)s phải là một số."), params)
-        return number
-    if attribute.datatype == "datetime":
-        moment = parse_w3c(value)
-        if moment is None:
-            return FieldError(field, _("Thuộc tính %(code)s phải là ngày giờ W3C có múi giờ."), params)
-        return w3c(moment)
-    limit = _MAX_TEXT if attribute.datatype == "text" else _MAX_STRING
-    if len(value) > limit or (attribute.datatype == "string" and "\n" in value):
-        return FieldError(field, _("Thuộc tính %(code)s quá dài hoặc sai định dạng."), params)
-    return value
 
 
 def _location(data: RequestIn) -> Location | None:
