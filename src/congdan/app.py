@@ -36,6 +36,7 @@ from congdan.kit.errors import (
 from congdan.kit.i18n import _, negotiate
 from congdan.kit.problems import problem_response
 from congdan.kit.validation import from_pydantic
+from congdan.open311.api import router as open311_router
 from congdan.outbox.relay import Relay
 from congdan.reports.api import router as reports_router
 from congdan.reports.categories_api import router as categories_router
@@ -103,6 +104,7 @@ def create_app(settings: Settings | None = None, *, run_worker: bool | None = No
         agencies_router,
         categories_router,
         pages_router,
+        open311_router,
     ):
         app.include_router(router)
 

@@ -44,6 +44,9 @@ class Settings(BaseSettings):
     routing_min_confidence: float = Field(default=0.5, ge=0.0, le=1.0)
     duplicate_window_days: int = Field(default=30, ge=1)
 
+    # Open311 GeoReport v2: the one jurisdiction this server answers for.
+    open311_jurisdiction: str = "hochiminhcity.gov.vn"
+
     run_worker_in_process: bool = True
     log_level: str = "INFO"
     pool_size: int = Field(default=10, ge=1)

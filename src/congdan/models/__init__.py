@@ -2,6 +2,7 @@
 
 from congdan.models.accounts import Account, ApiKey, ApiToken, OtpChallenge
 from congdan.models.idempotency import IdempotencyKey
+from congdan.models.open311 import Open311Submission
 from congdan.models.outbox import Delivery, Notification, OutboxMessage
 from congdan.models.reference import Agency, Area, Category
 from congdan.models.reports import Media, Report, ReportEvent, ReportFollower
@@ -20,6 +21,7 @@ __all__ = [
     "IdempotencyKey",
     "Media",
     "Notification",
+    "Open311Submission",
     "OtpChallenge",
     "OutboxMessage",
     "Report",
