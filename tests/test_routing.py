@@ -374,3 +374,12 @@ def test_address_without_diacritics_is_located_offline() -> None:
 
     located = area_from_address("45 le loi, phuong ben thanh, tp ho chi minh")
     assert located is not None and located.area_code == "26743" and located.approximate
+
+
+def test_fast_path_equals_the_pipeline(stored_classifier: Classifier) -> None:
+    import numpy as np
+
+    texts = [e.text for e in heldout_corpus()[:40]]
+    fast = stored_classifier.probabilities(texts)
+    reference = stored_classifier._pipeline.predict_proba(texts)
+    assert np.allclose(fast, reference, atol=1e-12)
