@@ -37,6 +37,7 @@ from congdan.kit.i18n import _, negotiate
 from congdan.kit.problems import problem_response
 from congdan.kit.validation import from_pydantic
 from congdan.outbox.relay import Relay
+from congdan.privacy.api import router as privacy_router
 from congdan.reports.api import router as reports_router
 from congdan.reports.categories_api import router as categories_router
 from congdan.web.pages import router as pages_router
@@ -98,6 +99,7 @@ def create_app(settings: Settings | None = None, *, run_worker: bool | None = No
         agencies_router,
         categories_router,
         pages_router,
+        privacy_router,
     ):
         app.include_router(router)
 

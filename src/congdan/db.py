@@ -16,6 +16,7 @@ from sqlalchemy.orm import DeclarativeBase
 from sqlalchemy.types import TypeDecorator
 
 from congdan.config import Settings
+from congdan.kit import crypto
 
 NAMING = {
     "ix": "ix_%(column_0_label)s",
@@ -62,6 +63,8 @@ class UTCDateTime(TypeDecorator[datetime]):
 
 
 def make_engine(settings: Settings) -> AsyncEngine:
+    # Sealed columns need the keys; a missing key in production stops startup here.
+    crypto.install(settings.keyring)
     url = settings.resolved_database_url
     if url.startswith("sqlite"):
         settings.ensure_dirs()

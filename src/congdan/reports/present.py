@@ -8,6 +8,7 @@ from collections.abc import Sequence
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from congdan.audit import service as audit
 from congdan.authz import policy
 from congdan.authz.policy import Principal
 from congdan.models import Agency, Media, Report, ReportEvent
@@ -57,7 +58,11 @@ async def reports_out(
         if media.report_id is not None:
             photos[media.report_id].append(media)
     out = []
+    revealed = []
     for r in reports:
+        contact = _contact(principal, r)
+        if contact is not None and principal.is_staff:
+            revealed.append(r.id)
         cat = cats.get(r.category_code or "")
         area = areas.get(r.area_code or "")
         agency = agencies.get(r.agency_code or "")
@@ -89,9 +94,13 @@ async def reports_out(
                 rating_comment=r.rating_comment,
                 photos=[photo_out(m) for m in photos.get(r.id, [])],
                 is_mine=policy.is_reporter(principal, r),
-                contact=_contact(principal, r),
+                contact=contact,
             )
         )
+    for report_id in revealed:
+        # Staff seeing a resident's contact details is an access to personal data: it is logged.
+        # The caller commits, also on reads, so the row lands with the answer.
+        await audit.record(session, principal, "contact.viewed", subject_type="report", subject_id=report_id)
     return out
 
 

@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from congdan.agencies import repository as agencies_repo
 from congdan.areas.service import AreaIndex
+from congdan.audit import service as audit
 from congdan.authz import policy
 from congdan.authz.policy import Principal
 from congdan.config import Settings
@@ -24,8 +25,9 @@ from congdan.kit.contact import normalise_email, normalise_phone
 from congdan.kit.errors import Conflict, FieldError, InvalidTransition, NotFound, ValidationFailed
 from congdan.kit.i18n import _
 from congdan.kit.text import clean_plain_text, fold
-from congdan.models import Media, Report, ReportEvent
+from congdan.models import Account, Media, Report, ReportEvent
 from congdan.outbox.service import emit
+from congdan.privacy import service as privacy
 from congdan.reports import repository
 from congdan.reports.deadlines import add_working_days
 from congdan.reports.schemas import NoteIn, RatingIn, ReplyIn, ReportCreate, TransitionIn
@@ -153,6 +155,7 @@ async def submit(session: AsyncSession, ctx: Context, principal: Principal, data
     session.add(report)
     await session.flush()
     await repository.attach_media(session, photo_ids, report.id, None)
+    await _record_consent(session, principal, report)
     actor = principal if principal.role == policy.RESIDENT else policy.PUBLIC
     _record(session, report, actor, type_="status", from_status=None, to_status=Status.SUBMITTED)
     emit(
@@ -175,6 +178,15 @@ async def submit(session: AsyncSession, ctx: Context, principal: Principal, data
     else:
         await _move(session, report, policy.MACHINE, Status.TRIAGE, note=None, public=False)
     return report
+
+
+async def _record_consent(session: AsyncSession, principal: Principal, report: Report) -> None:
+    if principal.role == policy.RESIDENT and principal.account_id is not None:
+        account = await session.get(Account, principal.account_id)
+        if account is not None:
+            await privacy.ensure_consent(session, account, privacy.REPORT_HANDLING, source="report")
+    elif report.contact_phone or report.contact_email or report.contact_name:
+        privacy.consent_for_report(session, report, "vi")
 
 
 async def _fresh_tracking_code(session: AsyncSession) -> str:
@@ -254,6 +266,7 @@ async def transition(
         duplicate_of=duplicate_of,
     )
     await repository.attach_media(session, photo_ids, report.id, event.id)
+    await _audit_staff(session, principal, "report.transition", report, event, to=target.value)
     if target == Status.REOPENED:
         category = await repository.category(session, report.category_code) if report.category_code else None
         days = category.deadline_days if category else ctx.settings.default_deadline_days
@@ -412,7 +425,27 @@ async def reply(
         aggregate_id=str(report.id),
         payload={"report_id": str(report.id), "event_id": str(event.id)},
     )
+    await _audit_staff(session, principal, "report.reply", report, event)
     return event
+
+
+async def _audit_staff(
+    session: AsyncSession,
+    principal: Principal,
+    action: str,
+    report: Report,
+    event: ReportEvent,
+    **details: str,
+) -> None:
+    if principal.is_staff:
+        await audit.record(
+            session,
+            principal,
+            action,
+            subject_type="report",
+            subject_id=report.id,
+            details={"event_id": str(event.id), **details},
+        )
 
 
 async def add_note(
@@ -442,6 +475,7 @@ async def add_note(
         aggregate_id=str(report.id),
         payload={"report_id": str(report.id), "event_id": str(event.id)},
     )
+    await _audit_staff(session, principal, "report.note", report, event)
     return event
 
 
