@@ -211,4 +211,4 @@ async def test_verify_command_reports_an_intact_chain(tmp_path: Path) -> None:
             check=False,
         )
         assert cli.returncode == 0, cli.stderr
-        assert "intact: 3" in cli.stdout
+        assert "intact: 3" in cli.stdout and "head hash: " in cli.stdout

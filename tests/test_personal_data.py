@@ -9,12 +9,14 @@ import httpx
 from sqlalchemy import func, select, text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from congdan.config import Settings
 from congdan.models import (
     Account,
     ApiToken,
     AuditEntry,
     Consent,
     Delivery,
+    Media,
     Notification,
     OtpChallenge,
     Report,
@@ -180,19 +182,27 @@ async def test_export_holds_everything_about_the_resident(
 
 
 async def test_deleting_the_account_keeps_reports_anonymised(
-    client: httpx.AsyncClient, actors: Actors, relay: Relay, maker: Maker
+    client: httpx.AsyncClient, actors: Actors, relay: Relay, maker: Maker, settings: Settings
 ) -> None:
     phone = "+84901112266"
     resident = await actors.resident(phone)
     coordinator = await actors.staff("coordinator")
     account_id = await _account_id(client, resident)
+    attached = await client.post(
+        "/api/v1/uploads", files={"file": ("a.jpg", jpeg_with_gps(), "image/jpeg")}, headers=resident
+    )
+    unsent = await client.post(
+        "/api/v1/uploads", files={"file": ("b.jpg", jpeg_with_gps(), "image/jpeg")}, headers=resident
+    )
     report = (
         await client.post(
             "/api/v1/reports",
-            json=report_body(contact=CONTACT),
+            json=report_body(contact=CONTACT, photos=[attached.json()["id"]]),
             headers={**resident, "Idempotency-Key": "delete-me-1"},
         )
     ).json()
+    unsent_file = settings.resolved_media_dir / unsent.json()["url"].removeprefix("/media/")
+    assert unsent_file.exists()
     await relay.drain()
 
     missing = await client.delete("/api/v1/me", headers=resident)
@@ -235,6 +245,13 @@ async def test_deleting_the_account_keeps_reports_anonymised(
         )
         assert replayable == 0
     assert "account.deleted" in await _audit_actions(maker, account_id)
+    # The photo on the report stays with it; the one never sent is deleted, file and all.
+    async with maker() as session:
+        assert await session.get(Media, uuid.UUID(attached.json()["id"])) is not None
+        assert await session.get(Media, uuid.UUID(unsent.json()["id"])) is None
+    await relay.drain()
+    assert not unsent_file.exists()
+    assert (await client.get(attached.json()["url"])).status_code == 200
 
     # The same phone can sign up again: a new account, with none of the old reports.
     fresh = await actors.resident(phone)

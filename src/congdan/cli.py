@@ -350,16 +350,19 @@ def audit_verify(data_dir: DataDir = None) -> None:
 
     settings = _settings(data_dir)
 
-    async def run() -> tuple[int, str | None]:
+    async def run() -> tuple[int, str, str | None]:
         async with standalone_transaction(settings) as session:
             result = await verify_chain(session)
-            return result.checked, result.problem
+            return result.checked, result.head, result.problem
 
-    checked, problem = asyncio.run(run())
+    checked, head, problem = asyncio.run(run())
     if problem is not None:
         typer.echo(f"Chuỗi nhật ký bị phá vỡ / audit chain broken: {problem}", err=True)
+        typer.echo(f"Các dòng trước đó nguyên vẹn / rows before it intact: {checked}", err=True)
         raise typer.Exit(1)
     typer.echo(f"Nhật ký nguyên vẹn / audit chain intact: {checked} dòng / rows")
+    # Kept somewhere else (a ticket, a printout), the head proves later that nothing before it changed.
+    typer.echo(f"Băm cuối / head hash: {head}")
 
 
 def main() -> None:

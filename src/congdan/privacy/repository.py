@@ -98,6 +98,11 @@ async def anonymise_reports(session: AsyncSession, account_id: uuid.UUID, now: d
     return int(result.rowcount or 0)  # type: ignore[attr-defined]
 
 
+async def unattached_media_of(session: AsyncSession, account_id: uuid.UUID) -> Sequence[Media]:
+    stmt = select(Media).where(Media.owner_id == account_id, Media.report_id.is_(None))
+    return (await session.scalars(stmt)).all()
+
+
 async def erase_traces(session: AsyncSession, account_id: uuid.UUID, hashes: Sequence[str]) -> None:
     """Rows that name the person without pointing at the account: sign-in codes sent to them,
     deliveries addressed to them, remembered answers that carry their contact details."""

@@ -16,6 +16,7 @@ from congdan.kit.crypto import lookup_hash
 from congdan.kit.errors import Conflict, NotFound, ValidationFailed
 from congdan.kit.i18n import _, translate
 from congdan.models import Account, Consent, Report
+from congdan.outbox.service import emit
 from congdan.privacy import repository
 from congdan.privacy.schemas import (
     AccountExport,
@@ -215,6 +216,19 @@ async def delete_account(session: AsyncSession, principal: Principal, *, confirm
     now = utcnow()
     anonymised = await repository.anonymise_reports(session, account.id, now)
     names = [v for v in (account.phone, account.email, str(account.id)) if v]
+    # Photos uploaded but never sent belong to nobody else: they go, files after commit.
+    orphans = await repository.unattached_media_of(session, account.id)
+    if orphans:
+        keys = [k for m in orphans for k in (m.storage_key, m.thumb_key)]
+        for media in orphans:
+            await session.delete(media)
+        emit(
+            session,
+            "privacy.media_erased",
+            aggregate_type="account",
+            aggregate_id=str(account.id),
+            payload={"keys": keys},
+        )
     await repository.erase_traces(session, account.id, [lookup_hash(v) for v in names])
     await audit.record(
         session,
