@@ -76,6 +76,24 @@ async def test_staff_actions_and_contact_views_are_logged(
     assert len(logins) == 1
 
 
+async def test_a_list_logs_each_contact_it_shows(
+    client: httpx.AsyncClient, actors: Actors, maker: Maker
+) -> None:
+    coordinator = await actors.staff("coordinator")
+    with_contact = [
+        (await client.post("/api/v1/reports", json=report_body(contact=CONTACT))).json()["id"]
+        for _ in range(3)
+    ]
+    without = (await client.post("/api/v1/reports", json=report_body())).json()["id"]
+    listed = await client.get("/api/v1/reports", headers=coordinator)
+    assert {item["id"] for item in listed.json()["items"]} >= {*with_contact, without}
+    me = (await client.get("/api/v1/me", headers=coordinator)).json()["id"]
+    viewed = [e for e in await _entries(maker, action="contact.viewed") if str(e.actor_id) == me]
+    assert sorted(e.subject_id or "" for e in viewed) == sorted(with_contact)
+    async with maker() as session:
+        assert (await audit.verify_chain(session)).problem is None
+
+
 async def test_account_creation_and_role_changes_are_logged(maker: Maker) -> None:
     async with maker() as session, session.begin():
         account = await create_staff(

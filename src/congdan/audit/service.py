@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -53,23 +54,44 @@ async def record(
     details: dict[str, Any] | None = None,
 ) -> AuditEntry:
     """Appends one row in the caller's transaction: it exists if and only if the action does."""
+    [entry] = await record_many(
+        session, actor, action, subject_type=subject_type, subjects=[subject_id], details=details
+    )
+    return entry
+
+
+async def record_many(
+    session: AsyncSession,
+    actor: Principal,
+    action: str,
+    *,
+    subject_type: str | None,
+    subjects: Sequence[str | uuid.UUID | None],
+    details: dict[str, Any] | None = None,
+) -> list[AuditEntry]:
+    """One row per subject (e.g. each report whose contact a list showed), one lock, one read."""
     await repository.lock_chain(session)
     previous = await repository.last(session)
-    entry = AuditEntry(
-        seq=previous.seq + 1 if previous else 1,
-        at=utcnow(),
-        actor_id=actor.account_id,
-        actor_role=actor.role,
-        action=action,
-        subject_type=subject_type,
-        subject_id=str(subject_id) if subject_id is not None else None,
-        details=canonical(details or {}),
-        prev_hash=previous.hash if previous else GENESIS,
-    )
-    entry.hash = entry_hash(entry)
-    session.add(entry)
+    seq, prev = (previous.seq, previous.hash) if previous else (0, GENESIS)
+    at, body, entries = utcnow(), canonical(details or {}), []
+    for subject in subjects:
+        seq += 1
+        entry = AuditEntry(
+            seq=seq,
+            at=at,
+            actor_id=actor.account_id,
+            actor_role=actor.role,
+            action=action,
+            subject_type=subject_type,
+            subject_id=str(subject) if subject is not None else None,
+            details=body,
+            prev_hash=prev,
+        )
+        entry.hash = prev = entry_hash(entry)
+        entries.append(entry)
+    session.add_all(entries)
     await session.flush()
-    return entry
+    return entries
 
 
 @dataclass(frozen=True)

@@ -97,10 +97,12 @@ async def reports_out(
                 contact=contact,
             )
         )
-    for report_id in revealed:
+    if revealed:
         # Staff seeing a resident's contact details is an access to personal data: it is logged.
-        # The caller commits, also on reads, so the row lands with the answer.
-        await audit.record(session, principal, "contact.viewed", subject_type="report", subject_id=report_id)
+        # The caller commits, also on reads, so the rows land with the answer.
+        await audit.record_many(
+            session, principal, "contact.viewed", subject_type="report", subjects=revealed
+        )
     return out
 
 
