@@ -166,13 +166,29 @@ def test_server_refuses_to_start_without_the_key(tmp_path: Path) -> None:
 async def test_rotate_reseals_everything_under_the_new_key(tmp_path: Path) -> None:
     async with fresh_settings(tmp_path) as settings:
         await upgrade(settings)
-        engine = make_engine(settings)
-        maker = make_sessionmaker(engine)
-        old = settings.keyring
         new_entry = generate_key_entry()
         new_id = new_entry.split(":")[0]
+
+        def with_keys(data_key: str) -> Settings:
+            return Settings(
+                data_dir=settings.data_dir,
+                database_url=settings.database_url,
+                secret_key="test-secret-key",
+                data_key=data_key,
+            )
+
+        # Each engine carries its own settings' keys: before, during and after the rotation.
+        engines = {
+            name: make_engine(with_keys(keys))
+            for name, keys in (
+                ("old", settings.data_key or ""),
+                ("both", f"{new_entry},{settings.data_key}"),
+                ("new", new_entry),
+            )
+        }
+        makers = {name: make_sessionmaker(engine) for name, engine in engines.items()}
         try:
-            async with maker() as session, session.begin():
+            async with makers["old"]() as session, session.begin():
                 session.add(Account(role="resident", phone=PHONE, email=EMAIL))
                 session.add(
                     Report(
@@ -186,19 +202,17 @@ async def test_rotate_reseals_everything_under_the_new_key(tmp_path: Path) -> No
                         contact_email=EMAIL,
                     )
                 )
-            both = Settings(
-                data_dir=settings.data_dir,
-                database_url=settings.database_url,
-                secret_key="test-secret-key",
-                data_key=f"{new_entry},{settings.data_key}",
-            )
-            crypto.install(both.keyring)
-            async with maker() as session, session.begin():
-                counts = await rotate(session, both.keyring)
+            async with makers["new"]() as session:
+                with pytest.raises(SealError):  # the new key alone cannot open the old values yet
+                    (await session.scalars(select(Account))).all()
+
+            both = with_keys(f"{new_entry},{settings.data_key}").keyring
+            async with makers["both"]() as session, session.begin():
+                counts = await rotate(session, both)
             assert counts["accounts.email"] == 1 and counts["reports.contact_phone"] == 1
-            async with maker() as session, session.begin():
-                assert sum((await rotate(session, both.keyring)).values()) == 0  # nothing left to do
-            async with maker() as session:
+            async with makers["both"]() as session, session.begin():
+                assert sum((await rotate(session, both)).values()) == 0  # nothing left to do
+            async with makers["both"]() as session:
                 for column in sealed_columns():
                     values = (
                         await session.execute(
@@ -209,21 +223,19 @@ async def test_rotate_reseals_everything_under_the_new_key(tmp_path: Path) -> No
                         )
                     ).scalars()
                     assert all(v.startswith(f"cd1:{new_id}:") for v in values), column
-            # The old key can now go: with only the new key everything still opens.
-            only_new = build_keyring(new_entry, settings.resolved_secret_key, allow_dev_key=False)
-            crypto.install(only_new)
-            async with maker() as session:
+
+            # The old key can now go: with only the new key everything still opens and is found.
+            async with makers["new"]() as session:
                 account = (await session.scalars(select(Account).where(Account.phone == PHONE))).one()
                 assert (account.phone, account.email) == (PHONE, EMAIL)
                 report = (await session.scalars(select(Report))).one()
                 assert (report.contact_phone, report.contact_email) == (PHONE, EMAIL)
-            crypto.install(old)
-            async with maker() as session:
+            async with makers["old"]() as session:
                 with pytest.raises(SealError):
                     (await session.scalars(select(Account))).all()
         finally:
-            crypto.install(old)
-            await engine.dispose()
+            for engine in engines.values():
+                await engine.dispose()
 
 
 @pytest.mark.skipif(shutil.which("congdan") is None, reason="the congdan console script is not installed")

@@ -64,13 +64,20 @@ class UTCDateTime(TypeDecorator[datetime]):
 
 def make_engine(settings: Settings) -> AsyncEngine:
     # Sealed columns need the keys; a missing key in production stops startup here.
-    crypto.install(settings.keyring)
+    keyring = settings.keyring
+    crypto.install(keyring)
     url = settings.resolved_database_url
     if url.startswith("sqlite"):
         settings.ensure_dirs()
         engine = create_async_engine(url, connect_args={"timeout": 30})
         _tune_sqlite(engine)
-        return engine
+    else:
+        engine = _postgres_engine(url, settings)
+    crypto.attach(engine.dialect, keyring)
+    return engine
+
+
+def _postgres_engine(url: str, settings: Settings) -> AsyncEngine:
     return create_async_engine(
         url,
         pool_size=settings.pool_size,

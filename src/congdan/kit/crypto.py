@@ -3,9 +3,10 @@
 A sealed value reads `cd1:<key id>:<base64url(nonce || ciphertext)>`. The column it lives in is
 bound as associated data, so a value copied into another column does not open there.
 
-Column types and models need the keys without a settings object at hand, so the process holds
-one active keyring, installed wherever a database engine is made (db.make_engine) and by the
-migrations.
+Column types need the keys without a settings object at hand: db.make_engine attaches its
+settings' keyring to the engine's dialect, which SQLAlchemy hands to every column type, so two
+engines with different settings in one process (tests, tools) never mix keys. A process-wide
+keyring is the fallback for connections made elsewhere (the migrations install it).
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from typing import Any
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
-from sqlalchemy import Text
+from sqlalchemy import String, Text
 from sqlalchemy.engine import Dialect
 from sqlalchemy.ext.hybrid import Comparator, hybrid_property
 from sqlalchemy.sql import ColumnElement, operators
@@ -121,6 +122,7 @@ def build_keyring(data_key: str | None, secret: bytes, *, allow_dev_key: bool) -
 
 
 _active: Keyring | None = None
+_ATTR = "congdan_keyring"
 
 
 def install(keyring: Keyring) -> None:
@@ -134,8 +136,24 @@ def active() -> Keyring:
     return _active
 
 
-def lookup_hash(value: str) -> str:
-    return active().lookup_hash(value)
+def attach(dialect: Dialect, keyring: Keyring) -> None:
+    setattr(dialect, _ATTR, keyring)
+
+
+def keyring_for(dialect: Dialect) -> Keyring:
+    found = getattr(dialect, _ATTR, None)
+    return found if isinstance(found, Keyring) else active()
+
+
+class LookupHash(TypeDecorator[str]):
+    """The keyed hash of a value, computed as the value is bound, with the keys of the engine
+    that binds it. In Python the attribute holds what was assigned; the database holds the hash."""
+
+    impl = String(64)
+    cache_ok = True
+
+    def process_bind_param(self, value: str | None, dialect: Dialect) -> str | None:
+        return None if value is None else keyring_for(dialect).lookup_hash(value)
 
 
 class SealedText(TypeDecorator[str]):
@@ -150,10 +168,10 @@ class SealedText(TypeDecorator[str]):
         self.purpose = purpose
 
     def process_bind_param(self, value: str | None, dialect: Dialect) -> str | None:
-        return None if value is None else active().seal(value, self.purpose)
+        return None if value is None else keyring_for(dialect).seal(value, self.purpose)
 
     def process_result_value(self, value: str | None, dialect: Dialect) -> str | None:
-        return None if value is None else active().open(value, self.purpose)
+        return None if value is None else keyring_for(dialect).open(value, self.purpose)
 
 
 class SealedJSON(TypeDecorator[Any]):
@@ -169,21 +187,20 @@ class SealedJSON(TypeDecorator[Any]):
     def process_bind_param(self, value: Any, dialect: Dialect) -> str | None:
         if value is None:
             return None
-        return active().seal(json.dumps(value, ensure_ascii=False, separators=(",", ":")), self.purpose)
+        compact = json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+        return keyring_for(dialect).seal(compact, self.purpose)
 
     def process_result_value(self, value: str | None, dialect: Dialect) -> Any:
-        return None if value is None else json.loads(active().open(value, self.purpose))
+        return None if value is None else json.loads(keyring_for(dialect).open(value, self.purpose))
 
 
 class _HashComparator(Comparator[str]):
-    """`Model.email == x` in a query compares keyed hashes, so lookups keep reading naturally."""
+    """`Model.email == x` in a query compares keyed hashes (the hash column's type hashes the
+    bound value), so lookups keep reading naturally."""
 
     def operate(self, op: Any, *other: Any, **kwargs: Any) -> ColumnElement[Any]:
-        value = other[0] if other else None
-        if op in (operators.eq, operators.ne, operators.is_, operators.is_not):
-            return op(self.expression, None if value is None else lookup_hash(value))  # type: ignore[no-any-return]
-        if op is operators.in_op:
-            return op(self.expression, [lookup_hash(v) for v in other[0]])
+        if op in (operators.eq, operators.ne, operators.is_, operators.is_not, operators.in_op):
+            return op(self.expression, *other)  # type: ignore[no-any-return]
         raise NotImplementedError(f"{op} on a sealed column; compare with == or in_()")
 
 
@@ -197,7 +214,7 @@ def hashed_lookup(sealed_attr: str, hash_attr: str) -> hybrid_property[str | Non
 
     def fset(self: Any, value: str | None) -> None:
         setattr(self, sealed_attr, value)
-        setattr(self, hash_attr, None if value is None else lookup_hash(value))
+        setattr(self, hash_attr, value)  # LookupHash hashes it on the way to the database
 
     def comparator(cls: Any) -> Comparator[str]:
         return _HashComparator(getattr(cls, hash_attr))

@@ -9,7 +9,7 @@ from sqlalchemy import JSON, ForeignKey, Index, Integer, String, Text, UniqueCon
 from sqlalchemy.orm import Mapped, mapped_column
 
 from congdan.db import Base, UTCDateTime, new_id, utcnow
-from congdan.kit.crypto import SealedText, hashed_lookup
+from congdan.kit.crypto import LookupHash, SealedText, hashed_lookup
 
 
 class OutboxMessage(Base):
@@ -45,7 +45,7 @@ class Delivery(Base):
     outbox_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("outbox.id"), index=True)
     channel: Mapped[str] = mapped_column(String(16))
     recipient_sealed: Mapped[str] = mapped_column("recipient", SealedText("deliveries.recipient"))
-    recipient_hash: Mapped[str] = mapped_column(String(64))
+    recipient_hash: Mapped[str] = mapped_column(LookupHash)
     recipient = hashed_lookup("recipient_sealed", "recipient_hash")
     status: Mapped[str] = mapped_column(String(16))
     provider_response: Mapped[str | None] = mapped_column(Text, default=None)

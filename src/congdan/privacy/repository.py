@@ -103,10 +103,10 @@ async def unattached_media_of(session: AsyncSession, account_id: uuid.UUID) -> S
     return (await session.scalars(stmt)).all()
 
 
-async def erase_traces(session: AsyncSession, account_id: uuid.UUID, hashes: Sequence[str]) -> None:
+async def erase_traces(session: AsyncSession, account_id: uuid.UUID, names: Sequence[str]) -> None:
     """Rows that name the person without pointing at the account: sign-in codes sent to them,
     deliveries addressed to them, remembered answers that carry their contact details."""
-    await session.execute(delete(OtpChallenge).where(OtpChallenge.destination_hash.in_(hashes)))
-    await session.execute(delete(Delivery).where(Delivery.recipient_hash.in_(hashes)))
+    await session.execute(delete(OtpChallenge).where(OtpChallenge.destination.in_(names)))
+    await session.execute(delete(Delivery).where(Delivery.recipient.in_(names)))
     await session.execute(delete(IdempotencyKey).where(IdempotencyKey.scope == f"reports:{account_id}"))
     await session.execute(update(Media).where(Media.owner_id == account_id).values(owner_id=None))

@@ -12,7 +12,6 @@ from congdan.audit import service as audit
 from congdan.authz import policy
 from congdan.authz.policy import Principal
 from congdan.db import utcnow
-from congdan.kit.crypto import lookup_hash
 from congdan.kit.errors import Conflict, NotFound, ValidationFailed
 from congdan.kit.i18n import _, translate
 from congdan.models import Account, Consent, Report
@@ -229,7 +228,7 @@ async def delete_account(session: AsyncSession, principal: Principal, *, confirm
             aggregate_id=str(account.id),
             payload={"keys": keys},
         )
-    await repository.erase_traces(session, account.id, [lookup_hash(v) for v in names])
+    await repository.erase_traces(session, account.id, names)
     await audit.record(
         session,
         principal,
