@@ -111,6 +111,16 @@ async def test_account_creation_and_role_changes_are_logged(maker: Maker) -> Non
     assert '"to":{"agency":null,"role":"coordinator"}' in changed.details
 
 
+async def test_api_key_creation_is_logged(maker: Maker) -> None:
+    from congdan.auth.service import create_api_key
+
+    async with maker() as session, session.begin():
+        key, raw = await create_api_key(session, "Ứng dụng đối tác")
+    [entry] = await _entries(maker, subject_id=str(key.id))
+    assert entry.action == "apikey.created" and entry.actor_role == "system"
+    assert raw not in entry.details and key.key_hash not in entry.details
+
+
 async def test_chain_verifies(client: httpx.AsyncClient, actors: Actors, maker: Maker) -> None:
     await actors.staff("coordinator")
     async with maker() as session:

@@ -13,7 +13,7 @@ from congdan.accounts import service as accounts
 from congdan.audit import service as audit
 from congdan.auth import repository
 from congdan.auth.passwords import verify_password
-from congdan.authz.policy import RESIDENT, STAFF_ROLES, Principal
+from congdan.authz.policy import MACHINE, RESIDENT, STAFF_ROLES, Principal
 from congdan.config import Settings
 from congdan.db import utcnow
 from congdan.kit.codes import keyed_hash, new_secret, numeric_code, sha256_hex
@@ -119,13 +119,23 @@ class WrongCode(Unauthorized):
     """A wrong guess: the caller commits the counted attempt before answering."""
 
 
-async def create_api_key(session: AsyncSession, name: str) -> tuple[ApiKey, str]:
+async def create_api_key(
+    session: AsyncSession, name: str, actor: Principal = MACHINE
+) -> tuple[ApiKey, str]:
     if not name.strip():
         raise ValidationFailed(_("Cần tên cho khóa API."), field="name")
     raw = new_secret(API_KEY_PREFIX)
     key = ApiKey(name=name.strip(), prefix=raw[:10], key_hash=sha256_hex(raw))
     session.add(key)
     await session.flush()
+    await audit.record(
+        session,
+        actor,
+        "apikey.created",
+        subject_type="api_key",
+        subject_id=key.id,
+        details={"name": key.name},
+    )
     return key, raw
 
 
