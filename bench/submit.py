@@ -52,6 +52,13 @@ from typing import Any
 import asyncpg
 import httpx
 
+
+def _throwaway_data_key() -> str:
+    from congdan.kit.crypto import generate_key_entry
+
+    return generate_key_entry()
+
+
 REPO = Path(__file__).resolve().parents[1]
 PROFILED_SERVE = Path(__file__).resolve().with_name("profiled_serve.py")
 CENTRE_LAT, CENTRE_LONG = 10.7725, 106.6980  # Nhà hát Thành phố, central Ho Chi Minh City
@@ -641,6 +648,8 @@ async def bench(args: argparse.Namespace, command: str) -> dict[str, Any]:
             "CONGDAN_DATABASE_URL": pg.sqlalchemy_url(database),
             "CONGDAN_DATA_DIR": str(tmp / "data"),
             "CONGDAN_LOG_LEVEL": "WARNING",
+            # PostgreSQL requires a data key (contact data is sealed at rest); a throwaway one here.
+            "CONGDAN_DATA_KEY": os.environ.get("CONGDAN_DATA_KEY") or _throwaway_data_key(),
         }
         env.pop("CONGDAN_MEDIA_DIR", None)
         upgrade = [*congdan_command(), "db", "upgrade"]

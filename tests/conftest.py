@@ -43,6 +43,8 @@ from congdan.outbox.relay import Relay
 from congdan.routing.service import seed_rules
 
 PASSWORD = "mat-khau-rat-dai-123"
+# A fixed AES-256 key (id "t1") so sealed values are readable by every engine a test opens.
+TEST_DATA_KEY = "t1:" + "A" * 43
 # A point in Phường Bến Thành, the centre of Ho Chi Minh City.
 BEN_THANH = {"lat": 10.7725, "long": 106.6980}
 
@@ -84,7 +86,13 @@ def data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 async def settings(data_dir: Path) -> AsyncIterator[Settings]:
     pg_url = os.environ.get("CONGDAN_TEST_DATABASE_URL")
     database_url = await _create_pg_database(pg_url) if pg_url else None
-    s = Settings(data_dir=data_dir, database_url=database_url, secret_key="test-secret-key", pool_size=5)
+    s = Settings(
+        data_dir=data_dir,
+        database_url=database_url,
+        secret_key="test-secret-key",
+        data_key=TEST_DATA_KEY,
+        pool_size=5,
+    )
     await upgrade(s)
     yield s
     if pg_url and database_url:
@@ -191,16 +199,20 @@ class Actors:
 
     async def latest_code(self, destination: str) -> str:
         async with self.maker() as session:
+            challenges = select(OtpChallenge.id).where(OtpChallenge.destination == destination)
+            ids = [str(i) for i in (await session.scalars(challenges)).all()]
             rows = (
                 await session.scalars(
                     select(OutboxMessage)
-                    .where(OutboxMessage.event_type == "auth.code_requested")
+                    .where(
+                        OutboxMessage.event_type == "auth.code_requested",
+                        OutboxMessage.aggregate_id.in_(ids),
+                    )
                     .order_by(OutboxMessage.id.desc())
                 )
             ).all()
-        for row in rows:
-            if row.payload.get("destination") == destination:
-                return str(row.payload["code"])
+        if rows:
+            return str(rows[0].payload["code"])
         raise AssertionError(f"no code sent to {destination}")
 
 

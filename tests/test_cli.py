@@ -102,6 +102,10 @@ def _query(ddir: Path, sql: str, *params: Any) -> list[tuple[Any, ...]]:
         conn.close()
 
 
+def _open(ddir: Path, sealed: str, purpose: str) -> str:
+    return Settings(data_dir=ddir).keyring.open(sealed, purpose)
+
+
 def _count(ddir: Path, table: str) -> int:
     return int(_query(ddir, f"SELECT count(*) FROM {table}")[0][0])
 
@@ -112,7 +116,7 @@ def _ok(result: subprocess.CompletedProcess[str]) -> subprocess.CompletedProcess
 
 
 def _sqlite_settings(ddir: Path) -> Settings:
-    return Settings(ddir=ddir, database_url=f"sqlite+aiosqlite:///{_db(ddir).resolve()}", secret_key=None)
+    return Settings(data_dir=ddir, database_url=f"sqlite+aiosqlite:///{_db(ddir).resolve()}", secret_key=None)
 
 
 # ---- db upgrade ------------------------------------------------------------------------------
@@ -177,8 +181,10 @@ async def test_user_create_then_login_through_the_api(run: Any, ddir: Path, migr
     rows = _query(ddir, "SELECT id, email, role, agency_code, password_hash, display_name FROM accounts")
     assert len(rows) == 1
     account_id, email, role, agency, password_hash, name = rows[0]
-    assert (email, role, agency, name) == (
-        "can.bo@sxd.example.vn",
+    # The email is sealed at rest under the demo key derived from the data dir's secret.
+    assert email.startswith("cd1:dev:") and "sxd" not in email
+    assert _open(ddir, email, "accounts.email") == "can.bo@sxd.example.vn"
+    assert (role, agency, name) == (
         "agency_officer",
         "so_xay_dung",
         "Cán bộ Sở Xây dựng",
@@ -350,7 +356,10 @@ def test_seed_demo_once(run: Any, ddir: Path) -> None:
     assert "Đã nạp" not in second.stdout
     assert _count(ddir, "accounts") == accounts
     assert _count(ddir, "reports") == reports
-    emails = [row[0] for row in _query(ddir, "SELECT email FROM accounts WHERE email IS NOT NULL")]
+    emails = [
+        _open(ddir, row[0], "accounts.email")
+        for row in _query(ddir, "SELECT email FROM accounts WHERE email IS NOT NULL")
+    ]
     assert sorted(emails) == sorted(a.email for a in STAFF)
 
 
@@ -481,7 +490,8 @@ def test_serve_demo(serve: Callable[..., Server], ddir: Path) -> None:
     assert _outbox_statuses(ddir)["done"] > len(REPORTS)
     codes = _query(ddir, "SELECT payload FROM outbox WHERE event_type = 'auth.code_requested'")
     assert len(codes) == 1 and '"code"' not in codes[0][0]
-    assert _query(ddir, "SELECT recipient FROM deliveries WHERE channel = 'dev-log'") == [(RESIDENT_PHONE,)]
+    [(recipient,)] = _query(ddir, "SELECT recipient FROM deliveries WHERE channel = 'dev-log'")
+    assert recipient.startswith("cd1:dev:") and RESIDENT_PHONE.lstrip("+") not in recipient
 
     server.proc.terminate()
     assert server.proc.wait(timeout=15) is not None

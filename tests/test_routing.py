@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import unicodedata
 from typing import Any
 
@@ -383,3 +384,52 @@ def test_fast_path_equals_the_pipeline(stored_classifier: Classifier) -> None:
     fast = stored_classifier.probabilities(texts)
     reference = stored_classifier._pipeline.predict_proba(texts)
     assert np.allclose(fast, reference, atol=1e-12)
+
+
+async def test_rule_changes_and_corrections_are_audited(
+    client: httpx.AsyncClient, actors: Actors, maker: async_sessionmaker[AsyncSession]
+) -> None:
+    from congdan.models import AuditEntry
+
+    async with maker() as s:
+        since = await s.scalar(select(func.coalesce(func.max(AuditEntry.seq), 0)))  # the log is append-only
+    admin = await actors.staff("admin")
+    rule = (
+        await client.post(
+            "/api/v1/routing/rules", json={"category": "noise", "agency": "cong_an_tphcm"}, headers=admin
+        )
+    ).json()
+    await client.patch(f"/api/v1/routing/rules/{rule['id']}", json={"priority": 5}, headers=admin)
+    await client.delete(f"/api/v1/routing/rules/{rule['id']}", headers=admin)
+    created = await submit(client, category="other", description="Đèn đường tắt cả tuần")
+    coordinator = await actors.staff("coordinator")
+    await client.post(
+        f"/api/v1/reports/{created['id']}/category", json={"category": "street_lighting"}, headers=coordinator
+    )
+    async with maker() as s:
+        entries = (
+            await s.scalars(
+                select(AuditEntry)
+                .where(AuditEntry.seq > since)
+                .where(
+                    AuditEntry.action.in_(
+                        [
+                            "routing.rule_created",
+                            "routing.rule_updated",
+                            "routing.rule_deleted",
+                            "report.category",
+                        ]
+                    )
+                )
+                .order_by(AuditEntry.seq)
+            )
+        ).all()
+    assert [e.action for e in entries] == [
+        "routing.rule_created",
+        "routing.rule_updated",
+        "routing.rule_deleted",
+        "report.category",
+    ]
+    details = [json.loads(e.details) for e in entries]  # stored canonical, as the hash covers it
+    assert details[1]["priority"] == 5
+    assert details[3]["previous"] == "other" and details[3]["to"] == "street_lighting"

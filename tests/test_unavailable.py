@@ -6,7 +6,7 @@ import httpx
 
 from congdan.app import create_app
 from congdan.config import Settings
-from tests.conftest import report_body
+from tests.conftest import TEST_DATA_KEY, report_body
 
 
 async def test_database_down_is_503(tmp_path: object) -> None:
@@ -15,6 +15,7 @@ async def test_database_down_is_503(tmp_path: object) -> None:
         data_dir=tmp_path,  # type: ignore[arg-type]
         database_url="postgresql+asyncpg://postgres@127.0.0.1:1/none",
         secret_key="x",
+        data_key=TEST_DATA_KEY,
     )
     app = create_app(settings, run_worker=False)
     async with app.router.lifespan_context(app):

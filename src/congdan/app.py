@@ -38,6 +38,7 @@ from congdan.kit.problems import problem_response
 from congdan.kit.validation import from_pydantic
 from congdan.open311.api import router as open311_router
 from congdan.outbox.relay import Relay
+from congdan.privacy.api import router as privacy_router
 from congdan.reports.api import router as reports_router
 from congdan.reports.categories_api import router as categories_router
 from congdan.routing.api import router as routing_router
@@ -105,6 +106,7 @@ def create_app(settings: Settings | None = None, *, run_worker: bool | None = No
         categories_router,
         pages_router,
         open311_router,
+        privacy_router,
     ):
         app.include_router(router)
 

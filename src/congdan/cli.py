@@ -352,5 +352,101 @@ def classifier_evaluate(
         typer.echo(f"  {code:<26} {recall:.1%}")
 
 
+# ---- personal data: keys and the audit log (issue 6) ------------------------------------------
+
+keys_app = typer.Typer(help="Khóa mã hóa dữ liệu cá nhân / data encryption keys", no_args_is_help=True)
+audit_app = typer.Typer(help="Nhật ký kiểm toán / audit log", no_args_is_help=True)
+app.add_typer(keys_app, name="keys")
+app.add_typer(audit_app, name="audit")
+
+
+@user_app.command("set-role")
+def user_set_role(
+    email: Annotated[str, typer.Option(help="Email")],
+    role: Annotated[str, typer.Option(help="coordinator | agency_manager | agency_officer | admin")],
+    agency: Annotated[str | None, typer.Option(help="Mã cơ quan / agency code")] = None,
+    data_dir: DataDir = None,
+) -> None:
+    """Đổi vai trò cán bộ (ghi nhật ký) / change a staff role (audited)."""
+    from congdan.accounts.service import change_role
+    from congdan.authz.policy import MACHINE
+    from congdan.db import standalone_transaction
+    from congdan.kit.errors import AppError
+
+    settings = _settings(data_dir)
+
+    async def run() -> None:
+        async with standalone_transaction(settings) as session:
+            await change_role(session, MACHINE, email=email, role=role, agency_code=agency)
+
+    try:
+        asyncio.run(run())
+    except AppError as exc:
+        _fail(exc)
+    typer.echo(f"Đã đổi vai trò / role changed: {role}")
+
+
+@keys_app.command("generate")
+def keys_generate() -> None:
+    """In ra một khóa mới cho CONGDAN_DATA_KEY / print a new CONGDAN_DATA_KEY entry."""
+    from congdan.kit.crypto import generate_key_entry
+
+    typer.echo(generate_key_entry())
+    typer.echo(
+        "Đặt khóa mới lên đầu CONGDAN_DATA_KEY (giữ khóa cũ phía sau), rồi chạy `congdan keys rotate`. / "
+        "Put it first in CONGDAN_DATA_KEY (keep the old ones after it), then run `congdan keys rotate`.",
+        err=True,
+    )
+
+
+@keys_app.command("rotate")
+def keys_rotate(data_dir: DataDir = None) -> None:
+    """Mã hóa lại mọi dữ liệu bằng khóa chính / re-encrypt everything under the primary key."""
+    from congdan.db import standalone_transaction
+    from congdan.privacy.keys import rotate
+
+    settings = _settings(data_dir)
+
+    async def run() -> dict[str, int]:
+        async with standalone_transaction(settings) as session:
+            return await rotate(session, settings.keyring)
+
+    counts = asyncio.run(run())
+    typer.echo(f"Khóa chính / primary key: {settings.keyring.primary}")
+    for name, n in counts.items():
+        typer.echo(f"  {name}: {n}")
+    typer.echo(f"Đã mã hóa lại / re-encrypted: {sum(counts.values())}")
+
+
+@audit_app.command("verify")
+def audit_verify(data_dir: DataDir = None) -> None:
+    """Kiểm tra chuỗi băm của nhật ký / walk the audit log's hash chain."""
+    from congdan.audit.service import verify_chain
+    from congdan.db import standalone_transaction
+
+    settings = _settings(data_dir)
+
+    async def run() -> tuple[int, str, str | None]:
+        async with standalone_transaction(settings) as session:
+            result = await verify_chain(session)
+            return result.checked, result.head, result.problem
+
+    checked, head, problem = asyncio.run(run())
+    if problem is not None:
+        typer.echo(f"Chuỗi nhật ký bị phá vỡ / audit chain broken: {problem}", err=True)
+        typer.echo(f"Các dòng trước đó nguyên vẹn / rows before it intact: {checked}", err=True)
+        raise typer.Exit(1)
+    typer.echo(f"Nhật ký nguyên vẹn / audit chain intact: {checked} dòng / rows")
+    # Kept somewhere else (a ticket, a printout), the head proves later that nothing before it changed.
+    typer.echo(f"Băm cuối / head hash: {head}")
+
+
 def main() -> None:
-    app()
+    from congdan.kit.crypto import KeyConfigError
+
+    try:
+        app()
+    except KeyConfigError as exc:
+        # A missing or malformed data key is a setup mistake: say so without a traceback.
+        typer.echo(f"Lỗi cấu hình / configuration error: {exc}", err=True)
+        raise SystemExit(1) from None

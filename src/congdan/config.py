@@ -9,6 +9,8 @@ from pathlib import Path
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from congdan.kit.crypto import Keyring, build_keyring
+
 
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="CONGDAN_", extra="ignore")
@@ -75,6 +77,15 @@ class Settings(BaseSettings):
         path.write_text(key)
         path.chmod(0o600)
         return key.encode()
+
+    # Personal data at rest: `id:base64key[,id:key...]`, the first seals (see kit/crypto.py).
+    data_key: str | None = None
+    environment: str = "development"  # "production" refuses the derived demo key even on SQLite
+
+    @cached_property
+    def keyring(self) -> Keyring:
+        allow_dev = self.is_sqlite and self.environment != "production"
+        return build_keyring(self.data_key, self.resolved_secret_key, allow_dev_key=allow_dev)
 
     @property
     def is_sqlite(self) -> bool:

@@ -16,6 +16,7 @@ from sqlalchemy.orm import DeclarativeBase
 from sqlalchemy.types import TypeDecorator
 
 from congdan.config import Settings
+from congdan.kit import crypto
 
 NAMING = {
     "ix": "ix_%(column_0_label)s",
@@ -62,12 +63,21 @@ class UTCDateTime(TypeDecorator[datetime]):
 
 
 def make_engine(settings: Settings) -> AsyncEngine:
+    # Sealed columns need the keys; a missing key in production stops startup here.
+    keyring = settings.keyring
+    crypto.install(keyring)
     url = settings.resolved_database_url
     if url.startswith("sqlite"):
         settings.ensure_dirs()
         engine = create_async_engine(url, connect_args={"timeout": 30})
         _tune_sqlite(engine)
-        return engine
+    else:
+        engine = _postgres_engine(url, settings)
+    crypto.attach(engine.dialect, keyring)
+    return engine
+
+
+def _postgres_engine(url: str, settings: Settings) -> AsyncEngine:
     return create_async_engine(
         url,
         pool_size=settings.pool_size,

@@ -9,6 +9,7 @@ from alembic import command
 from alembic.config import Config
 
 from congdan.config import Settings
+from congdan.kit import crypto
 
 
 def migrations_dir() -> Path:
@@ -27,6 +28,7 @@ def alembic_config(settings: Settings) -> Config:
 
 def upgrade_schema(settings: Settings) -> None:
     settings.ensure_dirs()
+    crypto.install(settings.keyring)  # migrations seal existing contact data with it
     command.upgrade(alembic_config(settings), "head")
 
 

@@ -7,10 +7,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from congdan.accounts import repository
 from congdan.agencies import repository as agencies_repo
+from congdan.audit import service as audit
 from congdan.auth.passwords import hash_password
-from congdan.authz.policy import AGENCY_ROLES, RESIDENT, STAFF_ROLES
+from congdan.authz.policy import AGENCY_ROLES, MACHINE, RESIDENT, STAFF_ROLES, Principal
 from congdan.kit.contact import normalise_email, normalise_phone
-from congdan.kit.errors import Conflict, ValidationFailed
+from congdan.kit.errors import Conflict, NotFound, ValidationFailed
 from congdan.kit.i18n import _
 from congdan.models import Account
 
@@ -25,6 +26,7 @@ async def create_staff(
     role: str,
     agency_code: str | None = None,
     display_name: str | None = None,
+    actor: Principal = MACHINE,
 ) -> Account:
     normalised = normalise_email(email)
     if normalised is None:
@@ -49,6 +51,41 @@ async def create_staff(
     )
     session.add(account)
     await session.flush()
+    await audit.record(
+        session,
+        actor,
+        "account.created",
+        subject_type="account",
+        subject_id=account.id,
+        details={"role": role, "agency": account.agency_code},
+    )
+    return account
+
+
+async def change_role(
+    session: AsyncSession, actor: Principal, *, email: str, role: str, agency_code: str | None = None
+) -> Account:
+    """Moves a staff account to another role or agency; every change is in the audit log."""
+    account = await repository.by_email(session, (normalise_email(email) or email).strip().lower())
+    if account is None or account.role not in STAFF_ROLES:
+        raise NotFound(_("Không tìm thấy tài khoản cán bộ với email này."))
+    if role not in STAFF_ROLES:
+        raise ValidationFailed(_("Vai trò không hợp lệ: %(role)s."), field="role", role=role)
+    if role in AGENCY_ROLES:
+        if not agency_code or await agencies_repo.get_agency(session, agency_code) is None:
+            raise ValidationFailed(_("Cán bộ cơ quan phải thuộc một cơ quan có thật."), field="agency")
+    elif agency_code:
+        raise ValidationFailed(_("Chỉ cán bộ cơ quan mới gắn với một cơ quan."), field="agency")
+    before = {"role": account.role, "agency": account.agency_code}
+    account.role, account.agency_code = role, agency_code if role in AGENCY_ROLES else None
+    await audit.record(
+        session,
+        actor,
+        "account.role_changed",
+        subject_type="account",
+        subject_id=account.id,
+        details={"from": before, "to": {"role": account.role, "agency": account.agency_code}},
+    )
     return account
 
 

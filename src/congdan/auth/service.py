@@ -10,9 +10,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from congdan.accounts import repository as accounts_repo
 from congdan.accounts import service as accounts
+from congdan.audit import service as audit
 from congdan.auth import repository
 from congdan.auth.passwords import verify_password
-from congdan.authz.policy import RESIDENT, STAFF_ROLES, Principal
+from congdan.authz.policy import MACHINE, RESIDENT, STAFF_ROLES, Principal
 from congdan.config import Settings
 from congdan.db import utcnow
 from congdan.kit.codes import keyed_hash, new_secret, numeric_code, sha256_hex
@@ -20,6 +21,7 @@ from congdan.kit.errors import Unauthorized, ValidationFailed
 from congdan.kit.i18n import _
 from congdan.models import Account, ApiKey, ApiToken, OtpChallenge
 from congdan.outbox.service import emit
+from congdan.privacy import service as privacy
 
 TOKEN_PREFIX = "cds"  # noqa: S105 - a visible prefix, not a secret
 API_KEY_PREFIX = "cdk"
@@ -58,7 +60,10 @@ async def login_staff(session: AsyncSession, settings: Settings, email: str, pas
     valid = verify_password(account.password_hash if account else None, password)
     if account is None or not valid or not account.is_active or account.role not in STAFF_ROLES:
         raise Unauthorized(_("Email hoặc mật khẩu không đúng."))
-    return await issue_token(session, account, timedelta(hours=settings.staff_token_ttl_hours))
+    issued = await issue_token(session, account, timedelta(hours=settings.staff_token_ttl_hours))
+    actor = Principal(account_id=account.id, role=account.role, agency_code=account.agency_code)
+    await audit.record(session, actor, "auth.staff_login", subject_type="account", subject_id=account.id)
+    return issued
 
 
 async def request_code(
@@ -80,7 +85,8 @@ async def request_code(
         "auth.code_requested",
         aggregate_type="otp",
         aggregate_id=str(challenge.id),
-        payload={"channel": channel, "destination": destination, "code": code, "locale": locale},
+        # The destination stays sealed in the challenge row; the payload only points at it.
+        payload={"challenge_id": str(challenge.id), "channel": channel, "code": code, "locale": locale},
     )
     return challenge
 
@@ -101,6 +107,8 @@ async def verify_code(
     account = await accounts.resident_for(session, channel=channel, destination=destination)
     if not account.is_active:
         raise Unauthorized(_("Tài khoản đã bị khóa."))
+    if account.role == RESIDENT:
+        await privacy.ensure_consent(session, account, privacy.ACCOUNT, source="sign_in")
     ttl = timedelta(
         hours=settings.token_ttl_hours if account.role == RESIDENT else settings.staff_token_ttl_hours
     )
@@ -111,13 +119,21 @@ class WrongCode(Unauthorized):
     """A wrong guess: the caller commits the counted attempt before answering."""
 
 
-async def create_api_key(session: AsyncSession, name: str) -> tuple[ApiKey, str]:
+async def create_api_key(session: AsyncSession, name: str, actor: Principal = MACHINE) -> tuple[ApiKey, str]:
     if not name.strip():
         raise ValidationFailed(_("Cần tên cho khóa API."), field="name")
     raw = new_secret(API_KEY_PREFIX)
     key = ApiKey(name=name.strip(), prefix=raw[:10], key_hash=sha256_hex(raw))
     session.add(key)
     await session.flush()
+    await audit.record(
+        session,
+        actor,
+        "apikey.created",
+        subject_type="api_key",
+        subject_id=key.id,
+        details={"name": key.name},
+    )
     return key, raw
 
 

@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
+import uuid
+
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from congdan.models import Delivery, OutboxMessage
+from congdan.models import Delivery, OtpChallenge, OutboxMessage
 from congdan.outbox.registry import HandlerContext, handles
 
 
 @handles("auth.code_requested", scrub_keys=("code",))
 async def deliver_code(session: AsyncSession, message: OutboxMessage, ctx: HandlerContext) -> None:
     payload = message.payload
-    destination = str(payload["destination"])
+    challenge = await session.get(OtpChallenge, uuid.UUID(str(payload["challenge_id"])))
+    if challenge is None:  # the person deleted their account before the code went out
+        return
+    destination = challenge.destination
     ctx.log.warning(
         "auth.dev_channel_code",
         channel=payload["channel"],

@@ -130,3 +130,10 @@ def require_transition(principal: Principal, report: Report, target: str) -> Non
     }
     if not allowed_for.get(target, False):
         raise Forbidden(_("Bạn không có quyền chuyển phản ánh sang trạng thái «%(target)s»."), target=target)
+
+
+def require_self_erasure(principal: Principal) -> None:
+    """Residents delete their own accounts; staff accounts are closed by an administrator."""
+    require_authenticated(principal)
+    if principal.role != RESIDENT:
+        raise Forbidden(_("Tài khoản cán bộ do quản trị viên quản lý; không tự xóa được."))

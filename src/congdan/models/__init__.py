@@ -1,9 +1,11 @@
 """ORM classes, one module per aggregate. Importing this package registers every table."""
 
 from congdan.models.accounts import Account, ApiKey, ApiToken, OtpChallenge
+from congdan.models.audit import AuditEntry
 from congdan.models.idempotency import IdempotencyKey
 from congdan.models.open311 import Open311Submission
 from congdan.models.outbox import Delivery, Notification, OutboxMessage
+from congdan.models.privacy import Consent
 from congdan.models.reference import Agency, Area, Category
 from congdan.models.reports import Media, Report, ReportEvent, ReportFollower
 from congdan.models.routing import ClassifierExample, ClassifierModel, RoutingRule
@@ -14,9 +16,11 @@ __all__ = [
     "ApiKey",
     "ApiToken",
     "Area",
+    "AuditEntry",
     "Category",
     "ClassifierExample",
     "ClassifierModel",
+    "Consent",
     "Delivery",
     "IdempotencyKey",
     "Media",

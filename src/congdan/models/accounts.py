@@ -9,6 +9,7 @@ from sqlalchemy import Boolean, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from congdan.db import Base, UTCDateTime, new_id, utcnow
+from congdan.kit.crypto import LookupHash, SealedText, hashed_lookup
 
 
 class Account(Base):
@@ -16,8 +17,13 @@ class Account(Base):
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
     role: Mapped[str] = mapped_column(String(32), index=True)
-    email: Mapped[str | None] = mapped_column(String(254), unique=True, default=None)
-    phone: Mapped[str | None] = mapped_column(String(32), unique=True, default=None)
+    # Contact data is sealed at rest and found by keyed hash (kit/crypto.py).
+    email_sealed: Mapped[str | None] = mapped_column("email", SealedText("accounts.email"), default=None)
+    email_hash: Mapped[str | None] = mapped_column(LookupHash, unique=True, default=None)
+    phone_sealed: Mapped[str | None] = mapped_column("phone", SealedText("accounts.phone"), default=None)
+    phone_hash: Mapped[str | None] = mapped_column(LookupHash, unique=True, default=None)
+    email = hashed_lookup("email_sealed", "email_hash")
+    phone = hashed_lookup("phone_sealed", "phone_hash")
     display_name: Mapped[str | None] = mapped_column(String(200), default=None)
     password_hash: Mapped[str | None] = mapped_column(String(255), default=None)
     agency_code: Mapped[str | None] = mapped_column(ForeignKey("agencies.code"), default=None, index=True)
@@ -42,7 +48,9 @@ class OtpChallenge(Base):
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
     channel: Mapped[str] = mapped_column(String(8))  # sms | email
-    destination: Mapped[str] = mapped_column(String(254), index=True)
+    destination_sealed: Mapped[str] = mapped_column("destination", SealedText("otp_challenges.destination"))
+    destination_hash: Mapped[str] = mapped_column(LookupHash, index=True)
+    destination = hashed_lookup("destination_sealed", "destination_hash")
     code_hash: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime)

@@ -5,10 +5,11 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from sqlalchemy import JSON, Integer, String, UniqueConstraint
+from sqlalchemy import Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from congdan.db import Base, UTCDateTime, new_id, utcnow
+from congdan.kit.crypto import SealedJSON
 
 
 class IdempotencyKey(Base):
@@ -21,6 +22,9 @@ class IdempotencyKey(Base):
     request_hash: Mapped[str] = mapped_column(String(64))
     status: Mapped[str] = mapped_column(String(16), default="in_progress")  # in_progress | done
     response_status: Mapped[int | None] = mapped_column(Integer, default=None)
-    response_body: Mapped[dict[str, object] | None] = mapped_column(JSON, default=None)
+    # Sealed: a remembered report answer carries the reporter's contact details.
+    response_body: Mapped[dict[str, object] | None] = mapped_column(
+        SealedJSON("idempotency_keys.response_body"), default=None
+    )
     locked_until: Mapped[datetime] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)

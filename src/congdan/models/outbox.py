@@ -9,6 +9,7 @@ from sqlalchemy import JSON, ForeignKey, Index, Integer, String, Text, UniqueCon
 from sqlalchemy.orm import Mapped, mapped_column
 
 from congdan.db import Base, UTCDateTime, new_id, utcnow
+from congdan.kit.crypto import LookupHash, SealedText, hashed_lookup
 
 
 class OutboxMessage(Base):
@@ -35,13 +36,17 @@ class Delivery(Base):
 
     __tablename__ = "deliveries"
     __table_args__ = (
-        UniqueConstraint("outbox_id", "channel", "recipient", name="uq_deliveries_outbox_channel_recipient"),
+        UniqueConstraint(
+            "outbox_id", "channel", "recipient_hash", name="uq_deliveries_outbox_channel_recipient"
+        ),
     )
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
     outbox_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("outbox.id"), index=True)
     channel: Mapped[str] = mapped_column(String(16))
-    recipient: Mapped[str] = mapped_column(String(254))
+    recipient_sealed: Mapped[str] = mapped_column("recipient", SealedText("deliveries.recipient"))
+    recipient_hash: Mapped[str] = mapped_column(LookupHash)
+    recipient = hashed_lookup("recipient_sealed", "recipient_hash")
     status: Mapped[str] = mapped_column(String(16))
     provider_response: Mapped[str | None] = mapped_column(Text, default=None)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -9,6 +9,7 @@ from sqlalchemy import Boolean, Float, ForeignKey, Index, Integer, String, Text,
 from sqlalchemy.orm import Mapped, mapped_column
 
 from congdan.db import Base, UTCDateTime, new_id, utcnow
+from congdan.kit.crypto import SealedText
 
 
 class Report(Base):
@@ -38,9 +39,10 @@ class Report(Base):
     reporter_id: Mapped[uuid.UUID | None] = mapped_column(
         ForeignKey("accounts.id", ondelete="SET NULL"), default=None, index=True
     )
-    contact_name: Mapped[str | None] = mapped_column(String(200), default=None)
-    contact_phone: Mapped[str | None] = mapped_column(String(32), default=None)
-    contact_email: Mapped[str | None] = mapped_column(String(254), default=None)
+    # Sealed at rest (kit/crypto.py); never looked up, so no hash columns.
+    contact_name: Mapped[str | None] = mapped_column(SealedText("reports.contact_name"), default=None)
+    contact_phone: Mapped[str | None] = mapped_column(SealedText("reports.contact_phone"), default=None)
+    contact_email: Mapped[str | None] = mapped_column(SealedText("reports.contact_email"), default=None)
     is_public: Mapped[bool] = mapped_column(Boolean, default=True)
     hide_identity: Mapped[bool] = mapped_column(Boolean, default=False)
     due_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)

@@ -50,4 +50,5 @@ def registration_for(event_type: str) -> Registration | None:
 def load_all() -> None:
     """Imports every domain's tasks module so their handlers are registered."""
     import congdan.auth.tasks
+    import congdan.privacy.tasks
     import congdan.reports.tasks  # noqa: F401

@@ -128,6 +128,7 @@ async def list_reports(
     rows = await repository.search(session, principal, filters, after=decode_cursor(cursor), limit=limit + 1)
     page = list(rows[:limit])
     items = await present.reports_out(session, principal, page, locale)
+    await session.commit()  # audit rows for contact details shown to staff
     next_cursor = encode_cursor(page[-1].id) if len(rows) > limit else None
     return ReportPage(items=items, next_cursor=next_cursor)
 
@@ -159,7 +160,9 @@ async def get_by_code(
     if normalised is None:
         raise NotFound(_("Không tìm thấy phản ánh với mã này."))
     report = await service.get_by_code(session, normalised)
-    return await present.report_out(session, principal, report, locale)
+    out = await present.report_out(session, principal, report, locale)
+    await session.commit()  # audit rows for contact details shown to staff
+    return out
 
 
 @router.get(
@@ -172,7 +175,9 @@ async def get_report(
     report_id: uuid.UUID, session: SessionDep, principal: PrincipalDep, locale: LocaleDep
 ) -> ReportOut:
     report = await service.get_for(session, principal, report_id)
-    return await present.report_out(session, principal, report, locale)
+    out = await present.report_out(session, principal, report, locale)
+    await session.commit()  # audit rows for contact details shown to staff
+    return out
 
 
 @router.get(

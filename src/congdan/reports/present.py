@@ -8,6 +8,7 @@ from collections.abc import Sequence
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from congdan.audit import service as audit
 from congdan.authz import policy
 from congdan.authz.policy import Principal
 from congdan.models import Agency, Media, Report, ReportEvent
@@ -58,7 +59,11 @@ async def reports_out(
         if media.report_id is not None:
             photos[media.report_id].append(media)
     out = []
+    revealed = []
     for r in reports:
+        contact = _contact(principal, r)
+        if contact is not None and principal.is_staff:
+            revealed.append(r.id)
         cat = cats.get(r.category_code or "")
         area = areas.get(r.area_code or "")
         agency = agencies.get(r.agency_code or "")
@@ -90,7 +95,6 @@ async def reports_out(
                 rating_comment=r.rating_comment,
                 photos=[photo_out(m) for m in photos.get(r.id, [])],
                 is_mine=policy.is_reporter(principal, r),
-                contact=_contact(principal, r),
                 routing=RoutingOut(
                     category_source=r.category_source,
                     category_confidence=r.category_confidence,
@@ -98,7 +102,14 @@ async def reports_out(
                 )
                 if policy.can_see_internal(principal, r)
                 else None,
+                contact=contact,
             )
+        )
+    if revealed:
+        # Staff seeing a resident's contact details is an access to personal data: it is logged.
+        # The caller commits, also on reads, so the rows land with the answer.
+        await audit.record_many(
+            session, principal, "contact.viewed", subject_type="report", subjects=revealed
         )
     return out
 

@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from congdan.agencies import repository as agencies_repo
 from congdan.areas.service import AreaIndex, Located
+from congdan.audit import service as audit
 from congdan.authz import policy
 from congdan.authz.policy import Principal
 from congdan.config import Settings
@@ -24,8 +25,9 @@ from congdan.kit.contact import normalise_email, normalise_phone
 from congdan.kit.errors import Conflict, FieldError, InvalidTransition, NotFound, ValidationFailed
 from congdan.kit.i18n import _
 from congdan.kit.text import clean_plain_text, fold
-from congdan.models import Category, ClassifierExample, Media, Report, ReportEvent, ReportFollower
+from congdan.models import Account, Category, ClassifierExample, Media, Report, ReportEvent, ReportFollower
 from congdan.outbox.service import emit
+from congdan.privacy import service as privacy
 from congdan.reports import repository
 from congdan.reports.deadlines import add_working_days
 from congdan.reports.schemas import CategoryChangeIn, NoteIn, RatingIn, ReplyIn, ReportCreate, TransitionIn
@@ -166,6 +168,7 @@ async def submit(session: AsyncSession, ctx: Context, principal: Principal, data
     session.add(report)
     await session.flush()
     await repository.attach_media(session, photo_ids, report.id, None)
+    await _record_consent(session, principal, report)
     actor = principal if principal.role == policy.RESIDENT else policy.PUBLIC
     _record(session, report, actor, type_="status", from_status=None, to_status=Status.SUBMITTED)
     emit(
@@ -194,6 +197,15 @@ def _category_source(data: ReportCreate, category: Category | None) -> str | Non
     if category is None:
         return None
     return "resident" if data.category is not None else "classifier"
+
+
+async def _record_consent(session: AsyncSession, principal: Principal, report: Report) -> None:
+    if principal.role == policy.RESIDENT and principal.account_id is not None:
+        account = await session.get(Account, principal.account_id)
+        if account is not None:
+            await privacy.ensure_consent(session, account, privacy.REPORT_HANDLING, source="report")
+    elif report.contact_phone or report.contact_email or report.contact_name:
+        privacy.consent_for_report(session, report, "vi")
 
 
 async def _fresh_tracking_code(session: AsyncSession) -> str:
@@ -275,6 +287,7 @@ async def transition(
     await repository.attach_media(session, photo_ids, report.id, event.id)
     if duplicate_of is not None:
         await _follow_original(session, report, duplicate_of)
+    await _audit_staff(session, principal, "report.transition", report, event, to=target.value)
     if target == Status.REOPENED:
         category = await repository.category(session, report.category_code) if report.category_code else None
         days = category.deadline_days if category else ctx.settings.default_deadline_days
@@ -469,7 +482,27 @@ async def reply(
         aggregate_id=str(report.id),
         payload={"report_id": str(report.id), "event_id": str(event.id)},
     )
+    await _audit_staff(session, principal, "report.reply", report, event)
     return event
+
+
+async def _audit_staff(
+    session: AsyncSession,
+    principal: Principal,
+    action: str,
+    report: Report,
+    event: ReportEvent,
+    **details: str,
+) -> None:
+    if principal.is_staff:
+        await audit.record(
+            session,
+            principal,
+            action,
+            subject_type="report",
+            subject_id=report.id,
+            details={"event_id": str(event.id), **details},
+        )
 
 
 async def add_note(
@@ -499,6 +532,7 @@ async def add_note(
         aggregate_id=str(report.id),
         payload={"report_id": str(report.id), "event_id": str(event.id)},
     )
+    await _audit_staff(session, principal, "report.note", report, event)
     return event
 
 
@@ -559,7 +593,7 @@ async def change_category(
     report.category_code = category.code
     report.category_source = "staff"
     report.updated_at = utcnow()
-    _record(
+    event = _record(
         session,
         report,
         principal,
@@ -569,6 +603,10 @@ async def change_category(
         note=note,
         public=False,
         agency_code=principal.agency_code,
+    )
+    await session.flush()
+    await _audit_staff(
+        session, principal, "report.category", report, event, previous=previous or "", to=category.code
     )
     example = await routing_repo.correction_for(session, report.id)
     if example is None:

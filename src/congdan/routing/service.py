@@ -23,6 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from congdan.agencies import repository as agencies_repo
 from congdan.areas import repository as areas_repo
 from congdan.areas.service import HCMC_PROVINCE_CODE, AreaIndex, Located
+from congdan.audit import service as audit
 from congdan.authz import policy
 from congdan.authz.policy import Principal
 from congdan.config import Settings
@@ -317,7 +318,27 @@ async def create_rule(session: AsyncSession, principal: Principal, data: RuleIn)
     await _check_rule(session, rule)
     session.add(rule)
     await session.flush()
+    await _audit_rule(session, principal, "routing.rule_created", rule)
     return rule
+
+
+async def _audit_rule(session: AsyncSession, principal: Principal, action: str, rule: RoutingRule) -> None:
+    await audit.record(
+        session,
+        principal,
+        action,
+        subject_type="routing_rule",
+        subject_id=rule.id,
+        details={
+            "category": rule.category_code,
+            "area": rule.area_code,
+            "area_type": rule.area_type,
+            "agency": rule.agency_code,
+            "to_unit_committee": rule.to_unit_committee,
+            "priority": rule.priority,
+            "is_active": rule.is_active,
+        },
+    )
 
 
 _PATCH_FIELDS = {
@@ -346,6 +367,7 @@ async def update_rule(
     await _check_rule(session, rule)
     rule.updated_at = utcnow()
     await session.flush()
+    await _audit_rule(session, principal, "routing.rule_updated", rule)
     return rule
 
 
@@ -354,6 +376,7 @@ async def delete_rule(session: AsyncSession, principal: Principal, rule_id: uuid
     rule = await repository.get_rule(session, rule_id)
     if rule is None:
         raise NotFound(_("Không tìm thấy quy tắc định tuyến."))
+    await _audit_rule(session, principal, "routing.rule_deleted", rule)
     await session.delete(rule)
     await session.flush()
 

@@ -1,0 +1,112 @@
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from datetime import datetime
+
+from sqlalchemy import delete, or_, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from congdan.models import (
+    Account,
+    Consent,
+    Delivery,
+    IdempotencyKey,
+    Media,
+    Notification,
+    OtpChallenge,
+    Report,
+    ReportEvent,
+)
+
+
+async def active_consent(
+    session: AsyncSession, account_id: uuid.UUID, purpose: str, version: str
+) -> Consent | None:
+    stmt = select(Consent).where(
+        Consent.account_id == account_id,
+        Consent.purpose == purpose,
+        Consent.notice_version == version,
+        Consent.withdrawn_at.is_(None),
+    )
+    return (await session.scalars(stmt.limit(1))).first()
+
+
+async def consents_of(session: AsyncSession, account_id: uuid.UUID) -> Sequence[Consent]:
+    stmt = select(Consent).where(Consent.account_id == account_id).order_by(Consent.granted_at, Consent.id)
+    return (await session.scalars(stmt)).all()
+
+
+async def consent(session: AsyncSession, consent_id: uuid.UUID) -> Consent | None:
+    return await session.get(Consent, consent_id, with_for_update=True)
+
+
+async def account_for_update(session: AsyncSession, account_id: uuid.UUID) -> Account | None:
+    return await session.get(Account, account_id, with_for_update=True)
+
+
+async def reports_of(session: AsyncSession, account_id: uuid.UUID) -> Sequence[Report]:
+    stmt = select(Report).where(Report.reporter_id == account_id).order_by(Report.id)
+    return (await session.scalars(stmt)).all()
+
+
+async def public_or_own_events(
+    session: AsyncSession, report_ids: Sequence[uuid.UUID], account_id: uuid.UUID
+) -> Sequence[ReportEvent]:
+    if not report_ids:
+        return []
+    stmt = (
+        select(ReportEvent)
+        .where(
+            ReportEvent.report_id.in_(report_ids),
+            or_(ReportEvent.is_public.is_(True), ReportEvent.actor_id == account_id),
+        )
+        .order_by(ReportEvent.created_at, ReportEvent.id)
+    )
+    return (await session.scalars(stmt)).all()
+
+
+async def notifications_of(session: AsyncSession, account_id: uuid.UUID) -> Sequence[Notification]:
+    stmt = select(Notification).where(Notification.account_id == account_id).order_by(Notification.id)
+    return (await session.scalars(stmt)).all()
+
+
+async def photos_of(
+    session: AsyncSession, account_id: uuid.UUID, report_ids: Sequence[uuid.UUID]
+) -> Sequence[Media]:
+    """Photos the person uploaded, and those on their reports (including the agency's evidence)."""
+    conditions = [Media.owner_id == account_id]
+    if report_ids:
+        conditions.append(Media.report_id.in_(report_ids))
+    return (await session.scalars(select(Media).where(or_(*conditions)).order_by(Media.id))).all()
+
+
+async def anonymise_reports(session: AsyncSession, account_id: uuid.UUID, now: datetime) -> int:
+    result = await session.execute(
+        update(Report)
+        .where(Report.reporter_id == account_id)
+        .values(
+            reporter_id=None,
+            contact_name=None,
+            contact_phone=None,
+            contact_email=None,
+            hide_identity=True,
+            updated_at=now,
+        )
+        .execution_options(synchronize_session=False)
+    )
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+
+async def unattached_media_of(session: AsyncSession, account_id: uuid.UUID) -> Sequence[Media]:
+    stmt = select(Media).where(Media.owner_id == account_id, Media.report_id.is_(None))
+    return (await session.scalars(stmt)).all()
+
+
+async def erase_traces(session: AsyncSession, account_id: uuid.UUID, names: Sequence[str]) -> None:
+    """Rows that name the person without pointing at the account: sign-in codes sent to them,
+    deliveries addressed to them, remembered answers that carry their contact details."""
+    await session.execute(delete(OtpChallenge).where(OtpChallenge.destination.in_(names)))
+    await session.execute(delete(Delivery).where(Delivery.recipient.in_(names)))
+    await session.execute(delete(IdempotencyKey).where(IdempotencyKey.scope == f"reports:{account_id}"))
+    await session.execute(update(Media).where(Media.owner_id == account_id).values(owner_id=None))

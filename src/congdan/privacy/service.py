@@ -1,0 +1,242 @@
+"""Consent, export and erasure. Services never commit: the request owns the transaction."""
+
+from __future__ import annotations
+
+import uuid
+from functools import cache
+from pathlib import Path
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from congdan.audit import service as audit
+from congdan.authz import policy
+from congdan.authz.policy import Principal
+from congdan.db import utcnow
+from congdan.kit.errors import Conflict, NotFound, ValidationFailed
+from congdan.kit.i18n import _, translate
+from congdan.models import Account, Consent, Report
+from congdan.outbox.service import emit
+from congdan.privacy import repository
+from congdan.privacy.schemas import (
+    AccountExport,
+    ConsentOut,
+    DataExport,
+    ExportEvent,
+    NoticeOut,
+    NotificationExport,
+    PhotoExport,
+    PurposeOut,
+)
+from congdan.reports import present
+
+# Bump when the notice text changes in substance: residents are then asked again.
+NOTICE_VERSION = "2026-11-30"
+ACCOUNT = "account"
+REPORT_HANDLING = "report_handling"
+PURPOSES = {
+    ACCOUNT: _("Tài khoản và đăng nhập: số điện thoại hoặc email, mã đăng nhập một lần."),
+    REPORT_HANDLING: _(
+        "Tiếp nhận và giải quyết phản ánh, góp ý: nội dung, vị trí, ảnh và thông tin liên hệ bạn để lại."
+    ),
+}
+_NOTICE_DIR = Path(__file__).resolve().parent.parent / "web" / "templates" / "privacy"
+
+
+@cache
+def notice_text(locale: str) -> str:
+    return (_NOTICE_DIR / f"notice.{'en' if locale == 'en' else 'vi'}.md").read_text(encoding="utf-8")
+
+
+def notice(locale: str) -> NoticeOut:
+    return NoticeOut(
+        version=NOTICE_VERSION,
+        language="en" if locale == "en" else "vi",
+        purposes=[
+            PurposeOut(code=code, description=translate(text, locale)) for code, text in PURPOSES.items()
+        ],
+        text=notice_text(locale),
+    )
+
+
+# ---- consent ------------------------------------------------------------------------------------
+
+
+async def ensure_consent(
+    session: AsyncSession, account: Account, purpose: str, *, source: str
+) -> Consent | None:
+    """Records that the person agreed to the current notice for this purpose, unless they already
+    have. Called where the agreeing happens: signing in, sending a first report."""
+    if await repository.active_consent(session, account.id, purpose, NOTICE_VERSION) is not None:
+        return None
+    consent = Consent(
+        account_id=account.id,
+        purpose=purpose,
+        notice_version=NOTICE_VERSION,
+        source=source,
+        locale=account.locale,
+        granted_at=utcnow(),
+    )
+    session.add(consent)
+    return consent
+
+
+def consent_for_report(session: AsyncSession, report: Report, locale: str) -> Consent:
+    """An anonymous reporter who leaves contact details consents for that one report."""
+    consent = Consent(
+        report_id=report.id,
+        purpose=REPORT_HANDLING,
+        notice_version=NOTICE_VERSION,
+        source="report",
+        locale=locale,
+        granted_at=utcnow(),
+    )
+    session.add(consent)
+    return consent
+
+
+def consent_out(c: Consent) -> ConsentOut:
+    return ConsentOut(
+        id=c.id,
+        purpose=c.purpose,
+        notice_version=c.notice_version,
+        source=c.source,
+        granted_at=c.granted_at,
+        withdrawn_at=c.withdrawn_at,
+        active=c.withdrawn_at is None,
+    )
+
+
+async def consents(session: AsyncSession, principal: Principal) -> list[ConsentOut]:
+    policy.require_authenticated(principal)
+    assert principal.account_id is not None
+    return [consent_out(c) for c in await repository.consents_of(session, principal.account_id)]
+
+
+async def withdraw(session: AsyncSession, principal: Principal, consent_id: uuid.UUID) -> Consent:
+    policy.require_authenticated(principal)
+    found = await repository.consent(session, consent_id)
+    if found is None or found.account_id != principal.account_id:
+        raise NotFound(_("Không tìm thấy sự đồng ý này."))
+    if found.withdrawn_at is not None:
+        raise Conflict(_("Sự đồng ý này đã được rút lại."))
+    found.withdrawn_at = utcnow()
+    await audit.record(
+        session,
+        principal,
+        "consent.withdrawn",
+        subject_type="account",
+        subject_id=principal.account_id,
+        details={"consent_id": str(found.id), "purpose": found.purpose, "version": found.notice_version},
+    )
+    return found
+
+
+# ---- export --------------------------------------------------------------------------------------
+
+
+async def export(session: AsyncSession, principal: Principal, locale: str) -> DataExport:
+    policy.require_authenticated(principal)
+    assert principal.account_id is not None
+    account = await session.get(Account, principal.account_id)
+    if account is None:
+        raise NotFound()
+    reports = await repository.reports_of(session, account.id)
+    report_ids = [r.id for r in reports]
+    events = await repository.public_or_own_events(session, report_ids, account.id)
+    event_reports = {e.id: e.report_id for e in events}
+    photos = await repository.photos_of(session, account.id, report_ids)
+    result = DataExport(
+        exported_at=utcnow(),
+        notice_version=NOTICE_VERSION,
+        account=AccountExport(
+            id=account.id,
+            role=account.role,
+            email=account.email,
+            phone=account.phone,
+            display_name=account.display_name,
+            agency=account.agency_code,
+            locale=account.locale,
+            created_at=account.created_at,
+        ),
+        consents=[consent_out(c) for c in await repository.consents_of(session, account.id)],
+        reports=await present.reports_out(session, principal, reports, locale),
+        events=[
+            ExportEvent(**e.model_dump(), report_id=event_reports[e.id])
+            for e in await present.events_out(session, events, locale)
+        ],
+        notifications=[
+            NotificationExport(
+                id=n.id,
+                report_id=n.report_id,
+                title=n.title,
+                body=n.body,
+                created_at=n.created_at,
+                read_at=n.read_at,
+            )
+            for n in await repository.notifications_of(session, account.id)
+        ],
+        photos=[
+            PhotoExport(
+                id=m.id,
+                report_id=m.report_id,
+                url=f"/media/{m.storage_key}",
+                thumbnail_url=f"/media/{m.thumb_key}",
+                content_type=m.content_type,
+                created_at=m.created_at,
+            )
+            for m in photos
+        ],
+    )
+    await audit.record(
+        session,
+        principal,
+        "personal_data.exported",
+        subject_type="account",
+        subject_id=account.id,
+        details={"reports": len(reports), "photos": len(photos)},
+    )
+    return result
+
+
+# ---- erasure -------------------------------------------------------------------------------------
+
+
+async def delete_account(session: AsyncSession, principal: Principal, *, confirm: bool) -> int:
+    """Deletes the caller's account. Their reports stay as public records, cut loose from them:
+    no reporter, no contact details, identity hidden. Tokens, consents and the inbox go with the
+    account (foreign keys cascade). Returns how many reports were anonymised."""
+    policy.require_self_erasure(principal)
+    if not confirm:
+        raise ValidationFailed(_("Cần xác nhận xóa tài khoản (confirm=true)."), field="confirm")
+    assert principal.account_id is not None
+    account = await repository.account_for_update(session, principal.account_id)
+    if account is None:
+        raise NotFound()
+    now = utcnow()
+    anonymised = await repository.anonymise_reports(session, account.id, now)
+    names = [v for v in (account.phone, account.email, str(account.id)) if v]
+    # Photos uploaded but never sent belong to nobody else: they go, files after commit.
+    orphans = await repository.unattached_media_of(session, account.id)
+    if orphans:
+        keys = [k for m in orphans for k in (m.storage_key, m.thumb_key)]
+        for media in orphans:
+            await session.delete(media)
+        emit(
+            session,
+            "privacy.media_erased",
+            aggregate_type="account",
+            aggregate_id=str(account.id),
+            payload={"keys": keys},
+        )
+    await repository.erase_traces(session, account.id, names)
+    await audit.record(
+        session,
+        principal,
+        "account.deleted",
+        subject_type="account",
+        subject_id=account.id,
+        details={"reports_anonymised": anonymised},
+    )
+    await session.delete(account)
+    await session.flush()
+    return anonymised
