@@ -14,14 +14,16 @@ from sqlalchemy import text
 
 from congdan.config import Settings
 from congdan.migrate import alembic_config
-from tests.conftest import _create_pg_database, _drop_pg_database
+from tests.conftest import TEST_DATA_KEY, _create_pg_database, _drop_pg_database
 
 
 @pytest_asyncio.fixture
 async def empty_settings(tmp_path: Path) -> AsyncIterator[Settings]:
     pg_url = os.environ.get("CONGDAN_TEST_DATABASE_URL")
     database_url = await _create_pg_database(pg_url) if pg_url else None
-    yield Settings(data_dir=tmp_path / "data", database_url=database_url, secret_key="k")
+    yield Settings(
+        data_dir=tmp_path / "data", database_url=database_url, secret_key="k", data_key=TEST_DATA_KEY
+    )
     if pg_url and database_url:
         await _drop_pg_database(pg_url, database_url)
 
