@@ -79,7 +79,13 @@ def data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 async def settings(data_dir: Path) -> AsyncIterator[Settings]:
     pg_url = os.environ.get("CONGDAN_TEST_DATABASE_URL")
     database_url = await _create_pg_database(pg_url) if pg_url else None
-    s = Settings(data_dir=data_dir, database_url=database_url, secret_key="test-secret-key", pool_size=5)
+    s = Settings(
+        data_dir=data_dir,
+        database_url=database_url,
+        secret_key="test-secret-key",
+        pool_size=5,
+        rate_limits_enabled=False,  # tests/test_ratelimit.py turns them on in an app of its own
+    )
     await upgrade(s)
     yield s
     if pg_url and database_url:

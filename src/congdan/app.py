@@ -39,6 +39,9 @@ from congdan.kit.validation import from_pydantic
 from congdan.outbox.relay import Relay
 from congdan.reports.api import router as reports_router
 from congdan.reports.categories_api import router as categories_router
+from congdan.security.install import install as install_security
+from congdan.web.docs import mount_static
+from congdan.web.docs import router as docs_router
 from congdan.web.pages import router as pages_router
 
 log = structlog.get_logger("app")
@@ -87,8 +90,12 @@ def create_app(settings: Settings | None = None, *, run_worker: bool | None = No
             "messages follow Accept-Language (vi, en)."
         ),
         lifespan=lifespan,
+        docs_url=None,  # served by congdan.web.docs from local assets
+        redoc_url=None,
     )
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
+    install_security(app, settings)
+    mount_static(app)
     _install_error_handlers(app)
     for router in (
         reports_router,
@@ -98,6 +105,7 @@ def create_app(settings: Settings | None = None, *, run_worker: bool | None = No
         agencies_router,
         categories_router,
         pages_router,
+        docs_router,
     ):
         app.include_router(router)
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, File, Header, Query, UploadFile
+from fastapi import APIRouter, Depends, File, Header, Query, UploadFile
 from fastapi.responses import JSONResponse
 from pydantic import AwareDatetime
 
@@ -32,6 +32,7 @@ from congdan.reports.schemas import (
     TransitionIn,
 )
 from congdan.reports.states import Status
+from congdan.security.ratelimit import limit
 
 router = APIRouter(prefix="/api/v1", tags=["reports"])
 
@@ -51,6 +52,7 @@ IdempotencyHeader = Annotated[
     response_model=ReportOut,
     summary="Gửi phản ánh hoặc góp ý / Submit a report or suggestion",
     responses=problems(401, 409),
+    dependencies=[Depends(limit("reports"))],
 )
 async def create_report(
     data: ReportCreate,
@@ -261,6 +263,7 @@ async def rate(
     response_model=MediaOut,
     summary="Tải ảnh lên / Upload a photo",
     responses=problems(401, 415),
+    dependencies=[Depends(limit("uploads"))],
 )
 async def upload(
     file: Annotated[UploadFile, File(description="Ảnh JPEG, PNG, WebP hoặc HEIC, tối đa 10 MB")],
