@@ -40,8 +40,7 @@ class CsrfFailed(AppError):
 
 
 REJECTION = _(
-    "Biểu mẫu đã hết hạn hoặc không được gửi từ trang của Công dân số. "
-    "Hãy tải lại trang rồi gửi lại."
+    "Biểu mẫu đã hết hạn hoặc không được gửi từ trang của Công dân số. Hãy tải lại trang rồi gửi lại."
 )
 
 
