@@ -93,7 +93,11 @@ def create_app(settings: Settings | None = None, *, run_worker: bool | None = No
         docs_url=None,  # served by congdan.web.docs from local assets
         redoc_url=None,
     )
-    app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
+    # A photo upload is refused as soon as it passes the photo limit, not after it is all spooled.
+    upload_limit = settings.max_photo_bytes + 64 * 1024  # the multipart envelope around the file
+    app.add_middleware(
+        BodySizeLimit, max_bytes=settings.max_body_bytes, per_path={"/api/v1/uploads": upload_limit}
+    )
     install_security(app, settings)
     mount_static(app)
     _install_error_handlers(app)
@@ -197,16 +201,18 @@ class _MethodNotAllowed(AppError):
 class BodySizeLimit:
     """Refuses bodies over the limit while they stream in, not after they are buffered."""
 
-    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+    def __init__(self, app: ASGIApp, max_bytes: int, per_path: dict[str, int] | None = None) -> None:
         self.app = app
         self.max_bytes = max_bytes
+        self.per_path = per_path or {}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        max_bytes = self.per_path.get(scope["path"], self.max_bytes)
         declared = dict(scope.get("headers") or []).get(b"content-length")
-        if declared is not None and declared.isdigit() and int(declared) > self.max_bytes:
+        if declared is not None and declared.isdigit() and int(declared) > max_bytes:
             await self._reject(scope, send)
             return
         received = 0
@@ -216,7 +222,7 @@ class BodySizeLimit:
             message = await receive()
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
-                if received > self.max_bytes:
+                if received > max_bytes:
                     # FastAPI passes HTTPException through body parsing; the app's handler answers.
                     raise StarletteHTTPException(status_code=413)
             return message
