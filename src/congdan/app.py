@@ -11,10 +11,12 @@ import structlog
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
+from fastapi.routing import iter_route_contexts
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import BaseRoute, Match
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from congdan import __version__
@@ -169,7 +171,7 @@ def _install_error_handlers(app: FastAPI) -> None:
         elif exc.status_code == 413:
             error = PayloadTooLarge()
         elif exc.status_code == 405:
-            error = _MethodNotAllowed()
+            error = _MethodNotAllowed(headers={"Allow": _allowed_methods(request)})
         else:
             error = BadRequest(str(exc.detail))
         return problem_response(error, _locale(request), request.url.path)
@@ -190,6 +192,16 @@ def _install_error_handlers(app: FastAPI) -> None:
         if exc.connection_invalidated:
             return await unavailable(request, exc)
         raise exc
+
+
+def _allowed_methods(request: Request) -> str:
+    """Every method some route takes at this path (Starlette names only the first route's)."""
+    methods: set[str] = set()
+    for context in iter_route_contexts(request.app.routes):
+        route = context.route
+        if isinstance(route, BaseRoute) and route.matches(request.scope)[0] != Match.NONE:
+            methods |= set(getattr(route, "methods", None) or ())
+    return ", ".join(sorted(methods))
 
 
 class _MethodNotAllowed(AppError):

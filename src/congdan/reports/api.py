@@ -7,7 +7,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, File, Header, Query, UploadFile
 from fastapi.responses import JSONResponse
-from pydantic import AwareDatetime
+from pydantic import AwareDatetime, BeforeValidator
 
 from congdan.authz.policy import can_see_internal
 from congdan.deps import ContextDep, LocaleDep, MakerDep, PrincipalDep, SessionDep
@@ -35,6 +35,16 @@ from congdan.reports.states import Status
 from congdan.security.ratelimit import limit
 
 router = APIRouter(prefix="/api/v1", tags=["reports"])
+
+
+def _iso_only(value: object) -> object:
+    # Pydantic would read a bare number as a Unix timestamp; the contract says ISO 8601.
+    if isinstance(value, str) and value.strip().lstrip("+-").replace(".", "", 1).isdigit():
+        raise ValueError("expected an ISO 8601 date-time")
+    return value
+
+
+IsoDatetime = Annotated[AwareDatetime, BeforeValidator(_iso_only)]
 
 IdempotencyHeader = Annotated[
     str | None,
@@ -108,8 +118,8 @@ async def list_reports(
     bbox: Annotated[
         str | None, Query(description="min_long,min_lat,max_long,max_lat", max_length=200)
     ] = None,
-    created_from: Annotated[AwareDatetime | None, Query(alias="from")] = None,
-    created_to: Annotated[AwareDatetime | None, Query(alias="to")] = None,
+    created_from: Annotated[IsoDatetime | None, Query(alias="from")] = None,
+    created_to: Annotated[IsoDatetime | None, Query(alias="to")] = None,
     q: Annotated[str | None, Query(max_length=200, description="Tìm theo nội dung, không cần dấu")] = None,
     mine: bool = False,
     limit: Annotated[int, Query(ge=1, le=100)] = 20,

@@ -20,7 +20,7 @@ from starlette.responses import HTMLResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from congdan.config import Settings
-from congdan.kit.errors import AppError, PayloadTooLarge
+from congdan.kit.errors import AppError
 from congdan.kit.i18n import _, negotiate, translate
 from congdan.kit.problems import problem_response
 from congdan.security import cookies
@@ -28,7 +28,8 @@ from congdan.security import cookies
 COOKIE = "congdan_csrf"
 FIELD = "csrf_token"
 HEADER = "x-csrf-token"
-SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
+# What an HTML form or a script can change state with; GET and friends must never change state.
+UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 EXEMPT_PREFIXES = ("/api/", "/open311/")
 FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
 
@@ -77,44 +78,40 @@ def token_is_valid(request: Request, token: str | None) -> bool:
     )
 
 
-class CsrfProtect:
-    def __init__(self, app: ASGIApp, max_body_bytes: int) -> None:
+async def csrf_protect(request: Request) -> None:
+    """An app-wide dependency: runs after routing, so unknown paths and methods still answer 404/405."""
+    if request.method not in UNSAFE_METHODS or request.url.path.startswith(EXEMPT_PREFIXES):
+        return
+    if not token_is_valid(request, await _submitted_token(request)):
+        raise CsrfFailed(REJECTION)
+
+
+async def csrf_failed(request: Request, exc: Exception) -> Response:
+    """Browsers get a page they can read; HTMX and scripts get problem+json."""
+    assert isinstance(exc, AppError)
+    locale = negotiate(request.headers.get("accept-language"))
+    if "text/html" not in request.headers.get("accept", ""):
+        return problem_response(exc, locale, request.url.path)
+    title = translate(exc.title, locale)
+    detail = translate(exc.detail, locale, **exc.params)
+    return HTMLResponse(
+        f'<!doctype html><html lang="{locale}"><meta charset="utf-8"><title>{title}</title>'
+        f"<h1>{title}</h1><p>{detail}</p></html>",
+        status_code=exc.status,
+    )
+
+
+class CsrfCookie:
+    """Sets the CSRF cookie on the response of a page that handed out a new token."""
+
+    def __init__(self, app: ASGIApp) -> None:
         self.app = app
-        self.max_body_bytes = max_body_bytes
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        if scope["method"] not in SAFE_METHODS and not scope["path"].startswith(EXEMPT_PREFIXES):
-            body = await self._read_body(receive)
-            if body is None:
-                await self._respond(scope, receive, send, PayloadTooLarge())
-                return
-            request = Request(scope, _replay(body))
-            if not token_is_valid(request, await _submitted_token(request)):
-                await self._respond(scope, receive, send, CsrfFailed(REJECTION))
-                return
-            receive = _replay(body)
-        await self.app(scope, receive, self._with_cookie(scope, send))
 
-    async def _read_body(self, receive: Receive) -> bytes | None:
-        chunks: list[bytes] = []
-        size = 0
-        while True:
-            message = await receive()
-            if message["type"] != "http.request":
-                break
-            chunk = message.get("body", b"")
-            size += len(chunk)
-            if size > self.max_body_bytes:
-                return None
-            chunks.append(chunk)
-            if not message.get("more_body", False):
-                break
-        return b"".join(chunks)
-
-    def _with_cookie(self, scope: Scope, send: Send) -> Send:
         async def wrapped(message: Message) -> None:
             new = scope.get("state", {}).get("csrf_new_cookie")
             if message["type"] == "http.response.start" and new:
@@ -126,23 +123,7 @@ class CsrfProtect:
                 ]
             await send(message)
 
-        return wrapped
-
-    async def _respond(self, scope: Scope, receive: Receive, send: Send, error: AppError) -> None:
-        request = Request(scope)
-        locale = negotiate(request.headers.get("accept-language"))
-        response: Response
-        if "text/html" in request.headers.get("accept", ""):
-            title = translate(error.title, locale)
-            detail = translate(error.detail, locale, **error.params)
-            response = HTMLResponse(
-                f'<!doctype html><html lang="{locale}"><meta charset="utf-8"><title>{title}</title>'
-                f"<h1>{title}</h1><p>{detail}</p></html>",
-                status_code=error.status,
-            )
-        else:
-            response = problem_response(error, locale, scope.get("path"))
-        await response(scope, receive, send)
+        await self.app(scope, receive, wrapped)
 
 
 async def _submitted_token(request: Request) -> str | None:
@@ -155,19 +136,5 @@ async def _submitted_token(request: Request) -> str | None:
         form = await request.form()
     except Exception:  # a malformed form carries no valid token
         return None
-    value = form.get(FIELD)
-    await form.close()
+    value = form.get(FIELD)  # the form stays open: the endpoint reads the same parsed form
     return value if isinstance(value, str) else None
-
-
-def _replay(body: bytes) -> Receive:
-    sent = False
-
-    async def receive() -> Message:
-        nonlocal sent
-        if sent:
-            return {"type": "http.disconnect"}
-        sent = True
-        return {"type": "http.request", "body": body, "more_body": False}
-
-    return receive

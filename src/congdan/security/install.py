@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 
 from congdan.config import Settings
-from congdan.security.csrf import CsrfProtect
+from congdan.security.csrf import CsrfCookie, CsrfFailed, csrf_failed, csrf_protect
 from congdan.security.headers import SecurityHeaders
 from congdan.security.ratelimit import ClientRateLimit, RateLimiter
 
 
 def install(app: FastAPI, settings: Settings) -> None:
-    """Adds the protections as the outermost layers, so that every response passes through them."""
+    """Adds the protections in front of every route; the middlewares are the outermost layers."""
     app.state.rate_limiter = RateLimiter(settings)
-    app.add_middleware(CsrfProtect, max_body_bytes=settings.max_body_bytes)
+    # Every route added from here on (all of them: install runs before the routers are included).
+    app.router.dependencies.append(Depends(csrf_protect))
+    app.add_exception_handler(CsrfFailed, csrf_failed)
+    app.add_middleware(CsrfCookie)
     app.add_middleware(ClientRateLimit)
     app.add_middleware(SecurityHeaders)
