@@ -312,3 +312,25 @@ async def test_every_page_escapes_what_people_typed(
     # The home page lists the report: the description is there, as text.
     home = (await client.get("/")).text
     assert "&lt;script&gt;alert(&#39;mô tả&#39;)&lt;/script&gt;" in home
+
+
+async def test_routing_answers_before_csrf(client: httpx.AsyncClient) -> None:
+    # Unknown paths and methods say so (404/405 with Allow), rather than a CSRF refusal.
+    r = await client.post("/no-such-page", data={"a": "b"})
+    assert r.status_code == 404
+    r = await client.post("/", data={"a": "b"})
+    assert r.status_code == 405 and r.headers["allow"] == "GET"
+    r = await client.delete("/api/v1/reports")
+    assert r.status_code == 405 and r.headers["allow"] == "GET, POST"
+
+
+async def test_nul_characters_are_refused_on_every_database(client: httpx.AsyncClient) -> None:
+    # Found by the fuzzer: PostgreSQL cannot store U+0000 and the query used to fail with a 500.
+    r = await client.get("/api/v1/agencies", params={"kind": "\x00"})
+    assert r.status_code == 422 and r.json()["errors"][0]["field"] == "kind"
+    r = await client.get("/api/v1/reports/by-code/AB%00CD")
+    assert r.status_code == 422
+    r = await client.post("/api/v1/reports", json=report_body(description="Ổ gà\x00"))
+    assert r.status_code == 422 and "NUL" in r.json()["detail"]
+    r = await client.post("/api/v1/reports", json=report_body(description="đường dẫn C:\\u0000"))
+    assert r.status_code == 201  # a backslash the resident typed, not a NUL
