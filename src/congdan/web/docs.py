@@ -1,11 +1,11 @@
-"""API documentation page: Swagger UI from the swagger-ui-bundle package, so it works offline
-and within the Content-Security-Policy (no CDN, no inline script)."""
+"""API documentation page: Swagger UI 5 (it reads OpenAPI 3.1) from the swagger-ui-py package,
+so it works offline and within the Content-Security-Policy (no CDN, no inline script)."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-import swagger_ui_bundle
+import swagger_ui
 from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
@@ -32,7 +32,7 @@ async def docs(request: Request, locale: LocaleDep) -> HTMLResponse:
 def mount_static(app: FastAPI) -> None:
     app.mount(
         "/static/swagger-ui",
-        StaticFiles(directory=swagger_ui_bundle.swagger_ui_path),
+        StaticFiles(directory=Path(swagger_ui.__file__).parent / "static"),
         name="swagger-ui",
     )
     app.mount("/static", StaticFiles(directory=Path(__file__).parent / "static"), name="static")
