@@ -401,7 +401,7 @@ def main() -> None:
     parser.add_argument("--json", type=Path)
     args = parser.parse_args()
     defaults = (
-        {"clients": 6, "kills": 3, "interval": 6.0}
+        {"clients": 4, "kills": 3, "interval": 4.0}
         if args.short
         else {"clients": 16, "kills": 6, "interval": 15.0}
     )
