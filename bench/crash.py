@@ -13,7 +13,8 @@ Against 127.0.0.1 only, in order:
    measures that requests fail fast with 503, and how long until reports are accepted again;
 6. stops the load, waits for the outbox to drain, then checks in the database that every
    acknowledged (201) report exists exactly once, under the id the client was given, with its
-   `report.submitted` outbox row delivered, and that no request was stored twice.
+   `report.submitted` outbox row delivered, and that no request was stored twice;
+7. fails as well on any 5xx other than 503, and on anything but 503 while the database is down.
 
 Exits 1 when any check fails. The server and the database are cleaned up whatever happens.
 Rate limits are off for the run (one address sends everything); idempotency locks last 10 s
@@ -383,6 +384,9 @@ def failures(result: dict[str, Any]) -> list[str]:
         problems.append(
             f"while the database was down: {result['db_down_probe_statuses']} (expected only 503)"
         )
+    server_errors = {k: v for k, v in result["statuses"].items() if k.startswith("5") and k != "503"}
+    if server_errors:
+        problems.append(f"server errors other than 503: {server_errors} (see {result['server_log']})")
     if result["db_up_to_first_201_seconds"] is None:
         problems.append("no report accepted after the database came back")
     return problems

@@ -189,9 +189,19 @@ def _install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(DBAPIError)
     async def dbapi_error(request: Request, exc: DBAPIError) -> Response:
-        if exc.connection_invalidated:
+        if exc.connection_invalidated or _database_unreachable(exc):
             return await unavailable(request, exc)
         raise exc
+
+
+# SQLSTATEs that mean "the database cannot serve you right now", not "your query is wrong":
+# connection exceptions (class 08), shutting down / starting up (57P01-57P03), too many clients.
+_UNAVAILABLE_STATES = ("08", "57P01", "57P02", "57P03", "53300")
+
+
+def _database_unreachable(exc: DBAPIError) -> bool:
+    state = getattr(exc.orig, "sqlstate", None)
+    return isinstance(state, str) and state.startswith(_UNAVAILABLE_STATES)
 
 
 def _allowed_methods(request: Request) -> str:
