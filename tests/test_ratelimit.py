@@ -198,3 +198,12 @@ async def test_unreachable_redis_lets_requests_through(settings: Settings) -> No
 def test_unknown_rule_is_refused(settings: Settings) -> None:
     with pytest.raises(ValueError, match="unknown rate limit"):
         create_app(settings.model_copy(update={"rate_limits": {"reprots_client": "1/minute"}}))
+
+
+async def test_code_request_with_a_stale_token_is_still_served(client_from: Client) -> None:
+    # Sign-in routes do not look at the caller; a leftover token must not turn them into 401s.
+    async with client_from("10.0.9.1") as c:
+        r = await c.post(
+            "/api/v1/auth/code", json={"phone": "+84901555555"}, headers={"Authorization": "Bearer old"}
+        )
+    assert r.status_code == 202, r.text

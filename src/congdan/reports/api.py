@@ -32,7 +32,7 @@ from congdan.reports.schemas import (
     TransitionIn,
 )
 from congdan.reports.states import Status
-from congdan.security.ratelimit import limit
+from congdan.security.ratelimit import limit_signed_in
 
 router = APIRouter(prefix="/api/v1", tags=["reports"])
 
@@ -62,7 +62,7 @@ IdempotencyHeader = Annotated[
     response_model=ReportOut,
     summary="Gửi phản ánh hoặc góp ý / Submit a report or suggestion",
     responses=problems(401, 409),
-    dependencies=[Depends(limit("reports"))],
+    dependencies=[Depends(limit_signed_in("reports"))],
 )
 async def create_report(
     data: ReportCreate,
@@ -273,7 +273,7 @@ async def rate(
     response_model=MediaOut,
     summary="Tải ảnh lên / Upload a photo",
     responses=problems(401, 415),
-    dependencies=[Depends(limit("uploads"))],
+    dependencies=[Depends(limit_signed_in("uploads"))],
 )
 async def upload(
     file: Annotated[UploadFile, File(description="Ảnh JPEG, PNG, WebP hoặc HEIC, tối đa 10 MB")],

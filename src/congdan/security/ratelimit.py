@@ -117,12 +117,23 @@ def limiter(request: Request) -> RateLimiter:
 
 
 def limit(name: str) -> Callable[..., Awaitable[None]]:
-    """A dependency counting the request against `<name>_client` and, when signed in, `<name>_account`."""
+    """A dependency counting the request against `<name>_client`; on routes that know the caller,
+    use limit_signed_in so that `<name>_account` counts too."""
+
+    async def dependency(request: Request) -> None:
+        await limiter(request).hit(f"{name}_client", client_address(request.scope))
+
+    return dependency
+
+
+def limit_signed_in(name: str) -> Callable[..., Awaitable[None]]:
+    """Counts against `<name>_client` and, for a signed-in caller, `<name>_account`. Only for
+    routes that read the caller anyway (the principal is resolved once per request)."""
 
     async def dependency(request: Request, principal: Principal = Depends(get_principal)) -> None:
         rl = limiter(request)
         await rl.hit(f"{name}_client", client_address(request.scope))
-        if principal.account_id is not None and f"{name}_account" in rl.rules:
+        if principal.account_id is not None:
             await rl.hit(f"{name}_account", str(principal.account_id))
 
     return dependency
