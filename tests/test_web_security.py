@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import AsyncIterator
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -13,6 +14,7 @@ from fastapi import Form, Request
 from fastapi.responses import HTMLResponse
 from fastapi.routing import iter_route_contexts
 
+import congdan
 from congdan.app import create_app
 from congdan.config import Settings
 from congdan.security import cookies
@@ -109,12 +111,18 @@ async def test_swagger_ui_is_served_locally(client: httpx.AsyncClient) -> None:
     assert "/openapi.json" in init
 
 
-async def test_templates_always_autoescape() -> None:
-    for name in ("page.html", "mail.txt", "feed.xml", "partial"):
-        assert templates.env.is_async is False
-        rendered = templates.env.from_string("{{ v }}").render(v="<b>")
-        assert rendered == "&lt;b&gt;", name
+def test_one_template_environment_and_it_always_autoescapes() -> None:
+    # Any other Jinja2 environment would miss autoescaping, the CSRF field and the CSP nonce.
+    root = Path(congdan.__file__).parent
+    others = [
+        str(path.relative_to(root))
+        for path in root.rglob("*.py")
+        if path.name != "templating.py"
+        and re.search(r"Jinja2Templates\(|jinja2\.Environment\(|\bEnvironment\(", path.read_text())
+    ]
+    assert others == []
     assert templates.env.autoescape is True
+    assert templates.env.from_string("{{ v }}").render(v="<b>") == "&lt;b&gt;"
 
 
 # ---- CSRF --------------------------------------------------------------------------------------
