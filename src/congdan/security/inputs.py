@@ -6,7 +6,9 @@ person types it. Refusing it at the edge gives one answer, 422, on both database
 
 from __future__ import annotations
 
+import json
 import re
+from typing import Any
 
 from fastapi import Request
 
@@ -18,6 +20,25 @@ _JSON_NUL = re.compile(rb"(?<!\\)(?:\\\\)*\\u0000", re.IGNORECASE)
 MESSAGE = _("Dữ liệu chứa ký tự NUL (\\0), không được chấp nhận.")
 
 
+def _nul_path(value: Any, path: str = "") -> str | None:
+    """Where in a JSON document the first NUL is, as "location.lat" or "photos.0"."""
+    if isinstance(value, str):
+        return path if "\x00" in value else None
+    items: list[tuple[str, Any]] = []
+    if isinstance(value, dict):
+        for key, item in value.items():
+            if "\x00" in key:
+                return f"{path}.{key}".strip(".").replace("\x00", "")
+            items.append((key, item))
+    elif isinstance(value, list):
+        items = [(str(i), item) for i, item in enumerate(value)]
+    for key, item in items:
+        found = _nul_path(item, f"{path}.{key}" if path else key)
+        if found is not None:
+            return found
+    return None
+
+
 async def refuse_nul(request: Request) -> None:
     for name, value in [*request.path_params.items(), *request.query_params.multi_items()]:
         if "\x00" in str(value) or "\x00" in name:
@@ -25,8 +46,13 @@ async def refuse_nul(request: Request) -> None:
     content_type = request.headers.get("content-type", "")
     if content_type.startswith("application/json") or content_type.endswith("+json"):
         body = await request.body()  # already read and kept by FastAPI for the endpoint
-        if b"\x00" in body or _JSON_NUL.search(body):
-            raise ValidationFailed(MESSAGE, field="body")
+        if _JSON_NUL.search(body):
+            try:
+                where = _nul_path(json.loads(body))
+            except ValueError:
+                return  # not JSON after all: the endpoint's validation says so
+            if where is not None:
+                raise ValidationFailed(MESSAGE, field=where or "body")
     elif content_type.startswith(("application/x-www-form-urlencoded", "multipart/form-data")):
         form = await request.form()
         for name, value in form.multi_items():
