@@ -92,6 +92,7 @@ async def settings(data_dir: Path) -> AsyncIterator[Settings]:
         secret_key="test-secret-key",
         data_key=TEST_DATA_KEY,
         pool_size=5,
+        rate_limits_enabled=False,  # tests/test_ratelimit.py turns them on in an app of its own
     )
     await upgrade(s)
     yield s

@@ -39,7 +39,9 @@ async def test_unknown_route_and_method_are_problems(client: httpx.AsyncClient) 
     r = await client.delete("/api/v1/reports")
     assert r.status_code == 405 and r.headers["content-type"] == "application/problem+json"
     r = await client.get("/api/v1/reports/not-a-uuid")
-    assert r.status_code == 422
+    assert r.status_code == 404 and r.headers["content-type"] == "application/problem+json"
+    r = await client.get("/api/v1/reports/suggest")
+    assert r.status_code == 405 and r.headers["allow"] == "POST"
 
 
 @pytest.mark.parametrize(

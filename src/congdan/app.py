@@ -11,10 +11,12 @@ import structlog
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
+from fastapi.routing import iter_route_contexts
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import BaseRoute, Match
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from congdan import __version__
@@ -43,6 +45,9 @@ from congdan.reports.api import router as reports_router
 from congdan.reports.categories_api import router as categories_router
 from congdan.routing.api import router as routing_router
 from congdan.routing.service import ClassifierHolder
+from congdan.security.install import install as install_security
+from congdan.web.docs import mount_static
+from congdan.web.docs import router as docs_router
 from congdan.web.pages import router as pages_router
 
 log = structlog.get_logger("app")
@@ -93,8 +98,16 @@ def create_app(settings: Settings | None = None, *, run_worker: bool | None = No
             "messages follow Accept-Language (vi, en)."
         ),
         lifespan=lifespan,
+        docs_url=None,  # served by congdan.web.docs from local assets
+        redoc_url=None,
     )
-    app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
+    # A photo upload is refused as soon as it passes the photo limit, not after it is all spooled.
+    upload_limit = settings.max_photo_bytes + 64 * 1024  # the multipart envelope around the file
+    app.add_middleware(
+        BodySizeLimit, max_bytes=settings.max_body_bytes, per_path={"/api/v1/uploads": upload_limit}
+    )
+    install_security(app, settings)
+    mount_static(app)
     _install_error_handlers(app)
     for router in (
         routing_router,
@@ -107,6 +120,7 @@ def create_app(settings: Settings | None = None, *, run_worker: bool | None = No
         pages_router,
         open311_router,
         privacy_router,
+        docs_router,
     ):
         app.include_router(router)
 
@@ -166,7 +180,7 @@ def _install_error_handlers(app: FastAPI) -> None:
         elif exc.status_code == 413:
             error = PayloadTooLarge()
         elif exc.status_code == 405:
-            error = _MethodNotAllowed()
+            error = _MethodNotAllowed(headers={"Allow": _allowed_methods(request)})
         else:
             error = BadRequest(str(exc.detail))
         return problem_response(error, _locale(request), request.url.path)
@@ -184,9 +198,34 @@ def _install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(DBAPIError)
     async def dbapi_error(request: Request, exc: DBAPIError) -> Response:
-        if exc.connection_invalidated:
+        if exc.connection_invalidated or _database_unreachable(exc):
             return await unavailable(request, exc)
         raise exc
+
+
+# SQLSTATEs that mean "the database cannot serve you right now", not "your query is wrong":
+# connection exceptions (class 08), shutting down / starting up (57P01-57P03), too many clients.
+_UNAVAILABLE_STATES = ("08", "57P01", "57P02", "57P03", "53300")
+
+
+def _database_unreachable(exc: DBAPIError) -> bool:
+    state = getattr(exc.orig, "sqlstate", None)
+    return isinstance(state, str) and state.startswith(_UNAVAILABLE_STATES)
+
+
+def _allowed_methods(request: Request) -> str:
+    """Every method some route takes at this path (Starlette names only the first route's).
+
+    Catch-all routes left out of the API description (Open311's "unknown endpoint" answer) do not
+    count when a described route matches: the path's real methods are the described ones."""
+    described: set[str] = set()
+    hidden: set[str] = set()
+    for context in iter_route_contexts(request.app.routes):
+        route = context.route
+        if isinstance(route, BaseRoute) and route.matches(request.scope)[0] != Match.NONE:
+            methods = set(getattr(route, "methods", None) or ())
+            (described if getattr(route, "include_in_schema", True) else hidden).update(methods)
+    return ", ".join(sorted(described or hidden))
 
 
 class _MethodNotAllowed(AppError):
@@ -198,16 +237,18 @@ class _MethodNotAllowed(AppError):
 class BodySizeLimit:
     """Refuses bodies over the limit while they stream in, not after they are buffered."""
 
-    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+    def __init__(self, app: ASGIApp, max_bytes: int, per_path: dict[str, int] | None = None) -> None:
         self.app = app
         self.max_bytes = max_bytes
+        self.per_path = per_path or {}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        max_bytes = self.per_path.get(scope["path"], self.max_bytes)
         declared = dict(scope.get("headers") or []).get(b"content-length")
-        if declared is not None and declared.isdigit() and int(declared) > self.max_bytes:
+        if declared is not None and declared.isdigit() and int(declared) > max_bytes:
             await self._reject(scope, send)
             return
         received = 0
@@ -217,7 +258,7 @@ class BodySizeLimit:
             message = await receive()
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
-                if received > self.max_bytes:
+                if received > max_bytes:
                     # FastAPI passes HTTPException through body parsing; the app's handler answers.
                     raise StarletteHTTPException(status_code=413)
             return message

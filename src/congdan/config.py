@@ -94,3 +94,10 @@ class Settings(BaseSettings):
     def ensure_dirs(self) -> None:
         self.data_dir.mkdir(parents=True, exist_ok=True)
         self.resolved_media_dir.mkdir(parents=True, exist_ok=True)
+
+    # Security (congdan.security): rate limits, cookies, CSRF.
+    redis_url: str | None = None  # shared rate-limit counters; memory when unset
+    rate_limits_enabled: bool = True
+    rate_limits: dict[str, str] = Field(default_factory=dict)  # rule -> "N/period;..."; see ratelimit.py
+    rate_limit_key_prefix: str = "congdan"
+    session_cookie_name: str = "congdan_session"

@@ -1,14 +1,16 @@
 from __future__ import annotations
 
-from fastapi import APIRouter, Request, Response
+from fastapi import APIRouter, Depends, Request, Response
 
 from congdan.accounts import repository as accounts_repo
+from congdan.accounts.service import normalise_destination
 from congdan.auth import service
 from congdan.auth.schemas import CodeRequest, CodeSent, CodeVerify, MeOut, PasswordLogin, TokenOut
 from congdan.authz.policy import require_authenticated
 from congdan.deps import LocaleDep, PrincipalDep, SessionDep, SettingsDep
 from congdan.kit.errors import NotFound
 from congdan.kit.problems import problems
+from congdan.security.ratelimit import limit, limiter
 
 router = APIRouter(prefix="/api/v1/auth", tags=["auth"])
 
@@ -28,10 +30,13 @@ def _token_out(issued: service.IssuedToken) -> TokenOut:
     response_model=CodeSent,
     summary="Gửi mã đăng nhập một lần / Send a one-time sign-in code",
     responses=problems(),
+    dependencies=[Depends(limit("auth_code"))],
 )
 async def request_code(
-    data: CodeRequest, session: SessionDep, settings: SettingsDep, locale: LocaleDep
+    data: CodeRequest, request: Request, session: SessionDep, settings: SettingsDep, locale: LocaleDep
 ) -> CodeSent:
+    _channel, destination = normalise_destination(phone=data.phone, email=data.email)
+    await limiter(request).hit("auth_code_target", destination)
     challenge = await service.request_code(
         session, settings, phone=data.phone, email=data.email, locale=locale
     )
@@ -44,8 +49,13 @@ async def request_code(
     response_model=TokenOut,
     summary="Đăng nhập bằng mã một lần / Sign in with the code",
     responses=problems(401),
+    dependencies=[Depends(limit("auth_verify"))],
 )
-async def verify_code(data: CodeVerify, session: SessionDep, settings: SettingsDep) -> TokenOut:
+async def verify_code(
+    data: CodeVerify, request: Request, session: SessionDep, settings: SettingsDep
+) -> TokenOut:
+    _channel, destination = normalise_destination(phone=data.phone, email=data.email)
+    await limiter(request).hit("auth_verify_target", destination)
     try:
         issued = await service.verify_code(
             session, settings, phone=data.phone, email=data.email, code=data.code
@@ -63,8 +73,12 @@ async def verify_code(data: CodeVerify, session: SessionDep, settings: SettingsD
     response_model=TokenOut,
     summary="Cán bộ đăng nhập / Staff sign-in",
     responses=problems(401),
+    dependencies=[Depends(limit("login"))],
 )
-async def login(data: PasswordLogin, session: SessionDep, settings: SettingsDep) -> TokenOut:
+async def login(
+    data: PasswordLogin, request: Request, session: SessionDep, settings: SettingsDep
+) -> TokenOut:
+    await limiter(request).hit("login_target", data.email.strip().lower())
     issued = await service.login_staff(session, settings, data.email, data.password)
     out = _token_out(issued)
     await session.commit()

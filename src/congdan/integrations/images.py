@@ -93,7 +93,10 @@ def _to_rgb(image: Image.Image) -> Image.Image:
 
 
 def _encode(image: Image.Image, *, quality: int) -> bytes:
+    # Pillow's JPEG writer copies what image.info holds (comment, ICC profile, XMP …) into the
+    # file; a fresh image carries the pixels and nothing else.
+    clean = Image.new(image.mode, image.size)
+    clean.paste(image)
     out = io.BytesIO()
-    # No exif= argument: Pillow writes none unless asked.
-    image.save(out, format="JPEG", quality=quality, optimize=True, progressive=True)
+    clean.save(out, format="JPEG", quality=quality, optimize=True, progressive=True)
     return out.getvalue()

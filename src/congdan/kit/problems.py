@@ -41,7 +41,7 @@ _DESCRIPTIONS = {
 
 def problems(*statuses: int) -> dict[int | str, dict[str, Any]]:
     """OpenAPI `responses` entries for the errors an operation can return."""
-    every = {400, 413, 422, 503, *statuses}
+    every = {400, 413, 422, 429, 503, *statuses}
     return {
         s: {"description": _DESCRIPTIONS[s], "model": Problem, "content": {PROBLEM_JSON: {}}}
         for s in sorted(every)

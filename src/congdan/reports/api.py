@@ -5,9 +5,9 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, File, Header, Query, UploadFile
+from fastapi import APIRouter, Depends, File, Header, Query, UploadFile
 from fastapi.responses import JSONResponse
-from pydantic import AwareDatetime
+from pydantic import AwareDatetime, BeforeValidator
 
 from congdan.authz.policy import can_see_internal
 from congdan.deps import ContextDep, LocaleDep, MakerDep, PrincipalDep, SessionDep
@@ -33,8 +33,19 @@ from congdan.reports.schemas import (
     TransitionIn,
 )
 from congdan.reports.states import Status
+from congdan.security.ratelimit import limit_signed_in
 
 router = APIRouter(prefix="/api/v1", tags=["reports"])
+
+
+def _iso_only(value: object) -> object:
+    # Pydantic would read a bare number as a Unix timestamp; the contract says ISO 8601.
+    if isinstance(value, str) and value.strip().lstrip("+-").replace(".", "", 1).isdigit():
+        raise ValueError("expected an ISO 8601 date-time")
+    return value
+
+
+IsoDatetime = Annotated[AwareDatetime, BeforeValidator(_iso_only)]
 
 IdempotencyHeader = Annotated[
     str | None,
@@ -52,6 +63,7 @@ IdempotencyHeader = Annotated[
     response_model=ReportOut,
     summary="Gửi phản ánh hoặc góp ý / Submit a report or suggestion",
     responses=problems(401, 409),
+    dependencies=[Depends(limit_signed_in("reports"))],
 )
 async def create_report(
     data: ReportCreate,
@@ -107,8 +119,8 @@ async def list_reports(
     bbox: Annotated[
         str | None, Query(description="min_long,min_lat,max_long,max_lat", max_length=200)
     ] = None,
-    created_from: Annotated[AwareDatetime | None, Query(alias="from")] = None,
-    created_to: Annotated[AwareDatetime | None, Query(alias="to")] = None,
+    created_from: Annotated[IsoDatetime | None, Query(alias="from")] = None,
+    created_to: Annotated[IsoDatetime | None, Query(alias="to")] = None,
     q: Annotated[str | None, Query(max_length=200, description="Tìm theo nội dung, không cần dấu")] = None,
     mine: bool = False,
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
@@ -165,8 +177,10 @@ async def get_by_code(
     return out
 
 
+# The convertor keeps /reports/suggest (POST) from also matching this path as a report id, so a
+# GET there is a clean 405 naming POST alone; an id that is not a UUID is simply not found.
 @router.get(
-    "/reports/{report_id}",
+    "/reports/{report_id:uuid}",
     response_model=ReportOut,
     summary="Xem một phản ánh / Get a report",
     responses=problems(401, 404),
@@ -287,6 +301,7 @@ async def rate(
     response_model=MediaOut,
     summary="Tải ảnh lên / Upload a photo",
     responses=problems(401, 415),
+    dependencies=[Depends(limit_signed_in("uploads"))],
 )
 async def upload(
     file: Annotated[UploadFile, File(description="Ảnh JPEG, PNG, WebP hoặc HEIC, tối đa 10 MB")],

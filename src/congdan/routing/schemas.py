@@ -18,8 +18,9 @@ class SuggestIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     description: str | None = Field(default=None, max_length=4000, description="Nội dung đang gõ")
-    lat: float | None = Field(default=None, ge=-90, le=90)
-    long: float | None = Field(default=None, ge=-180, le=180)
+    # Strict: a boolean is not a coordinate (lax mode would read false as 0.0).
+    lat: float | None = Field(default=None, ge=-90, le=90, strict=True)
+    long: float | None = Field(default=None, ge=-180, le=180, strict=True)
 
     @model_validator(mode="after")
     def _point_is_whole(self) -> Self:

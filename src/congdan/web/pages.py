@@ -2,19 +2,16 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
-from fastapi.templating import Jinja2Templates
 
 from congdan.authz.policy import PUBLIC
 from congdan.deps import LocaleDep, SessionDep
 from congdan.reports import present, repository
 from congdan.reports.schemas import ReportFilters
+from congdan.web.templating import templates
 
 router = APIRouter(include_in_schema=False)
-templates = Jinja2Templates(directory=Path(__file__).parent / "templates")
 
 TEXT = {
     "vi": {

@@ -1,0 +1,1 @@
+"""Cross-cutting protections every surface inherits: rate limits, security headers, CSRF, cookies."""
