@@ -37,6 +37,9 @@ from congdan.models import (
 )
 from congdan.outbox.relay import Relay
 
+# Real SMTP and HTTP servers for the notification tests.
+pytest_plugins = ["tests.servers"]
+
 PASSWORD = "mat-khau-rat-dai-123"
 # A point in Phường Bến Thành, the centre of Ho Chi Minh City.
 BEN_THANH = {"lat": 10.7725, "long": 106.6980}

@@ -44,6 +44,30 @@ class Settings(BaseSettings):
     log_level: str = "INFO"
     pool_size: int = Field(default=10, ge=1)
 
+    # Notifications, announcements, live updates (issue 5)
+    public_base_url: str = "http://127.0.0.1:8000"
+    smtp_host: str | None = None
+    smtp_port: int = 587
+    smtp_user: str | None = None
+    smtp_password: str | None = None
+    smtp_starttls: bool = True
+    smtp_ca_file: Path | None = None
+    smtp_timeout_seconds: float = 20.0
+    mail_from: str = "Công dân số <no-reply@congdan.local>"
+    sms_gateway_url: str | None = None
+    sms_gateway_user: str | None = None
+    sms_gateway_password: str | None = None
+    # A JSON document; $to, $text, $sender and $ref in its strings are filled per message.
+    sms_gateway_payload: str = '{"to": "$to", "from": "$sender", "text": "$text", "ref": "$ref"}'
+    sms_gateway_format: str = "json"  # json | form
+    sms_sender: str = "CONGDANSO"
+    sms_no_diacritics: bool = True
+    sms_timeout_seconds: float = 20.0
+    redis_url: str | None = None
+    vapid_private_key: str | None = None
+    vapid_public_key: str | None = None
+    vapid_subject: str = "mailto:admin@congdan.local"
+
     @cached_property
     def resolved_database_url(self) -> str:
         if self.database_url:
