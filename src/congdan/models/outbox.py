@@ -45,6 +45,15 @@ class Delivery(Base):
     status: Mapped[str] = mapped_column(String(16))
     provider_response: Mapped[str | None] = mapped_column(Text, default=None)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Added by the notifications issue (0004).
+    # sending → sent | failed (retried) | rejected | dead | unknown (a crash after handing over)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    updated_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+    account_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("accounts.id", ondelete="SET NULL"), default=None, index=True
+    )
+    # What the message is about, e.g. "report:<id>" or "alert:<id>", so a sender can follow progress.
+    topic: Mapped[str | None] = mapped_column(String(64), default=None, index=True)
 
 
 class Notification(Base):

@@ -1,0 +1,53 @@
+"""What residents and staff asked to hear about, and how."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+
+from sqlalchemy import Boolean, ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from congdan.db import Base, UTCDateTime, new_id, utcnow
+
+
+class NotificationPreference(Base):
+    """Per account: which channels may carry ordinary messages, and the quiet hours (local time)."""
+
+    __tablename__ = "notification_preferences"
+
+    account_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("accounts.id", ondelete="CASCADE"), primary_key=True
+    )
+    email_enabled: Mapped[bool] = mapped_column(Boolean, default=True)
+    # SMS costs the city per message: off unless the resident asks for it.
+    sms_enabled: Mapped[bool] = mapped_column(Boolean, default=False)
+    push_enabled: Mapped[bool] = mapped_column(Boolean, default=True)
+    # Minutes after local midnight (Asia/Ho_Chi_Minh); the window may wrap past midnight.
+    quiet_start: Mapped[int | None] = mapped_column(Integer, default=None)
+    quiet_end: Mapped[int | None] = mapped_column(Integer, default=None)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class NotificationOptOut(Base):
+    """An address that followed an unsubscribe link (residents without an account have no preferences)."""
+
+    __tablename__ = "notification_optouts"
+    __table_args__ = (UniqueConstraint("channel", "destination", name="uq_notification_optouts_channel"),)
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
+    channel: Mapped[str] = mapped_column(String(16))
+    destination: Mapped[str] = mapped_column(String(254))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class ReportFollower(Base):
+    __tablename__ = "report_followers"
+
+    report_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("reports.id", ondelete="CASCADE"), primary_key=True
+    )
+    account_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("accounts.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

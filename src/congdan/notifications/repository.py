@@ -1,0 +1,131 @@
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+
+from sqlalchemy import func, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from congdan.models import (
+    Account,
+    Delivery,
+    Notification,
+    NotificationOptOut,
+    NotificationPreference,
+    ReportFollower,
+)
+
+
+async def preferences(
+    session: AsyncSession, account_ids: Iterable[uuid.UUID]
+) -> dict[uuid.UUID, NotificationPreference]:
+    ids = list(account_ids)
+    if not ids:
+        return {}
+    rows = await session.scalars(
+        select(NotificationPreference).where(NotificationPreference.account_id.in_(ids))
+    )
+    return {row.account_id: row for row in rows}
+
+
+async def opted_out(session: AsyncSession, pairs: Iterable[tuple[str, str]]) -> set[tuple[str, str]]:
+    wanted = set(pairs)
+    if not wanted:
+        return set()
+    destinations = {d for _c, d in wanted}
+    rows = await session.execute(
+        select(NotificationOptOut.channel, NotificationOptOut.destination).where(
+            NotificationOptOut.destination.in_(destinations)
+        )
+    )
+    return {(c, d) for c, d in rows.all()} & wanted
+
+
+async def followers(session: AsyncSession, report_id: uuid.UUID) -> Sequence[Account]:
+    stmt = (
+        select(Account)
+        .join(ReportFollower, ReportFollower.account_id == Account.id)
+        .where(ReportFollower.report_id == report_id, Account.is_active.is_(True))
+        .order_by(Account.id)
+    )
+    return (await session.scalars(stmt)).all()
+
+
+async def staff_of(session: AsyncSession, agency_code: str, roles: Iterable[str]) -> Sequence[Account]:
+    stmt = (
+        select(Account)
+        .where(Account.agency_code == agency_code, Account.role.in_(list(roles)), Account.is_active.is_(True))
+        .order_by(Account.id)
+    )
+    return (await session.scalars(stmt)).all()
+
+
+async def accounts_with_role(session: AsyncSession, role: str) -> Sequence[Account]:
+    stmt = select(Account).where(Account.role == role, Account.is_active.is_(True)).order_by(Account.id)
+    return (await session.scalars(stmt)).all()
+
+
+async def delivery(
+    session: AsyncSession, outbox_id: uuid.UUID, channel: str, recipient: str
+) -> Delivery | None:
+    stmt = select(Delivery).where(
+        Delivery.outbox_id == outbox_id, Delivery.channel == channel, Delivery.recipient == recipient
+    )
+    if session.bind is not None and session.bind.dialect.name == "postgresql":
+        stmt = stmt.with_for_update()
+    return (await session.scalars(stmt)).first()
+
+
+async def inbox(
+    session: AsyncSession, account_id: uuid.UUID, *, limit: int, before: uuid.UUID | None, unread_only: bool
+) -> Sequence[Notification]:
+    stmt = select(Notification).where(Notification.account_id == account_id)
+    if unread_only:
+        stmt = stmt.where(Notification.read_at.is_(None))
+    if before is not None:
+        stmt = stmt.where(Notification.id < before)
+    return (await session.scalars(stmt.order_by(Notification.id.desc()).limit(limit))).all()
+
+
+async def unread_count(session: AsyncSession, account_id: uuid.UUID) -> int:
+    stmt = select(func.count()).where(Notification.account_id == account_id, Notification.read_at.is_(None))
+    return int(await session.scalar(stmt) or 0)
+
+
+async def mark_read(
+    session: AsyncSession, account_id: uuid.UUID, ids: Sequence[uuid.UUID] | None, now: datetime
+) -> int:
+    stmt = update(Notification).where(Notification.account_id == account_id, Notification.read_at.is_(None))
+    if ids is not None:
+        stmt = stmt.where(Notification.id.in_(list(ids)))
+    result = await session.execute(stmt.values(read_at=now))
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
+async def follow(session: AsyncSession, report_id: uuid.UUID, account_id: uuid.UUID) -> None:
+    if await session.get(ReportFollower, (report_id, account_id)) is None:
+        session.add(ReportFollower(report_id=report_id, account_id=account_id))
+
+
+async def unfollow(session: AsyncSession, report_id: uuid.UUID, account_id: uuid.UUID) -> None:
+    row = await session.get(ReportFollower, (report_id, account_id))
+    if row is not None:
+        await session.delete(row)
+
+
+async def add_optout(session: AsyncSession, channel: str, destination: str) -> None:
+    exists = await session.scalar(
+        select(NotificationOptOut.id).where(
+            NotificationOptOut.channel == channel, NotificationOptOut.destination == destination
+        )
+    )
+    if exists is None:
+        session.add(NotificationOptOut(channel=channel, destination=destination))
+
+
+async def deliveries_by_status(session: AsyncSession, topic: str) -> dict[str, int]:
+    rows = await session.execute(
+        select(Delivery.status, func.count()).where(Delivery.topic == topic).group_by(Delivery.status)
+    )
+    return {status: int(n) for status, n in rows.all()}

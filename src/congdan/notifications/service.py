@@ -1,0 +1,237 @@
+"""Who hears about what, on which channel and when; the fan-out into one outbox row per delivery.
+
+The fan-out runs inside an outbox handler, so it happens once per event: the in-app inbox row is
+written right there, and every external message (email, SMS, push) becomes its own "notify.send"
+row, sent after commit with retries and recorded as a delivery.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from congdan.authz.policy import AGENCY_MANAGER, AGENCY_ROLES, COORDINATOR
+from congdan.config import Settings
+from congdan.integrations.channels import InboxChannel, OutgoingMessage
+from congdan.kit.i18n import DEFAULT_LOCALE, LOCALES
+from congdan.models import Account, Delivery, NotificationPreference, OutboxMessage, Report
+from congdan.notifications import repository
+from congdan.notifications.messages import LOCAL_TZ, Rendered, render
+from congdan.notifications.tokens import Unsubscribe, make_token
+from congdan.outbox.service import emit
+
+SEND_EVENT = "notify.send"
+# Never held back by quiet hours or channel preferences: the person is waiting for it, or it is an emergency.
+URGENT_KINDS = frozenset({"sign_in_code", "emergency_alert"})
+
+
+@dataclass
+class Recipient:
+    account_id: uuid.UUID | None
+    locale: str = DEFAULT_LOCALE
+    email: str | None = None
+    phone: str | None = None
+    channels: set[str] = field(default_factory=lambda: {"inbox", "email", "push"})
+    quiet_start: int | None = None
+    quiet_end: int | None = None
+    push_endpoints: list[str] = field(default_factory=list)
+
+
+def recipient_for(account: Account, prefs: NotificationPreference | None) -> Recipient:
+    channels = {"inbox"}
+    if prefs is None or prefs.email_enabled:
+        channels.add("email")
+    if prefs is not None and prefs.sms_enabled:
+        channels.add("sms")
+    if prefs is None or prefs.push_enabled:
+        channels.add("push")
+    return Recipient(
+        account_id=account.id,
+        locale=account.locale if account.locale in LOCALES else DEFAULT_LOCALE,
+        email=account.email,
+        phone=account.phone,
+        channels=channels,
+        quiet_start=prefs.quiet_start if prefs else None,
+        quiet_end=prefs.quiet_end if prefs else None,
+    )
+
+
+async def recipients_for_accounts(session: AsyncSession, accounts: list[Account]) -> list[Recipient]:
+    prefs = await repository.preferences(session, [a.id for a in accounts])
+    return [recipient_for(a, prefs.get(a.id)) for a in accounts]
+
+
+async def report_audience(session: AsyncSession, report: Report) -> list[Recipient]:
+    """The reporter (or the contact an anonymous reporter left) and the report's followers."""
+    accounts: list[Account] = []
+    anonymous: list[Recipient] = []
+    reporter = await session.get(Account, report.reporter_id) if report.reporter_id else None
+    if reporter is not None and reporter.is_active:
+        accounts.append(reporter)
+    elif report.reporter_id is None and (report.contact_email or report.contact_phone):
+        # The only ways to reach them; they opt out with the link in each message.
+        anonymous.append(
+            Recipient(
+                account_id=None,
+                email=report.contact_email,
+                phone=report.contact_phone,
+                channels={"email", "sms"},
+            )
+        )
+    seen = {a.id for a in accounts}
+    accounts.extend(f for f in await repository.followers(session, report.id) if f.id not in seen)
+    return [*await recipients_for_accounts(session, accounts), *anonymous]
+
+
+async def staff_audience(session: AsyncSession, report: Report, kind: str) -> list[Recipient]:
+    if report.agency_code is None:
+        accounts = list(await repository.accounts_with_role(session, COORDINATOR))
+    elif kind == "staff_escalated":
+        accounts = [
+            *await repository.staff_of(session, report.agency_code, [AGENCY_MANAGER]),
+            *await repository.accounts_with_role(session, COORDINATOR),
+        ]
+    else:
+        accounts = list(await repository.staff_of(session, report.agency_code, AGENCY_ROLES))
+    recipients = await recipients_for_accounts(session, accounts)
+    for r in recipients:
+        r.channels &= {"inbox", "email", "push"}  # no SMS bills for staff work
+    return recipients
+
+
+def quiet_until(start: int | None, end: int | None, now: datetime) -> datetime | None:
+    """When the recipient's quiet hours end, if `now` falls inside them (local time)."""
+    if start is None or end is None or start == end:
+        return None
+    local = now.astimezone(LOCAL_TZ)
+    minute = local.hour * 60 + local.minute
+    inside = start <= minute < end if start < end else (minute >= start or minute < end)
+    if not inside:
+        return None
+    until = local.replace(hour=end // 60, minute=end % 60, second=0, microsecond=0)
+    if until <= local:
+        until += timedelta(days=1)
+    return until.astimezone(UTC)
+
+
+@dataclass(frozen=True)
+class Notice:
+    kind: str
+    params: dict[str, object]
+    topic: str
+    url: str | None = None
+    report_id: uuid.UUID | None = None
+    # Emergency alerts and sign-in codes: no quiet hours, no channel preferences, first in line.
+    urgent: bool = False
+    only_channels: frozenset[str] | None = None
+
+
+async def fan_out(
+    session: AsyncSession,
+    settings: Settings,
+    source: OutboxMessage,
+    notice: Notice,
+    recipients: list[Recipient],
+    now: datetime,
+) -> int:
+    """Writes inbox rows and one notify.send row per external delivery. Returns how many were queued."""
+    urgent = notice.urgent or notice.kind in URGENT_KINDS
+    addresses = [
+        (channel, address)
+        for r in recipients
+        for channel, address in (("email", r.email), ("sms", r.phone))
+        if address is not None
+    ]
+    blocked = set() if urgent else await repository.opted_out(session, addresses)
+    rendered: dict[str, Rendered] = {}
+    queued = 0
+    for r in recipients:
+        if r.locale not in rendered:
+            rendered[r.locale] = render(notice.kind, r.locale, notice.params, url=notice.url)
+        text = rendered[r.locale]
+        channels = set(notice.only_channels or {"inbox", "email", "sms", "push"})
+        if not urgent:
+            channels &= r.channels
+        if r.account_id is not None and "inbox" in channels:
+            await _to_inbox(session, source, notice, r.account_id, text)
+        hold = None if urgent else quiet_until(r.quiet_start, r.quiet_end, now)
+        for channel, address in (("email", r.email), ("sms", r.phone)):
+            if address is None or channel not in channels or (channel, address) in blocked:
+                continue
+            unsubscribe = None
+            if channel == "email" and not urgent:
+                token = make_token(
+                    settings, Unsubscribe(channel, address, str(r.account_id) if r.account_id else None)
+                )
+                unsubscribe = f"{settings.public_base_url}/api/v1/notifications/unsubscribe?token={token}"
+            body = text
+            if unsubscribe:
+                body = render(
+                    notice.kind, r.locale, notice.params, url=notice.url, unsubscribe_url=unsubscribe
+                )
+            _queue(source, session, notice, r, channel, address, body, unsubscribe, hold, urgent)
+            queued += 1
+    return queued
+
+
+async def _to_inbox(
+    session: AsyncSession, source: OutboxMessage, notice: Notice, account_id: uuid.UUID, text: Rendered
+) -> None:
+    recipient = str(account_id)
+    if await repository.delivery(session, source.id, "inbox", recipient) is not None:
+        return
+    answer = await InboxChannel(session, outbox_id=source.id, report_id=notice.report_id).send(
+        OutgoingMessage(to=recipient, subject=text.subject, text=text.text)
+    )
+    session.add(
+        Delivery(
+            outbox_id=source.id,
+            channel="inbox",
+            recipient=recipient,
+            status="delivered",
+            attempts=1,
+            account_id=account_id,
+            topic=notice.topic,
+            provider_response=answer,
+        )
+    )
+
+
+def _queue(
+    source: OutboxMessage,
+    session: AsyncSession,
+    notice: Notice,
+    r: Recipient,
+    channel: str,
+    address: str,
+    text: Rendered,
+    unsubscribe: str | None,
+    hold: datetime | None,
+    urgent: bool,
+) -> None:
+    payload: dict[str, object] = {
+        "channel": channel,
+        "to": address,
+        "account_id": str(r.account_id) if r.account_id else None,
+        "kind": notice.kind,
+        "topic": notice.topic,
+        "subject": text.subject,
+        "text": text.text,
+        "html": text.html if channel == "email" else None,
+        "url": notice.url,
+        "unsubscribe_url": unsubscribe,
+        "urgent": urgent,
+        "source": str(source.id),
+    }
+    message = emit(
+        session, SEND_EVENT, aggregate_type="notification", aggregate_id=notice.topic, payload=payload
+    )
+    if hold is not None:
+        message.available_at = hold  # deferred, not dropped
+
+
+def report_url(settings: Settings, report: Report) -> str:
+    return f"{settings.public_base_url}/api/v1/reports/by-code/{report.tracking_code}"
