@@ -36,6 +36,9 @@ from congdan.kit.errors import (
 from congdan.kit.i18n import _, negotiate
 from congdan.kit.problems import problem_response
 from congdan.kit.validation import from_pydantic
+
+# Notifications (issue 5)
+from congdan.notifications.api import router as notifications_router
 from congdan.outbox.relay import Relay
 from congdan.reports.api import router as reports_router
 from congdan.reports.categories_api import router as categories_router
@@ -98,6 +101,7 @@ def create_app(settings: Settings | None = None, *, run_worker: bool | None = No
         agencies_router,
         categories_router,
         pages_router,
+        notifications_router,
     ):
         app.include_router(router)
 

@@ -147,16 +147,19 @@ async def fan_out(
     ]
     blocked = set() if urgent else await repository.opted_out(session, addresses)
     rendered: dict[str, Rendered] = {}
+    bare: dict[str, Rendered] = {}
     queued = 0
     for r in recipients:
         if r.locale not in rendered:
             rendered[r.locale] = render(notice.kind, r.locale, notice.params, url=notice.url)
+            # The inbox shows the report itself; its messages need no link.
+            bare[r.locale] = render(notice.kind, r.locale, notice.params)
         text = rendered[r.locale]
         channels = set(notice.only_channels or {"inbox", "email", "sms", "push"})
         if not urgent:
             channels &= r.channels
         if r.account_id is not None and "inbox" in channels:
-            await _to_inbox(session, source, notice, r.account_id, text)
+            await _to_inbox(session, source, notice, r.account_id, bare[r.locale])
         hold = None if urgent else quiet_until(r.quiet_start, r.quiet_end, now)
         for channel, address in (("email", r.email), ("sms", r.phone)):
             if address is None or channel not in channels or (channel, address) in blocked:
@@ -235,3 +238,51 @@ def _queue(
 
 def report_url(settings: Settings, report: Report) -> str:
     return f"{settings.public_base_url}/api/v1/reports/by-code/{report.tracking_code}"
+
+
+async def get_preferences(session: AsyncSession, account_id: uuid.UUID) -> NotificationPreference:
+    prefs = (await repository.preferences(session, [account_id])).get(account_id)
+    return prefs or NotificationPreference(
+        account_id=account_id, email_enabled=True, sms_enabled=False, push_enabled=True
+    )
+
+
+async def set_preferences(
+    session: AsyncSession,
+    account_id: uuid.UUID,
+    *,
+    email: bool,
+    sms: bool,
+    push: bool,
+    quiet: tuple[int, int] | None,
+    now: datetime,
+) -> NotificationPreference:
+    prefs = (await repository.preferences(session, [account_id])).get(account_id)
+    if prefs is None:
+        prefs = NotificationPreference(account_id=account_id)
+        session.add(prefs)
+    prefs.email_enabled, prefs.sms_enabled, prefs.push_enabled = email, sms, push
+    prefs.quiet_start, prefs.quiet_end = quiet if quiet else (None, None)
+    prefs.updated_at = now
+    await session.flush()
+    return prefs
+
+
+async def unsubscribe(session: AsyncSession, target: Unsubscribe, now: datetime) -> None:
+    """Turns the channel off for the account, or for the address when it has none."""
+    account = await session.get(Account, uuid.UUID(target.account_id)) if target.account_id else None
+    if account is None:
+        await repository.add_optout(session, target.channel, target.destination)
+        return
+    prefs = await get_preferences(session, account.id)
+    await set_preferences(
+        session,
+        account.id,
+        email=prefs.email_enabled and target.channel != "email",
+        sms=prefs.sms_enabled and target.channel != "sms",
+        push=prefs.push_enabled,
+        quiet=(prefs.quiet_start, prefs.quiet_end)
+        if prefs.quiet_start is not None and prefs.quiet_end is not None
+        else None,
+        now=now,
+    )
