@@ -19,6 +19,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from congdan import __version__
 from congdan.agencies.api import router as agencies_router
+from congdan.announcements.api import router as announcements_router
 from congdan.areas.api import router as areas_router
 from congdan.areas.service import AreaIndex, load_index
 from congdan.auth.api import me_router
@@ -36,12 +37,11 @@ from congdan.kit.errors import (
 from congdan.kit.i18n import _, negotiate
 from congdan.kit.problems import problem_response
 from congdan.kit.validation import from_pydantic
-
-# Notifications (issue 5)
 from congdan.notifications.api import router as notifications_router
 from congdan.outbox.relay import Relay
 from congdan.reports.api import router as reports_router
 from congdan.reports.categories_api import router as categories_router
+from congdan.web.announcements import router as news_pages_router
 from congdan.web.pages import router as pages_router
 
 log = structlog.get_logger("app")
@@ -102,6 +102,8 @@ def create_app(settings: Settings | None = None, *, run_worker: bool | None = No
         categories_router,
         pages_router,
         notifications_router,
+        announcements_router,
+        news_pages_router,
     ):
         app.include_router(router)
 

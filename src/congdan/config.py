@@ -67,6 +67,7 @@ class Settings(BaseSettings):
     vapid_private_key: str | None = None
     vapid_public_key: str | None = None
     vapid_subject: str = "mailto:admin@congdan.local"
+    alert_batch_size: int = Field(default=500, ge=1)
 
     @cached_property
     def resolved_database_url(self) -> str:

@@ -1,10 +1,16 @@
 """ORM classes, one module per aggregate. Importing this package registers every table."""
 
 from congdan.models.accounts import Account, ApiKey, ApiToken, OtpChallenge
-from congdan.models.idempotency import IdempotencyKey
 
 # Notifications (issue 5)
-from congdan.models.notifications import NotificationOptOut, NotificationPreference, ReportFollower
+from congdan.models.announcements import Announcement, AnnouncementAttachment, Subscription
+from congdan.models.idempotency import IdempotencyKey
+from congdan.models.notifications import (
+    NotificationOptOut,
+    NotificationPreference,
+    PushSubscription,
+    ReportFollower,
+)
 from congdan.models.outbox import Delivery, Notification, OutboxMessage
 from congdan.models.reference import Agency, Area, Category
 from congdan.models.reports import Media, Report, ReportEvent
@@ -12,6 +18,8 @@ from congdan.models.reports import Media, Report, ReportEvent
 __all__ = [
     "Account",
     "Agency",
+    "Announcement",
+    "AnnouncementAttachment",
     "ApiKey",
     "ApiToken",
     "Area",
@@ -20,12 +28,13 @@ __all__ = [
     "IdempotencyKey",
     "Media",
     "Notification",
-    # Notifications (issue 5)
     "NotificationOptOut",
     "NotificationPreference",
     "OtpChallenge",
     "OutboxMessage",
+    "PushSubscription",
     "Report",
     "ReportEvent",
     "ReportFollower",
+    "Subscription",
 ]

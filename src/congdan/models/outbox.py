@@ -13,7 +13,10 @@ from congdan.db import Base, UTCDateTime, new_id, utcnow
 
 class OutboxMessage(Base):
     __tablename__ = "outbox"
-    __table_args__ = (Index("ix_outbox_status_available_at", "status", "available_at"),)
+    __table_args__ = (
+        Index("ix_outbox_status_available_at", "status", "available_at"),
+        Index("ix_outbox_status_priority_id", "status", "priority", "id"),
+    )
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
     event_type: Mapped[str] = mapped_column(String(64))
@@ -28,6 +31,8 @@ class OutboxMessage(Base):
     last_error: Mapped[str | None] = mapped_column(Text, default=None)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     processed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+    # Higher first: sign-in codes and emergency alerts overtake ordinary messages (0004).
+    priority: Mapped[int] = mapped_column(Integer, default=0)
 
 
 class Delivery(Base):

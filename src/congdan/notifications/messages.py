@@ -58,6 +58,9 @@ TEMPLATES: dict[str, Template] = {
         _("Mã đăng nhập Công dân số"),
         _("Mã đăng nhập Công dân số: %(code)s (hiệu lực %(minutes)s phút). Không chia sẻ mã này."),
     ),
+    # Announcements and emergency alerts: the agency's own words.
+    "announcement": Template(_("Thông báo mới: %(title)s"), _("%(title)s\n\n%(body)s")),
+    "emergency_alert": Template(_("Cảnh báo khẩn cấp: %(title)s"), _("[Cảnh báo khẩn] %(title)s. %(body)s")),
     # Staff.
     "staff_assigned": Template(
         _("Phản ánh mới %(code)s giao cho đơn vị"),

@@ -26,6 +26,7 @@ from congdan.outbox.service import emit
 SEND_EVENT = "notify.send"
 # Never held back by quiet hours or channel preferences: the person is waiting for it, or it is an emergency.
 URGENT_KINDS = frozenset({"sign_in_code", "emergency_alert"})
+URGENT_PRIORITY = 10
 
 
 @dataclass
@@ -234,6 +235,8 @@ def _queue(
     )
     if hold is not None:
         message.available_at = hold  # deferred, not dropped
+    if urgent:
+        message.priority = URGENT_PRIORITY
 
 
 def report_url(settings: Settings, report: Report) -> str:

@@ -82,6 +82,7 @@ def registration_for(event_type: str) -> Registration | None:
 
 def load_all() -> None:
     """Imports every domain's tasks module so their handlers are registered."""
+    import congdan.announcements.tasks
     import congdan.auth.tasks
     import congdan.notifications.tasks
     import congdan.reports.tasks  # noqa: F401

@@ -21,7 +21,13 @@ async def claim(
     session: AsyncSession, *, worker_id: str, now: datetime, lease_until: datetime, limit: int
 ) -> Sequence[uuid.UUID]:
     """Leases up to `limit` due rows to this worker. Rows leased by a worker that died come back."""
-    stmt = select(OutboxMessage.id).where(_claimable(now)).order_by(OutboxMessage.id).limit(limit)  # type: ignore[arg-type]
+    # Urgent rows (sign-in codes, emergency alerts) first, then in the order they were written.
+    stmt = (
+        select(OutboxMessage.id)
+        .where(_claimable(now))  # type: ignore[arg-type]
+        .order_by(OutboxMessage.priority.desc(), OutboxMessage.id)
+        .limit(limit)
+    )
     if session.bind is not None and session.bind.dialect.name == "postgresql":
         stmt = stmt.with_for_update(skip_locked=True)
     ids = list((await session.scalars(stmt)).all())
