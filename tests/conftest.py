@@ -24,18 +24,36 @@ from congdan.db import make_engine, make_sessionmaker
 from congdan.migrate import upgrade
 from congdan.models import (
     Account,
+    Announcement,
+    AnnouncementAttachment,
     ApiKey,
     ApiToken,
     Delivery,
     IdempotencyKey,
     Media,
     Notification,
+    NotificationOptOut,
+    NotificationPreference,
     OtpChallenge,
     OutboxMessage,
+    PushSubscription,
     Report,
     ReportEvent,
+    ReportFollower,
+    Subscription,
 )
 from congdan.outbox.relay import Relay
+
+# Notifications and announcements (issue 5): wiped before the tables they point to.
+ISSUE5_TABLES = (
+    AnnouncementAttachment,
+    Announcement,
+    Subscription,
+    NotificationOptOut,
+    NotificationPreference,
+    PushSubscription,
+    ReportFollower,
+)
 
 # Real SMTP and HTTP servers for the notification tests.
 pytest_plugins = ["tests.servers"]
@@ -130,6 +148,7 @@ async def _clean(request: pytest.FixtureRequest) -> AsyncIterator[None]:
         async with make_sessionmaker(engine)() as session, session.begin():
             await session.execute(update(Report).values(duplicate_of_id=None))
             for model in (
+                *ISSUE5_TABLES,
                 Notification,
                 Delivery,
                 OutboxMessage,
