@@ -26,6 +26,7 @@ from congdan.auth.api import me_router
 from congdan.auth.api import router as auth_router
 from congdan.config import Settings
 from congdan.db import make_engine, make_sessionmaker
+from congdan.integrations.live import make_broker
 from congdan.integrations.storage import LocalStorage
 from congdan.kit.errors import (
     AppError,
@@ -37,6 +38,7 @@ from congdan.kit.errors import (
 from congdan.kit.i18n import _, negotiate
 from congdan.kit.problems import problem_response
 from congdan.kit.validation import from_pydantic
+from congdan.live.api import router as live_router
 from congdan.notifications.api import router as notifications_router
 from congdan.outbox.relay import Relay
 from congdan.reports.api import router as reports_router
@@ -69,16 +71,19 @@ def create_app(settings: Settings | None = None, *, run_worker: bool | None = No
         except (OSError, DBAPIError, PoolTimeout, TimeoutError) as exc:
             # Start anyway: requests answer 503 until the database is back, then the index loads.
             log.warning("startup.database_unavailable", error=str(exc)[:300])
+        app.state.live = make_broker(settings.redis_url)  # live updates (issue 5)
         stop = asyncio.Event()
         worker_task = None
         if worker_enabled:
-            worker_task = asyncio.create_task(Relay(maker, settings).run_forever(stop))
+            relay = Relay(maker, settings, resources={"live": app.state.live})
+            worker_task = asyncio.create_task(relay.run_forever(stop))
         try:
             yield
         finally:
             stop.set()
             if worker_task is not None:
                 await worker_task
+            await app.state.live.close()
             await engine.dispose()
 
     app = FastAPI(
@@ -104,6 +109,7 @@ def create_app(settings: Settings | None = None, *, run_worker: bool | None = No
         notifications_router,
         announcements_router,
         news_pages_router,
+        live_router,
     ):
         app.include_router(router)
 

@@ -156,3 +156,13 @@ def require_alert_sender(principal: Principal, agency_code: str | None) -> None:
     if principal.role == AGENCY_MANAGER and agency_code is not None and principal.agency_code == agency_code:
         return
     raise Forbidden(_("Chỉ điều phối viên hoặc lãnh đạo cơ quan mới được gửi cảnh báo khẩn cấp."))
+
+
+def require_queue_access(principal: Principal, agency_code: str) -> None:
+    """An agency's queue: its own staff, and the city's coordinators and admins."""
+    require_staff(principal)
+    if principal.is_citywide_staff or (
+        principal.role in AGENCY_ROLES and principal.agency_code == agency_code
+    ):
+        return
+    raise Forbidden()

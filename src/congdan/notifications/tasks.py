@@ -16,10 +16,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from congdan.db import utcnow
 from congdan.integrations.channels import Channel, ChannelError, OutgoingMessage
 from congdan.integrations.registry import build_channels
+from congdan.live import service as live
 from congdan.models import Delivery, OutboxMessage, Report
 from congdan.notifications import repository, service
 from congdan.notifications.messages import STAFF_EVENTS, local_time
 from congdan.outbox.registry import HandlerContext, handles, sends
+
+# The coordinators' triage queue has its own live channel.
+COORDINATION_QUEUE = "coordination"
 
 # Status moves the resident hears about, and the message kind for each.
 RESIDENT_STATUS_KINDS = {
@@ -73,6 +77,7 @@ async def notify_residents(session: AsyncSession, message: OutboxMessage, ctx: H
         kind = "info_requested"
     else:
         kind = "progress_posted"
+    _announce_live(session, ctx, message, report)
     if kind is None:
         return
     audience = await service.report_audience(session, report)
@@ -80,6 +85,23 @@ async def notify_residents(session: AsyncSession, message: OutboxMessage, ctx: H
     await service.fan_out(
         session, ctx.settings, message, _notice(ctx, report, kind, note=note), audience, utcnow()
     )
+
+
+def _announce_live(
+    session: AsyncSession, ctx: HandlerContext, message: OutboxMessage, report: Report
+) -> None:
+    data = {
+        "event": message.event_type,
+        "report_id": str(report.id),
+        "tracking_code": report.tracking_code,
+        "status": report.status,
+    }
+    channels = [live.report_channel(report.id)]
+    if report.agency_code:
+        channels.append(live.queue_channel(report.agency_code))
+    if message.payload.get("from") == "transferred" or message.payload.get("to") in ("transferred", "triage"):
+        channels.append(live.queue_channel(COORDINATION_QUEUE))
+    live.publish_after_commit(session, ctx.resources.get("live"), [(c, data) for c in channels])
 
 
 @handles(*STAFF_EVENTS)

@@ -14,6 +14,7 @@ import random
 import socket
 import uuid
 from datetime import timedelta
+from typing import Any
 
 import structlog
 from sqlalchemy.exc import DBAPIError, OperationalError
@@ -35,11 +36,17 @@ def backoff_seconds(attempts: int) -> float:
 
 
 class Relay:
-    def __init__(self, maker: async_sessionmaker[AsyncSession], settings: Settings) -> None:
+    def __init__(
+        self,
+        maker: async_sessionmaker[AsyncSession],
+        settings: Settings,
+        resources: dict[str, Any] | None = None,
+    ) -> None:
         self.maker = maker
         self.settings = settings
         self.worker_id = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
-        self.context = HandlerContext(settings=settings)
+        # Shared with the server when it runs in-process (the live-update broker).
+        self.context = HandlerContext(settings=settings, resources=dict(resources or {}))
 
     async def run_once(self) -> int:
         """Claims one batch and handles it. Returns how many rows were handled."""
