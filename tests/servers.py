@@ -10,7 +10,7 @@ import email.policy
 import ipaddress
 import json
 import socket
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Iterator, Mapping
 from dataclasses import dataclass, field
 from email.message import EmailMessage
 from pathlib import Path
@@ -141,7 +141,7 @@ def smtp_tls_server(tmp_path: Path) -> Iterator[SmtpServer]:
 class Recorded:
     method: str
     path: str
-    headers: dict[str, str]
+    headers: Mapping[str, str]  # case-insensitive, as HTTP headers are
     body: bytes
 
     def json(self) -> Any:
@@ -162,7 +162,7 @@ class HttpRecorder:
 
     async def handle(self, request: web.Request) -> web.Response:
         body = await request.read()
-        self.requests.append(Recorded(request.method, request.path_qs, dict(request.headers), body))
+        self.requests.append(Recorded(request.method, request.path_qs, request.headers.copy(), body))
         self.arrived.set()
         if self.delay:
             await asyncio.sleep(self.delay)

@@ -11,6 +11,7 @@ from fastapi.responses import HTMLResponse
 from congdan.authz.policy import require_authenticated
 from congdan.db import utcnow
 from congdan.deps import LocaleDep, PrincipalDep, SessionDep, SettingsDep
+from congdan.integrations.push import load_vapid, public_key
 from congdan.kit.errors import BadRequest
 from congdan.kit.i18n import _, translate
 from congdan.kit.pagination import decode_cursor, encode_cursor
@@ -24,7 +25,10 @@ from congdan.notifications.schemas import (
     MarkRead,
     NotificationOut,
     Preferences,
+    PushSubscriptionIn,
+    PushSubscriptionOut,
     QuietHours,
+    VapidKey,
     hhmm,
     minutes,
 )
@@ -216,5 +220,54 @@ async def unfollow(report_id: uuid.UUID, session: SessionDep, principal: Princip
     require_authenticated(principal)
     assert principal.account_id is not None
     await repository.unfollow(session, report_id, principal.account_id)
+    await session.commit()
+    return Response(status_code=204)
+
+
+@router.get(
+    "/push/vapid-public-key",
+    response_model=VapidKey,
+    summary="Khóa công khai VAPID cho thông báo đẩy / VAPID public key for web push",
+    responses=problems(),
+)
+async def vapid_key(settings: SettingsDep) -> VapidKey:
+    if not settings.vapid_private_key:
+        return VapidKey(public_key=None)
+    return VapidKey(
+        public_key=settings.vapid_public_key or public_key(load_vapid(settings.vapid_private_key))
+    )
+
+
+@router.post(
+    "/me/push-subscriptions",
+    response_model=PushSubscriptionOut,
+    status_code=201,
+    summary="Đăng ký thông báo đẩy cho thiết bị này / Register this device for push",
+    responses=problems(401),
+)
+async def add_push_subscription(
+    data: PushSubscriptionIn, session: SessionDep, principal: PrincipalDep
+) -> PushSubscriptionOut:
+    require_authenticated(principal)
+    assert principal.account_id is not None
+    row = await repository.save_push_subscription(
+        session, principal.account_id, data.endpoint, data.keys.p256dh, data.keys.auth, data.user_agent
+    )
+    out = PushSubscriptionOut(id=row.id, endpoint=row.endpoint, created_at=row.created_at)
+    await session.commit()
+    return out
+
+
+@router.delete(
+    "/me/push-subscriptions",
+    status_code=204,
+    summary="Hủy thông báo đẩy cho thiết bị / Unregister a device",
+    responses=problems(401),
+)
+async def delete_push_subscription(
+    endpoint: Annotated[str, Query(max_length=1000)], session: SessionDep, principal: PrincipalDep
+) -> Response:
+    require_authenticated(principal)
+    await repository.delete_push_subscription(session, endpoint, principal.account_id)
     await session.commit()
     return Response(status_code=204)

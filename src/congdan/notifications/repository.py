@@ -4,7 +4,7 @@ import uuid
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 
-from sqlalchemy import func, select, update
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from congdan.models import (
@@ -13,6 +13,7 @@ from congdan.models import (
     Notification,
     NotificationOptOut,
     NotificationPreference,
+    PushSubscription,
     ReportFollower,
 )
 
@@ -129,3 +130,48 @@ async def deliveries_by_status(session: AsyncSession, topic: str) -> dict[str, i
         select(Delivery.status, func.count()).where(Delivery.topic == topic).group_by(Delivery.status)
     )
     return {status: int(n) for status, n in rows.all()}
+
+
+async def push_subscriptions(
+    session: AsyncSession, account_ids: Iterable[uuid.UUID]
+) -> dict[uuid.UUID, list[PushSubscription]]:
+    ids = list(account_ids)
+    if not ids:
+        return {}
+    rows = await session.scalars(
+        select(PushSubscription).where(PushSubscription.account_id.in_(ids)).order_by(PushSubscription.id)
+    )
+    out: dict[uuid.UUID, list[PushSubscription]] = {}
+    for row in rows:
+        out.setdefault(row.account_id, []).append(row)
+    return out
+
+
+async def save_push_subscription(
+    session: AsyncSession,
+    account_id: uuid.UUID,
+    endpoint: str,
+    p256dh: str,
+    auth: str,
+    user_agent: str | None,
+) -> PushSubscription:
+    """One row per endpoint: a device that signs in as someone else moves to them."""
+    row = (
+        await session.scalars(select(PushSubscription).where(PushSubscription.endpoint == endpoint))
+    ).first()
+    if row is None:
+        row = PushSubscription(endpoint=endpoint, account_id=account_id, p256dh=p256dh, auth=auth)
+        session.add(row)
+    row.account_id, row.p256dh, row.auth, row.user_agent = account_id, p256dh, auth, user_agent
+    await session.flush()
+    return row
+
+
+async def delete_push_subscription(
+    session: AsyncSession, endpoint: str, account_id: uuid.UUID | None = None
+) -> int:
+    stmt = delete(PushSubscription).where(PushSubscription.endpoint == endpoint)
+    if account_id is not None:
+        stmt = stmt.where(PushSubscription.account_id == account_id)
+    result = await session.execute(stmt)
+    return int(getattr(result, "rowcount", 0) or 0)

@@ -60,3 +60,26 @@ def minutes(value: str) -> int:
 
 def hhmm(value: int) -> str:
     return f"{value // 60:02d}:{value % 60:02d}"
+
+
+class PushKeys(BaseModel):
+    p256dh: str = Field(min_length=20, max_length=200)
+    auth: str = Field(min_length=8, max_length=100)
+
+
+class PushSubscriptionIn(BaseModel):
+    """What the browser's PushManager.subscribe() returns, as JSON."""
+
+    endpoint: str = Field(min_length=10, max_length=1000, pattern=r"^https?://")
+    keys: PushKeys
+    user_agent: str | None = Field(default=None, max_length=300)
+
+
+class PushSubscriptionOut(BaseModel):
+    id: uuid.UUID
+    endpoint: str
+    created_at: datetime
+
+
+class VapidKey(BaseModel):
+    public_key: str | None = Field(description="applicationServerKey; null when push is not set up")

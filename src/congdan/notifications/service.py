@@ -17,7 +17,7 @@ from congdan.authz.policy import AGENCY_MANAGER, AGENCY_ROLES, COORDINATOR
 from congdan.config import Settings
 from congdan.integrations.channels import InboxChannel, OutgoingMessage
 from congdan.kit.i18n import DEFAULT_LOCALE, LOCALES
-from congdan.models import Account, Delivery, NotificationPreference, OutboxMessage, Report
+from congdan.models import Account, Delivery, NotificationPreference, OutboxMessage, PushSubscription, Report
 from congdan.notifications import repository
 from congdan.notifications.messages import LOCAL_TZ, Rendered, render
 from congdan.notifications.tokens import Unsubscribe, make_token
@@ -38,7 +38,6 @@ class Recipient:
     channels: set[str] = field(default_factory=lambda: {"inbox", "email", "push"})
     quiet_start: int | None = None
     quiet_end: int | None = None
-    push_endpoints: list[str] = field(default_factory=list)
 
 
 def recipient_for(account: Account, prefs: NotificationPreference | None) -> Recipient:
@@ -147,6 +146,12 @@ async def fan_out(
         if address is not None
     ]
     blocked = set() if urgent else await repository.opted_out(session, addresses)
+    devices: dict[uuid.UUID, list[PushSubscription]] = {}
+    wants_push = notice.only_channels is None or "push" in notice.only_channels
+    if settings.vapid_private_key and wants_push:
+        devices = await repository.push_subscriptions(
+            session, [r.account_id for r in recipients if r.account_id]
+        )
     rendered: dict[str, Rendered] = {}
     bare: dict[str, Rendered] = {}
     queued = 0
@@ -178,6 +183,23 @@ async def fan_out(
                 )
             _queue(source, session, notice, r, channel, address, body, unsubscribe, hold, urgent)
             queued += 1
+        if r.account_id is not None and "push" in channels:
+            for device in devices.get(r.account_id, []):
+                keys = {"p256dh": device.p256dh, "auth": device.auth}
+                _queue(
+                    source,
+                    session,
+                    notice,
+                    r,
+                    "push",
+                    device.endpoint,
+                    bare[r.locale],
+                    None,
+                    hold,
+                    urgent,
+                    keys,
+                )
+                queued += 1
     return queued
 
 
@@ -215,8 +237,10 @@ def _queue(
     unsubscribe: str | None,
     hold: datetime | None,
     urgent: bool,
+    keys: dict[str, str] | None = None,
 ) -> None:
     payload: dict[str, object] = {
+        "keys": keys,
         "channel": channel,
         "to": address,
         "account_id": str(r.account_id) if r.account_id else None,

@@ -167,13 +167,14 @@ class NotifySender:
     async def claim(self, session: AsyncSession, message: OutboxMessage, ctx: HandlerContext) -> Claim | None:
         p = message.payload
         channel, to = str(p["channel"]), str(p["to"])
-        row = await repository.delivery(session, message.id, channel, to)
+        recipient = to[:254]  # push endpoints can be longer than an address column
+        row = await repository.delivery(session, message.id, channel, recipient)
         now = utcnow()
         if row is None:
             row = Delivery(
                 outbox_id=message.id,
                 channel=channel,
-                recipient=to,
+                recipient=recipient,
                 status="sending",
                 attempts=0,
                 account_id=uuid.UUID(str(p["account_id"])) if p.get("account_id") else None,
@@ -201,6 +202,7 @@ class NotifySender:
             unsubscribe_url=str(p["unsubscribe_url"]) if p.get("unsubscribe_url") else None,
             url=str(p["url"]) if p.get("url") else None,
             priority=bool(p.get("urgent")),
+            data={str(k): str(v) for k, v in dict(p.get("keys") or {}).items()},  # type: ignore[call-overload]
         )
         return Claim(row.id, channel, outgoing)
 
@@ -236,7 +238,9 @@ class NotifySender:
 
 
 async def forget_destination(session: AsyncSession, claim: Claim) -> None:
-    """Hook for channels whose destinations expire (push subscriptions)."""
+    """The push service says the subscription no longer exists: stop sending to it."""
+    if claim.channel == "push":
+        await repository.delete_push_subscription(session, claim.message.to)
 
 
 sends(service.SEND_EVENT, NotifySender(), scrub_keys=("subject", "text", "html"))
