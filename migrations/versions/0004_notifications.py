@@ -104,7 +104,9 @@ def upgrade() -> None:
 
     with op.batch_alter_table("outbox", schema=None) as batch_op:
         batch_op.add_column(sa.Column("priority", sa.Integer(), nullable=False, server_default="0"))
-        batch_op.create_index("ix_outbox_status_priority_id", ["status", "priority", "id"], unique=False)
+        batch_op.create_index(
+            "ix_outbox_status_priority_id", ["status", sa.text("priority DESC"), "id"], unique=False
+        )
 
     op.create_table(
         "announcements",

@@ -32,6 +32,9 @@ from congdan.outbox.service import emit
 
 FANOUT_EVENT = "announcement.fanout"
 FANOUT_BATCH = 500
+# An alert's fan-out batches go ahead of its own messages, so the whole audience is queued quickly
+# and every worker can send; its messages in turn go ahead of everything else.
+FANOUT_PRIORITY = notify.URGENT_PRIORITY + 10
 
 
 def topic_key(announcement: Announcement) -> str:
@@ -135,7 +138,7 @@ def _start_fanout(session: AsyncSession, announcement: Announcement, *, urgent: 
     )
     message.available_at = announcement.publish_at  # scheduled news reaches people when it is published
     if urgent:
-        message.priority = notify.URGENT_PRIORITY
+        message.priority = FANOUT_PRIORITY
 
 
 async def fanout_batch(

@@ -57,12 +57,11 @@ class HttpSmsChannel:
             kwargs["auth"] = httpx.BasicAuth(s.sms_gateway_user, s.sms_gateway_password or "")
         url = s.sms_gateway_url
         assert url is not None
+        if self.client is None:
+            # One client per worker: connections to the gateway are kept alive between messages.
+            self.client = httpx.AsyncClient(timeout=s.sms_timeout_seconds)
         try:
-            if self.client is not None:
-                response = await self.client.post(url, timeout=s.sms_timeout_seconds, **kwargs)
-            else:
-                async with httpx.AsyncClient(timeout=s.sms_timeout_seconds) as client:
-                    response = await client.post(url, **kwargs)
+            response = await self.client.post(url, **kwargs)
         except httpx.HTTPError as exc:
             raise ChannelError(f"{type(exc).__name__}: {exc}") from exc
         answer = f"{response.status_code} {response.text[:400]}"
