@@ -475,3 +475,15 @@ async def test_sign_in_code_by_email(
     [mail] = smtp_server.box.messages
     assert mail["Subject"] == "Mã đăng nhập Công dân số"
     assert mail["List-Unsubscribe"] is None  # a code the person asked for has nothing to unsubscribe from
+
+
+async def test_sign_in_codes_overtake_a_backlog(
+    client: httpx.AsyncClient, maker: Maker, wired: Settings, http_server: HttpRecorder
+) -> None:
+    for n in range(5):
+        await submit(client, contact={"phone": f"09123451{n:02d}"})
+    assert (await client.post("/api/v1/auth/code", json={"phone": "0987654321"})).status_code == 202
+    relay = Relay(maker, wired.model_copy(update={"outbox_batch_size": 1}))
+    for _ in range(3):
+        await relay.run_once()  # the code's event, then its SMS, come before the earlier reports'
+    assert [r.json()["to"] for r in http_server.requests] == ["+84987654321"]

@@ -39,6 +39,7 @@ class Settings(BaseSettings):
     outbox_poll_seconds: float = 0.5
     outbox_lease_seconds: int = 60
     outbox_max_attempts: int = 8
+    outbox_concurrency: int = Field(default=8, ge=1)  # rows of different aggregates handled at once
 
     run_worker_in_process: bool = True
     log_level: str = "INFO"

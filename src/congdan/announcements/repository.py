@@ -4,7 +4,7 @@ import uuid
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import and_, delete, func, or_, select
+from sqlalchemy import and_, delete, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from congdan.models import Account, Announcement, AnnouncementAttachment, Area, Subscription
@@ -129,14 +129,3 @@ async def audience_page(
     )
     accounts = list((await session.scalars(stmt)).all())
     return accounts, account_ids[-1] if len(account_ids) == limit else None
-
-
-async def count_queued_pending(session: AsyncSession, topic: str) -> int:
-    from congdan.models import OutboxMessage
-
-    stmt = select(func.count()).where(
-        OutboxMessage.event_type == "notify.send",
-        OutboxMessage.aggregate_id == topic,
-        OutboxMessage.status.in_(["pending", "processing"]),
-    )
-    return int(await session.scalar(stmt) or 0)

@@ -32,6 +32,7 @@ from congdan.outbox.service import emit
 
 FANOUT_EVENT = "announcement.fanout"
 FANOUT_BATCH = 500
+HANDED_OVER = frozenset({"sent", "delivered", "rejected", "dead", "unknown"})
 # An alert's fan-out batches go ahead of its own messages, so the whole audience is queued quickly
 # and every worker can send; its messages in turn go ahead of everything else.
 FANOUT_PRIORITY = notify.URGENT_PRIORITY + 10
@@ -297,7 +298,8 @@ async def progress(session: AsyncSession, principal: Principal, announcement_id:
         fanned_out=announcement.fanned_out,
         queued=announcement.queued,
         by_status=by_status,
-        pending=await repository.count_queued_pending(session, topic),
+        # Queued but not yet handed over for good: waiting, being sent, or failed and to be retried.
+        pending=max(announcement.queued - sum(n for k, n in by_status.items() if k in HANDED_OVER), 0),
     )
 
 

@@ -75,13 +75,14 @@ async def request_code(
     )
     session.add(challenge)
     await session.flush()
-    emit(
+    message = emit(
         session,
         "auth.code_requested",
         aggregate_type="otp",
         aggregate_id=str(challenge.id),
         payload={"channel": channel, "destination": destination, "code": code, "locale": locale},
     )
+    message.priority = 10  # someone is waiting for it: ahead of ordinary messages (issue 5)
     return challenge
 
 

@@ -7,6 +7,7 @@ row, sent after commit with retries and recorded as a delivery.
 
 from __future__ import annotations
 
+import hashlib
 import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -254,9 +255,11 @@ def _queue(
         "urgent": urgent,
         "source": str(source.id),
     }
-    message = emit(
-        session, SEND_EVENT, aggregate_type="notification", aggregate_id=notice.topic, payload=payload
-    )
+    # One recipient's messages form one stream, so they reach the provider in the order written.
+    stream = f"{channel}:{address}"
+    if len(stream) > 64:
+        stream = f"{channel}:{hashlib.sha256(address.encode()).hexdigest()[:48]}"
+    message = emit(session, SEND_EVENT, aggregate_type="recipient", aggregate_id=stream, payload=payload)
     if hold is not None:
         message.available_at = hold  # deferred, not dropped
     if urgent:

@@ -46,6 +46,20 @@ async def claim(
     return ids
 
 
+async def by_aggregate(session: AsyncSession, ids: Sequence[uuid.UUID]) -> list[list[uuid.UUID]]:
+    """The claimed ids split per aggregate, each list in claim order."""
+    rows = await session.execute(
+        select(OutboxMessage.id, OutboxMessage.aggregate_type, OutboxMessage.aggregate_id).where(
+            OutboxMessage.id.in_(list(ids))
+        )
+    )
+    key = {row_id: (kind, agg) for row_id, kind, agg in rows.all()}
+    streams: dict[tuple[str, str], list[uuid.UUID]] = {}
+    for message_id in ids:
+        streams.setdefault(key.get(message_id, ("", str(message_id))), []).append(message_id)
+    return list(streams.values())
+
+
 async def lock_for_processing(
     session: AsyncSession, message_id: uuid.UUID, worker_id: str
 ) -> OutboxMessage | None:
