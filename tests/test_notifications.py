@@ -354,6 +354,11 @@ async def test_retries_end_in_dead_letter_and_refusals_are_not_retried(
             await s.scalars(select(OutboxMessage.status).where(OutboxMessage.event_type == "notify.send"))
         ).all()
     assert sorted(statuses) == ["dead", "dead", "done", "done"]
+    async with maker() as s:
+        sends = (
+            await s.scalars(select(OutboxMessage).where(OutboxMessage.event_type == "notify.send"))
+        ).all()
+    assert all("text" not in m.payload for m in sends)  # no message content left in dead letters either
 
 
 async def test_concurrent_relays_send_each_row_once(

@@ -154,6 +154,12 @@ class Relay:
             message.locked_until = None
             if message.attempts >= self.settings.outbox_max_attempts:
                 message.status = "dead"
+                registration = registration_for(message.event_type)
+                if registration is not None and registration.scrub_keys:
+                    # Dead letters keep no secrets (sign-in codes) nor message contents.
+                    message.payload = {
+                        k: v for k, v in message.payload.items() if k not in registration.scrub_keys
+                    }
                 log.error("outbox.dead_letter", id=str(message_id), event_type=message.event_type)
             else:
                 message.status = "pending"
