@@ -35,7 +35,7 @@ def wired(settings: Settings, smtp_server: SmtpServer, http_server: HttpRecorder
             "smtp_port": smtp_server.port,
             "smtp_starttls": False,
             "sms_gateway_url": f"{http_server.url}/sms",
-            "outbox_max_attempts": 3,
+            "notify_max_attempts": 3,
         }
     )
 
@@ -492,3 +492,29 @@ async def test_sign_in_codes_overtake_a_backlog(
     for _ in range(3):
         await relay.run_once()  # the code's event, then its SMS, come before the earlier reports'
     assert [r.json()["to"] for r in http_server.requests] == ["+84987654321"]
+
+
+def test_the_retry_schedule_outlasts_an_hour_long_outage(settings: Settings) -> None:
+    from congdan.outbox.relay import backoff_seconds
+
+    waits = [backoff_seconds(n) for n in range(1, settings.notify_max_attempts)]
+    assert sum(waits) > 3 * 3600  # tries keep coming for hours before the dead letter
+    assert settings.notify_max_attempts > settings.outbox_max_attempts
+
+
+async def test_a_provider_down_for_many_tries_loses_nothing(
+    client: httpx.AsyncClient, maker: Maker, settings: Settings, http_server: HttpRecorder
+) -> None:
+    relay = Relay(maker, settings.model_copy(update={"sms_gateway_url": f"{http_server.url}/sms"}))
+    http_server.status = 503
+    await submit(client, contact={"phone": "0912345678"})
+    for _ in range(settings.outbox_max_attempts + 2):  # more tries than an ordinary event gets
+        await relay.drain()
+        await _due_now(maker)
+    sms = await _deliveries(maker, "sms")
+    assert {d.status for d in sms} == {"failed"} and min(
+        d.attempts for d in sms
+    ) > settings.outbox_max_attempts
+    http_server.status = 200
+    await relay.drain()
+    assert {d.status for d in await _deliveries(maker, "sms")} == {"sent"}

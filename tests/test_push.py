@@ -61,7 +61,7 @@ def vapid_pem() -> str:
 
 @pytest.fixture
 def wired(settings: Settings, vapid_pem: str) -> Settings:
-    return settings.model_copy(update={"vapid_private_key": vapid_pem, "outbox_max_attempts": 3})
+    return settings.model_copy(update={"vapid_private_key": vapid_pem, "notify_max_attempts": 3})
 
 
 @pytest.fixture

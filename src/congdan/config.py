@@ -69,6 +69,9 @@ class Settings(BaseSettings):
     vapid_public_key: str | None = None
     vapid_subject: str = "mailto:admin@congdan.local"
     alert_batch_size: int = Field(default=500, ge=1)
+    # Backoff doubles from 1 s to an hour: 16 tries span about five hours, so a provider that is
+    # down for an hour loses nothing.
+    notify_max_attempts: int = Field(default=16, ge=1)
 
     @cached_property
     def resolved_database_url(self) -> str:

@@ -232,7 +232,7 @@ class NotifySender:
             if outcome.gone:
                 await forget_destination(session, claim)
             return None
-        last_try = message.attempts + 1 >= ctx.settings.outbox_max_attempts
+        last_try = message.attempts + 1 >= ctx.settings.notify_max_attempts
         row.status = "dead" if last_try else "failed"
         return row.provider_response
 
@@ -243,4 +243,9 @@ async def forget_destination(session: AsyncSession, claim: Claim) -> None:
         await repository.delete_push_subscription(session, claim.message.to)
 
 
-sends(service.SEND_EVENT, NotifySender(), scrub_keys=("subject", "text", "html"))
+sends(
+    service.SEND_EVENT,
+    NotifySender(),
+    scrub_keys=("subject", "text", "html"),
+    max_attempts=lambda settings: settings.notify_max_attempts,
+)

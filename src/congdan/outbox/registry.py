@@ -53,6 +53,11 @@ class Registration:
     # Secrets (one-time codes) are wiped from the payload once delivered.
     scrub_keys: tuple[str, ...] = ()
     sender: Sender | None = None
+    # How many tries before the dead letter, when the handler needs a longer budget than the default.
+    max_attempts: Callable[[Settings], int] | None = None
+
+    def attempts_budget(self, settings: Settings) -> int:
+        return self.max_attempts(settings) if self.max_attempts else settings.outbox_max_attempts
 
 
 _HANDLERS: dict[str, Registration] = {}
@@ -69,10 +74,16 @@ def handles(*event_types: str, scrub_keys: tuple[str, ...] = ()) -> Callable[[Ha
     return register
 
 
-def sends(event_type: str, sender: Sender, *, scrub_keys: tuple[str, ...] = ()) -> None:
+def sends(
+    event_type: str,
+    sender: Sender,
+    *,
+    scrub_keys: tuple[str, ...] = (),
+    max_attempts: Callable[[Settings], int] | None = None,
+) -> None:
     if event_type in _HANDLERS:
         raise RuntimeError(f"two handlers for {event_type}")
-    _HANDLERS[event_type] = Registration(scrub_keys=scrub_keys, sender=sender)
+    _HANDLERS[event_type] = Registration(scrub_keys=scrub_keys, sender=sender, max_attempts=max_attempts)
 
 
 def registration_for(event_type: str) -> Registration | None:

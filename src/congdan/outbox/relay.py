@@ -152,9 +152,14 @@ class Relay:
             message.attempts += 1
             message.last_error = error
             message.locked_until = None
-            if message.attempts >= self.settings.outbox_max_attempts:
+            registration = registration_for(message.event_type)
+            budget = (
+                registration.attempts_budget(self.settings)
+                if registration
+                else self.settings.outbox_max_attempts
+            )
+            if message.attempts >= budget:
                 message.status = "dead"
-                registration = registration_for(message.event_type)
                 if registration is not None and registration.scrub_keys:
                     # Dead letters keep no secrets (sign-in codes) nor message contents.
                     message.payload = {
