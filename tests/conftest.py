@@ -24,6 +24,8 @@ from congdan.db import make_engine, make_sessionmaker
 from congdan.migrate import upgrade
 from congdan.models import (
     Account,
+    Announcement,
+    AnnouncementAttachment,
     ApiKey,
     ApiToken,
     Category,
@@ -32,15 +34,33 @@ from congdan.models import (
     IdempotencyKey,
     Media,
     Notification,
+    NotificationOptOut,
+    NotificationPreference,
     OtpChallenge,
     OutboxMessage,
+    PushSubscription,
     Report,
     ReportEvent,
     ReportFollower,
     RoutingRule,
+    Subscription,
 )
 from congdan.outbox.relay import Relay
 from congdan.routing.service import seed_rules
+
+# Notifications and announcements (issue 5): wiped before the tables they point to.
+ISSUE5_TABLES = (
+    AnnouncementAttachment,
+    Announcement,
+    Subscription,
+    NotificationOptOut,
+    NotificationPreference,
+    PushSubscription,
+    ReportFollower,
+)
+
+# Real SMTP and HTTP servers for the notification tests.
+pytest_plugins = ["tests.servers"]
 
 PASSWORD = "mat-khau-rat-dai-123"
 # A fixed AES-256 key (id "t1") so sealed values are readable by every engine a test opens.
@@ -142,7 +162,7 @@ async def _clean(request: pytest.FixtureRequest) -> AsyncIterator[None]:
             await session.execute(update(Report).values(duplicate_of_id=None))
             for model in (
                 ClassifierExample,
-                ReportFollower,
+                *ISSUE5_TABLES,
                 Notification,
                 Delivery,
                 OutboxMessage,

@@ -368,11 +368,18 @@ async def test_delivery_scrubs_code_and_records_dev_log(
         assert code not in str(message.payload.values())
         # The payload points at the challenge; the phone number itself is only stored sealed.
         assert phone not in str(message.payload.values())
-        deliveries = (await session.scalars(select(Delivery).where(Delivery.outbox_id == row.id))).all()
+        # The code travels in one notify.send row, handed to the SMS channel (the dev log here).
+        sends = (
+            await session.scalars(select(OutboxMessage).where(OutboxMessage.event_type == "notify.send"))
+        ).all()
+        assert [m.status for m in sends] == ["done"]
+        assert code not in str(sends[0].payload.values())  # wiped once handed over
+        assert phone not in str(sends[0].payload.values())
+        deliveries = (await session.scalars(select(Delivery).where(Delivery.outbox_id == sends[0].id))).all()
     assert len(deliveries) == 1
-    assert deliveries[0].channel == "dev-log"
+    assert deliveries[0].channel == "sms"
     assert deliveries[0].recipient == phone
-    assert deliveries[0].status == "sent"
+    assert deliveries[0].status == "sent" and deliveries[0].provider_response == "logged"
 
     # Delivering removes the code from the outbox, not from the challenge: it still signs in.
     assert (await _verify(client, code, phone=phone)).status_code == 200

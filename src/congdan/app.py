@@ -21,12 +21,14 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from congdan import __version__
 from congdan.agencies.api import router as agencies_router
+from congdan.announcements.api import router as announcements_router
 from congdan.areas.api import router as areas_router
 from congdan.areas.service import AreaIndex, load_index
 from congdan.auth.api import me_router
 from congdan.auth.api import router as auth_router
 from congdan.config import Settings
 from congdan.db import make_engine, make_sessionmaker
+from congdan.integrations.live import make_broker
 from congdan.integrations.storage import LocalStorage
 from congdan.kit.errors import (
     AppError,
@@ -38,6 +40,8 @@ from congdan.kit.errors import (
 from congdan.kit.i18n import _, negotiate
 from congdan.kit.problems import problem_response
 from congdan.kit.validation import from_pydantic
+from congdan.live.api import router as live_router
+from congdan.notifications.api import router as notifications_router
 from congdan.open311.api import router as open311_router
 from congdan.outbox.relay import Relay
 from congdan.privacy.api import router as privacy_router
@@ -46,6 +50,7 @@ from congdan.reports.categories_api import router as categories_router
 from congdan.routing.api import router as routing_router
 from congdan.routing.service import ClassifierHolder
 from congdan.security.install import install as install_security
+from congdan.web.announcements import router as news_pages_router
 from congdan.web.docs import mount_static
 from congdan.web.docs import router as docs_router
 from congdan.web.pages import router as pages_router
@@ -77,16 +82,19 @@ def create_app(settings: Settings | None = None, *, run_worker: bool | None = No
         except (OSError, DBAPIError, PoolTimeout, TimeoutError) as exc:
             # Start anyway: requests answer 503 until the database is back, then the index loads.
             log.warning("startup.database_unavailable", error=str(exc)[:300])
+        app.state.live = make_broker(settings.redis_url)  # live updates (issue 5)
         stop = asyncio.Event()
         worker_task = None
         if worker_enabled:
-            worker_task = asyncio.create_task(Relay(maker, settings).run_forever(stop))
+            relay = Relay(maker, settings, resources={"live": app.state.live})
+            worker_task = asyncio.create_task(relay.run_forever(stop))
         try:
             yield
         finally:
             stop.set()
             if worker_task is not None:
                 await worker_task
+            await app.state.live.close()
             await engine.dispose()
 
     app = FastAPI(
@@ -121,6 +129,10 @@ def create_app(settings: Settings | None = None, *, run_worker: bool | None = No
         open311_router,
         privacy_router,
         docs_router,
+        notifications_router,
+        announcements_router,
+        news_pages_router,
+        live_router,
     ):
         app.include_router(router)
 

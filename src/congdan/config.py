@@ -41,6 +41,7 @@ class Settings(BaseSettings):
     outbox_poll_seconds: float = 0.5
     outbox_lease_seconds: int = 60
     outbox_max_attempts: int = 8
+    outbox_concurrency: int = Field(default=8, ge=1)  # rows of different aggregates handled at once
 
     # Routing (what, where, who, already reported?)
     routing_min_confidence: float = Field(default=0.5, ge=0.0, le=1.0)
@@ -52,6 +53,35 @@ class Settings(BaseSettings):
     run_worker_in_process: bool = True
     log_level: str = "INFO"
     pool_size: int = Field(default=10, ge=1)
+
+    # Notifications, announcements, live updates (issue 5)
+    public_base_url: str = "http://127.0.0.1:8000"
+    smtp_host: str | None = None
+    smtp_port: int = 587
+    smtp_user: str | None = None
+    smtp_password: str | None = None
+    smtp_starttls: bool = True
+    smtp_ca_file: Path | None = None
+    smtp_timeout_seconds: float = 20.0
+    mail_from: str = "Công dân số <no-reply@congdan.local>"
+    sms_gateway_url: str | None = None
+    sms_gateway_user: str | None = None
+    sms_gateway_password: str | None = None
+    # A JSON document; $to, $text, $sender and $ref in its strings are filled per message.
+    sms_gateway_payload: str = '{"to": "$to", "from": "$sender", "text": "$text", "ref": "$ref"}'
+    sms_gateway_format: str = "json"  # json | form
+    sms_sender: str = "CONGDANSO"
+    sms_no_diacritics: bool = True
+    sms_timeout_seconds: float = 20.0
+    # Shared by every instance: rate-limit counters and live-update fan-out; memory when unset.
+    redis_url: str | None = None
+    vapid_private_key: str | None = None
+    vapid_public_key: str | None = None
+    vapid_subject: str = "mailto:admin@congdan.local"
+    alert_batch_size: int = Field(default=500, ge=1)
+    # Backoff doubles from 1 s to an hour: 16 tries span about five hours, so a provider that is
+    # down for an hour loses nothing.
+    notify_max_attempts: int = Field(default=16, ge=1)
 
     @cached_property
     def resolved_database_url(self) -> str:
@@ -96,7 +126,6 @@ class Settings(BaseSettings):
         self.resolved_media_dir.mkdir(parents=True, exist_ok=True)
 
     # Security (congdan.security): rate limits, cookies, CSRF.
-    redis_url: str | None = None  # shared rate-limit counters; memory when unset
     rate_limits_enabled: bool = True
     rate_limits: dict[str, str] = Field(default_factory=dict)  # rule -> "N/period;..."; see ratelimit.py
     rate_limit_key_prefix: str = "congdan"

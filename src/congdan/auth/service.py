@@ -80,7 +80,7 @@ async def request_code(
     )
     session.add(challenge)
     await session.flush()
-    emit(
+    message = emit(
         session,
         "auth.code_requested",
         aggregate_type="otp",
@@ -88,6 +88,7 @@ async def request_code(
         # The destination stays sealed in the challenge row; the payload only points at it.
         payload={"challenge_id": str(challenge.id), "channel": channel, "code": code, "locale": locale},
     )
+    message.priority = 10  # someone is waiting for it: ahead of ordinary messages (issue 5)
     return challenge
 
 

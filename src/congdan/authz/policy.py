@@ -137,3 +137,39 @@ def require_self_erasure(principal: Principal) -> None:
     require_authenticated(principal)
     if principal.role != RESIDENT:
         raise Forbidden(_("Tài khoản cán bộ do quản trị viên quản lý; không tự xóa được."))
+
+
+# ---- Announcements and emergency alerts (issue 5) --------------------------------------------
+
+
+def can_publish_for(principal: Principal, agency_code: str | None) -> bool:
+    """City-wide staff publish for the city or any agency; agency staff for their own agency."""
+    if principal.is_citywide_staff:
+        return True
+    return principal.role in AGENCY_ROLES and agency_code is not None and principal.agency_code == agency_code
+
+
+def require_publisher(principal: Principal, agency_code: str | None) -> None:
+    require_staff(principal)
+    if not can_publish_for(principal, agency_code):
+        raise Forbidden(_("Bạn chỉ được đăng thông báo của cơ quan mình."))
+
+
+def require_alert_sender(principal: Principal, agency_code: str | None) -> None:
+    """Emergency alerts reach every phone in a unit: coordinators, admins and agency managers only."""
+    require_staff(principal)
+    if principal.is_citywide_staff:
+        return
+    if principal.role == AGENCY_MANAGER and agency_code is not None and principal.agency_code == agency_code:
+        return
+    raise Forbidden(_("Chỉ điều phối viên hoặc lãnh đạo cơ quan mới được gửi cảnh báo khẩn cấp."))
+
+
+def require_queue_access(principal: Principal, agency_code: str) -> None:
+    """An agency's queue: its own staff, and the city's coordinators and admins."""
+    require_staff(principal)
+    if principal.is_citywide_staff or (
+        principal.role in AGENCY_ROLES and principal.agency_code == agency_code
+    ):
+        return
+    raise Forbidden()

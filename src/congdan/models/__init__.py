@@ -1,8 +1,10 @@
 """ORM classes, one module per aggregate. Importing this package registers every table."""
 
 from congdan.models.accounts import Account, ApiKey, ApiToken, OtpChallenge
+from congdan.models.announcements import Announcement, AnnouncementAttachment, Subscription
 from congdan.models.audit import AuditEntry
 from congdan.models.idempotency import IdempotencyKey
+from congdan.models.notifications import NotificationOptOut, NotificationPreference, PushSubscription
 from congdan.models.open311 import Open311Submission
 from congdan.models.outbox import Delivery, Notification, OutboxMessage
 from congdan.models.privacy import Consent
@@ -13,6 +15,8 @@ from congdan.models.routing import ClassifierExample, ClassifierModel, RoutingRu
 __all__ = [
     "Account",
     "Agency",
+    "Announcement",
+    "AnnouncementAttachment",
     "ApiKey",
     "ApiToken",
     "Area",
@@ -25,11 +29,15 @@ __all__ = [
     "IdempotencyKey",
     "Media",
     "Notification",
+    "NotificationOptOut",
+    "NotificationPreference",
     "Open311Submission",
     "OtpChallenge",
     "OutboxMessage",
+    "PushSubscription",
     "Report",
     "ReportEvent",
     "ReportFollower",
     "RoutingRule",
+    "Subscription",
 ]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from sqlalchemy import JSON, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, ForeignKey, Index, Integer, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from congdan.db import Base, UTCDateTime, new_id, utcnow
@@ -14,7 +14,11 @@ from congdan.kit.crypto import LookupHash, SealedText, hashed_lookup
 
 class OutboxMessage(Base):
     __tablename__ = "outbox"
-    __table_args__ = (Index("ix_outbox_status_available_at", "status", "available_at"),)
+    __table_args__ = (
+        Index("ix_outbox_status_available_at", "status", "available_at"),
+        # Serves the claim's ORDER BY priority DESC, id without sorting the queue.
+        Index("ix_outbox_status_priority_id", "status", text("priority DESC"), "id"),
+    )
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
     event_type: Mapped[str] = mapped_column(String(64))
@@ -29,6 +33,8 @@ class OutboxMessage(Base):
     last_error: Mapped[str | None] = mapped_column(Text, default=None)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     processed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+    # Higher first: sign-in codes and emergency alerts overtake ordinary messages (0004).
+    priority: Mapped[int] = mapped_column(Integer, default=0)
 
 
 class Delivery(Base):
@@ -50,6 +56,15 @@ class Delivery(Base):
     status: Mapped[str] = mapped_column(String(16))
     provider_response: Mapped[str | None] = mapped_column(Text, default=None)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Added by the notifications issue (0004).
+    # sending → sent | failed (retried) | rejected | dead | unknown (a crash after handing over)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    updated_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+    account_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("accounts.id", ondelete="SET NULL"), default=None, index=True
+    )
+    # What the message is about, e.g. "report:<id>" or "alert:<id>", so a sender can follow progress.
+    topic: Mapped[str | None] = mapped_column(String(64), default=None, index=True)
 
 
 class Notification(Base):

@@ -14,6 +14,7 @@ import random
 import socket
 import uuid
 from datetime import timedelta
+from typing import Any
 
 import structlog
 from sqlalchemy.exc import DBAPIError, OperationalError
@@ -21,8 +22,9 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from congdan.config import Settings
 from congdan.db import utcnow
+from congdan.models import OutboxMessage
 from congdan.outbox import repository
-from congdan.outbox.registry import HandlerContext, registration_for
+from congdan.outbox.registry import HandlerContext, Registration, registration_for
 
 log = structlog.get_logger("outbox")
 
@@ -34,11 +36,17 @@ def backoff_seconds(attempts: int) -> float:
 
 
 class Relay:
-    def __init__(self, maker: async_sessionmaker[AsyncSession], settings: Settings) -> None:
+    def __init__(
+        self,
+        maker: async_sessionmaker[AsyncSession],
+        settings: Settings,
+        resources: dict[str, Any] | None = None,
+    ) -> None:
         self.maker = maker
         self.settings = settings
         self.worker_id = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
-        self.context = HandlerContext(settings=settings)
+        # Shared with the server when it runs in-process (the live-update broker).
+        self.context = HandlerContext(settings=settings, resources=dict(resources or {}))
 
     async def run_once(self) -> int:
         """Claims one batch and handles it. Returns how many rows were handled."""
@@ -51,8 +59,17 @@ class Relay:
                 lease_until=now + timedelta(seconds=self.settings.outbox_lease_seconds),
                 limit=self.settings.outbox_batch_size,
             )
-        for message_id in ids:
-            await self._handle(message_id)
+            streams = await repository.by_aggregate(session, ids) if ids else []
+        # Rows about one aggregate (a report, one recipient's messages) keep their order; different
+        # aggregates run side by side, since most of a delivery's time is spent waiting on I/O.
+        limit = asyncio.Semaphore(self.settings.outbox_concurrency)
+
+        async def run(stream: list[uuid.UUID]) -> None:
+            async with limit:
+                for message_id in stream:
+                    await self._handle(message_id)
+
+        await asyncio.gather(*(run(stream) for stream in streams))
         return len(ids)
 
     async def drain(self, max_rounds: int = 1000) -> int:
@@ -86,23 +103,46 @@ class Relay:
                     if message is None:
                         return
                     registration = registration_for(message.event_type)
-                    if registration is not None:
+                    claim = None
+                    if registration is not None and registration.sender is not None:
+                        # Committed before the provider is called, so a second run sees it.
+                        claim = await registration.sender.claim(session, message, self.context)
+                    elif registration is not None and registration.handler is not None:
                         await registration.handler(session, message, self.context)
-                        if registration.scrub_keys:
-                            message.payload = {
-                                k: v for k, v in message.payload.items() if k not in registration.scrub_keys
-                            }
-                    message.status = "done"
-                    message.processed_at = utcnow()
-                    message.locked_until = None
-                    message.last_error = None
-                    message.attempts += 1
-                log.debug("outbox.handled", id=str(message_id), event_type=message.event_type)
-                return
+                    if claim is None:
+                        _mark_done(message, registration)
+                if claim is None:
+                    log.debug("outbox.handled", id=str(message_id), event_type=message.event_type)
+                    return
+                assert registration is not None
+                error = await self._send(session, message_id, registration, claim)
+                if error is None:
+                    return
             except Exception as exc:
                 error = f"{type(exc).__name__}: {exc}"[:2000]
                 log.warning("outbox.handler_failed", id=str(message_id), error=error)
         await self._record_failure(message_id, error)
+
+    async def _send(
+        self, session: AsyncSession, message_id: uuid.UUID, registration: Registration, claim: object
+    ) -> str | None:
+        """Calls the provider outside any transaction, then records the outcome with the row's mark."""
+        sender = registration.sender
+        assert sender is not None
+        outcome: object
+        try:
+            outcome = await sender.act(claim, self.context)
+        except Exception as exc:
+            outcome = exc
+        async with session.begin():
+            message = await repository.lock_for_processing(session, message_id, self.worker_id)
+            if message is None:
+                # The lease ran out meanwhile; whoever holds it now finds the claim and will not resend.
+                return None
+            error = await sender.record(session, message, claim, outcome, self.context)
+            if error is None:
+                _mark_done(message, registration)
+        return error
 
     async def _record_failure(self, message_id: uuid.UUID, error: str) -> None:
         async with self.maker() as session, session.begin():
@@ -112,12 +152,33 @@ class Relay:
             message.attempts += 1
             message.last_error = error
             message.locked_until = None
-            if message.attempts >= self.settings.outbox_max_attempts:
+            registration = registration_for(message.event_type)
+            budget = (
+                registration.attempts_budget(self.settings)
+                if registration
+                else self.settings.outbox_max_attempts
+            )
+            if message.attempts >= budget:
                 message.status = "dead"
+                if registration is not None and registration.scrub_keys:
+                    # Dead letters keep no secrets (sign-in codes) nor message contents.
+                    message.payload = {
+                        k: v for k, v in message.payload.items() if k not in registration.scrub_keys
+                    }
                 log.error("outbox.dead_letter", id=str(message_id), event_type=message.event_type)
             else:
                 message.status = "pending"
                 message.available_at = utcnow() + timedelta(seconds=backoff_seconds(message.attempts))
+
+
+def _mark_done(message: OutboxMessage, registration: Registration | None) -> None:
+    if registration is not None and registration.scrub_keys:
+        message.payload = {k: v for k, v in message.payload.items() if k not in registration.scrub_keys}
+    message.status = "done"
+    message.processed_at = utcnow()
+    message.locked_until = None
+    message.last_error = None
+    message.attempts += 1
 
 
 async def _sleep_or_stop(stop: asyncio.Event, seconds: float) -> None:

@@ -26,10 +26,10 @@ def sealed_columns() -> list[SealedColumn]:
     """Every sealed column in the schema, found by type, so a new one is rotated without a list."""
     found = []
     for tbl in Base.metadata.sorted_tables:
-        pk = _single_pk(tbl)
         for col in tbl.columns:
             if isinstance(col.type, SealedText | SealedJSON):
-                found.append(SealedColumn(tbl.name, col.name, col.type.purpose, pk))
+                # Only tables holding sealed values need a single-column key to be walked by.
+                found.append(SealedColumn(tbl.name, col.name, col.type.purpose, _single_pk(tbl)))
     return found
 
 

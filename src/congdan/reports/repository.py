@@ -2,7 +2,6 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
-from datetime import datetime
 
 from sqlalchemy import ColumnElement, and_, false, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -146,15 +145,3 @@ async def followers(session: AsyncSession, report_id: uuid.UUID) -> Sequence[Rep
         .order_by(ReportFollower.created_at)
     )
     return (await session.scalars(stmt)).all()
-
-
-async def follower_accounts(
-    session: AsyncSession, report_id: uuid.UUID, since: datetime
-) -> Sequence[uuid.UUID]:
-    """Accounts that were already following when the event happened."""
-    stmt = select(ReportFollower.account_id).where(
-        ReportFollower.report_id == report_id,
-        ReportFollower.account_id.is_not(None),
-        ReportFollower.created_at <= since,
-    )
-    return [a for a in (await session.scalars(stmt)).all() if a is not None]

@@ -137,6 +137,12 @@ class CategoryChangeIn(BaseModel):
 class ReplyIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
+    kind: Literal["answer", "info_request", "progress"] = Field(
+        default="answer",
+        description=(
+            "answer: trả lời; info_request: đề nghị người dân bổ sung thông tin; progress: cập nhật tiến độ"
+        ),
+    )
     message: str = Field(min_length=1, max_length=4000)
     photos: list[uuid.UUID] = Field(default_factory=list, max_length=5)
 

@@ -450,6 +450,14 @@ async def _load_for_change(session: AsyncSession, principal: Principal, report_i
 # ---- replies, notes, ratings -------------------------------------------------------------------
 
 
+# What each kind of public message from the agency is called in the history and in the outbox.
+_REPLY_KINDS = {
+    "answer": ("reply", "report.replied"),
+    "info_request": ("info_request", "report.info_requested"),
+    "progress": ("progress", "report.progress_posted"),
+}
+
+
 async def reply(
     session: AsyncSession, principal: Principal, report_id: uuid.UUID, data: ReplyIn
 ) -> ReportEvent:
@@ -461,11 +469,12 @@ async def reply(
     if not message:
         raise ValidationFailed(_("Nội dung trả lời không được để trống."), field="message")
     photo_ids = await _claim_photos(session, principal, data.photos, "photos")
+    event_type, outbox_event = _REPLY_KINDS[data.kind]
     event = _record(
         session,
         report,
         principal,
-        type_="reply",
+        type_=event_type,
         from_status=None,
         to_status=None,
         note=message,
@@ -475,13 +484,10 @@ async def reply(
     report.updated_at = utcnow()
     await session.flush()
     await repository.attach_media(session, photo_ids, report.id, event.id)
-    emit(
-        session,
-        "report.replied",
-        aggregate_type="report",
-        aggregate_id=str(report.id),
-        payload={"report_id": str(report.id), "event_id": str(event.id)},
-    )
+    payload: dict[str, object] = {"report_id": str(report.id), "event_id": str(event.id)}
+    if data.kind != "answer":
+        payload["note"] = message  # the resident is told what is asked or what was done
+    emit(session, outbox_event, aggregate_type="report", aggregate_id=str(report.id), payload=payload)
     await _audit_staff(session, principal, "report.reply", report, event)
     return event
 

@@ -1,0 +1,1 @@
+"""Telling residents and staff what happened: templates, recipients, preferences, deliveries."""

@@ -1,0 +1,163 @@
+"""Live updates over server-sent events, against real uvicorn servers: in-process by default, and
+across two server instances through Redis when CONGDAN_REDIS_URL is set."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import uuid
+from collections.abc import AsyncIterator
+from typing import Any
+
+import httpx
+import pytest
+import uvicorn
+
+from congdan.app import create_app
+from congdan.config import Settings
+from congdan.integrations.live import InProcessBroker, RedisBroker
+from tests.conftest import Actors, report_body
+from tests.servers import free_port
+
+REDIS_URL = "redis://127.0.0.1:6379/0"
+
+
+@contextlib.asynccontextmanager
+async def serve(settings: Settings, *, worker: bool) -> AsyncIterator[str]:
+    app = create_app(settings.model_copy(update={"outbox_poll_seconds": 0.1}), run_worker=worker)
+    port = free_port()
+    server = uvicorn.Server(
+        uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on")
+    )
+    task = asyncio.create_task(server.serve())
+    while not server.started:
+        if task.done():
+            task.result()
+        await asyncio.sleep(0.02)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        await task
+
+
+class Stream:
+    """Reads one SSE stream in the background, collecting its events."""
+
+    def __init__(self, client: httpx.AsyncClient, url: str, headers: dict[str, str] | None = None) -> None:
+        self.events: asyncio.Queue[tuple[str, str]] = asyncio.Queue()
+        self.status: int | None = None
+        self.task = asyncio.create_task(self._read(client, url, headers or {}))
+
+    async def _read(self, client: httpx.AsyncClient, url: str, headers: dict[str, str]) -> None:
+        async with client.stream("GET", url, headers=headers, timeout=None) as response:
+            self.status = response.status_code
+            if response.status_code != 200:
+                await self.events.put(("error", await response.aread() and ""))
+                return
+            name, data = "message", []
+            async for line in response.aiter_lines():
+                if line.startswith("event:"):
+                    name = line[6:].strip()
+                elif line.startswith("data:"):
+                    data.append(line[5:].strip())
+                elif line == "" and data:
+                    await self.events.put((name, "\n".join(data)))
+                    name, data = "message", []
+
+    async def next(self, name: str = "update") -> Any:
+        while True:
+            got, data = await asyncio.wait_for(self.events.get(), timeout=15)
+            if got == "error":
+                raise AssertionError(f"stream answered {self.status}")
+            if got == name:
+                return json.loads(data) if name == "update" else data
+
+    async def close(self) -> None:
+        self.task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await self.task
+
+
+async def _sign_in(
+    client: httpx.AsyncClient, actors: Actors, role: str, agency: str | None
+) -> dict[str, str]:
+    from tests.conftest import PASSWORD
+
+    headers = await actors.staff(role, agency)  # created through the test app; sign in again here
+    me = (await actors.client.get("/api/v1/me", headers=headers)).json()
+    r = await client.post("/api/v1/auth/login", json={"email": me["email"], "password": PASSWORD})
+    return {"Authorization": f"Bearer {r.json()['access_token']}"}
+
+
+async def test_report_page_and_agency_queue_hear_changes(settings: Settings, actors: Actors) -> None:
+    async with serve(settings, worker=True) as url, httpx.AsyncClient(base_url=url) as client:
+        officer = await _sign_in(client, actors, "agency_officer", "so_xay_dung")
+        queue = Stream(client, "/api/v1/agencies/so_xay_dung/queue/live", officer)
+        await queue.next("ready")
+        r = await client.post("/api/v1/reports", json=report_body())
+        report = r.json()
+        arrived = await queue.next()
+        assert arrived["report_id"] == report["id"] and arrived["event"] == "report.submitted"
+
+        page = Stream(client, f"/api/v1/reports/{report['id']}/live")  # public report: no sign-in
+        await page.next("ready")
+        moved = await client.post(
+            f"/api/v1/reports/{report['id']}/transitions", json={"to": "in_progress"}, headers=officer
+        )
+        assert moved.status_code == 200
+        update = await page.next()
+        while update["event"] != "report.status_changed" or update["status"] != "in_progress":
+            update = await page.next()
+        assert update["tracking_code"] == report["tracking_code"]
+        await page.close()
+        await queue.close()
+
+
+async def test_live_streams_check_who_is_listening(settings: Settings, actors: Actors) -> None:
+    async with serve(settings, worker=False) as url, httpx.AsyncClient(base_url=url) as client:
+        other = await _sign_in(client, actors, "agency_officer", "so_y_te")
+        denied = await client.get("/api/v1/agencies/so_xay_dung/queue/live", headers=other)
+        assert denied.status_code == 403 and denied.headers["content-type"] == "application/problem+json"
+        assert (await client.get("/api/v1/agencies/so_xay_dung/queue/live")).status_code == 401
+        private = await client.post("/api/v1/reports", json=report_body(visibility="private"))
+        assert (await client.get(f"/api/v1/reports/{private.json()['id']}/live")).status_code == 404
+        assert (await client.get(f"/api/v1/reports/{uuid.uuid4()}/live")).status_code == 404
+
+
+async def test_updates_cross_server_instances_through_redis(settings: Settings, actors: Actors) -> None:
+    wired = settings.model_copy(update={"redis_url": REDIS_URL})
+    # The page is open on instance A; the change is made, and handled, on instance B.
+    async with (
+        serve(wired, worker=False) as url_a,
+        serve(wired, worker=True) as url_b,
+        httpx.AsyncClient(base_url=url_a) as a,
+        httpx.AsyncClient(base_url=url_b) as b,
+    ):
+        officer = await _sign_in(b, actors, "agency_officer", "so_xay_dung")
+        report = (await b.post("/api/v1/reports", json=report_body())).json()
+        page = Stream(a, f"/api/v1/reports/{report['id']}/live")
+        await page.next("ready")
+        await b.post(
+            f"/api/v1/reports/{report['id']}/transitions", json={"to": "in_progress"}, headers=officer
+        )
+        update = await page.next()
+        while update.get("status") != "in_progress":
+            update = await page.next()
+        assert update["report_id"] == report["id"]
+        await page.close()
+
+
+@pytest.mark.parametrize("kind", ["memory", "redis"])
+async def test_brokers_deliver_only_to_their_channel(kind: str) -> None:
+    broker = InProcessBroker() if kind == "memory" else RedisBroker(REDIS_URL)
+    channel = f"report:{uuid.uuid4()}"
+    try:
+        async with broker.listen([channel]) as messages:
+            await broker.publish(f"report:{uuid.uuid4()}", "khác")
+            await broker.publish(channel, "cập nhật")
+            got = await asyncio.wait_for(anext(aiter(messages)), timeout=10)
+        assert got == "cập nhật"
+    finally:
+        await broker.close()
