@@ -101,8 +101,14 @@ def _storage(settings: Settings) -> Storage:
     url = settings.redis_url
     if not url.startswith("async+"):
         url = "async+" + url
+    # A burst opens many connections at once; on a busy machine connecting can take longer than a
+    # command, and a storage error lets requests through, so connecting gets more time.
     return RedisStorage(
-        url, implementation="redispy", key_prefix=settings.rate_limit_key_prefix, socket_timeout=0.5
+        url,
+        implementation="redispy",
+        key_prefix=settings.rate_limit_key_prefix,
+        socket_timeout=1.0,
+        socket_connect_timeout=3.0,
     )
 
 
