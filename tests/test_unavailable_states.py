@@ -14,7 +14,7 @@ import pytest
 
 from congdan.app import create_app
 from congdan.config import Settings
-from tests.conftest import report_body
+from tests.conftest import TEST_DATA_KEY, report_body
 
 PG_URL = os.environ.get("CONGDAN_TEST_DATABASE_URL")
 
@@ -29,7 +29,9 @@ async def test_connections_refused_by_postgres_are_503(tmp_path: Path) -> None:
     await admin.execute(f'CREATE ROLE "{role}" LOGIN CONNECTION LIMIT 0')
     try:
         base = PG_URL.rpartition("/")[0].replace("postgres@", f"{role}@")
-        settings = Settings(data_dir=tmp_path, database_url=f"{base}/postgres", secret_key="x")
+        settings = Settings(
+            data_dir=tmp_path, database_url=f"{base}/postgres", secret_key="x", data_key=TEST_DATA_KEY
+        )
         app = create_app(settings, run_worker=False)
         async with app.router.lifespan_context(app):
             transport = httpx.ASGITransport(app=app)
