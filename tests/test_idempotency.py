@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import uuid
 from datetime import timedelta
+from typing import Any
 
 import httpx
 from sqlalchemy import func, select, update
@@ -138,3 +139,38 @@ async def test_concurrent_retries_create_exactly_one(
 async def test_bad_key_is_400(client: httpx.AsyncClient) -> None:
     r = await client.post("/api/v1/reports", json=report_body(), headers={"Idempotency-Key": "   "})
     assert r.status_code == 400 and r.json()["errors"][0]["field"] == "Idempotency-Key"
+
+
+async def test_workers_forget_keys_past_their_retention(
+    client: httpx.AsyncClient, maker: async_sessionmaker[AsyncSession], settings: Any
+) -> None:
+    from congdan.outbox.relay import Relay
+
+    for key in ("old-key", "fresh-key"):
+        r = await client.post("/api/v1/reports", json=report_body(), headers={"Idempotency-Key": key})
+        assert r.status_code == 201
+    async with maker() as s, s.begin():
+        await s.execute(
+            update(IdempotencyKey)
+            .where(IdempotencyKey.key == "old-key")
+            .values(created_at=utcnow() - timedelta(hours=settings.idempotency_retention_hours + 1))
+        )
+    relay = Relay(maker, settings)
+    stop = asyncio.Event()
+    worker = asyncio.create_task(relay.run_forever(stop))  # housekeeping runs on its first round
+    try:
+        for _ in range(100):
+            async with maker() as s:
+                keys = set((await s.scalars(select(IdempotencyKey.key))).all())
+            if "old-key" not in keys:
+                break
+            await asyncio.sleep(0.05)
+    finally:
+        stop.set()
+        await worker
+    assert keys == {"fresh-key"}
+    # Past retention, the same key is a new request.
+    r = await client.post("/api/v1/reports", json=report_body(), headers={"Idempotency-Key": "old-key"})
+    assert r.status_code == 201
+    async with maker() as s:
+        assert await s.scalar(select(func.count()).select_from(Report)) == 3

@@ -35,6 +35,7 @@ class Settings(BaseSettings):
     default_deadline_days: int = 5
     idempotency_lock_seconds: int = 60
     idempotency_retention_hours: int = 48
+    housekeeping_interval_seconds: float = Field(default=600.0, gt=0)  # workers purge expired keys
 
     # Outbox
     outbox_batch_size: int = 20

@@ -12,6 +12,7 @@ import contextlib
 import os
 import random
 import socket
+import time
 import uuid
 from datetime import timedelta
 from typing import Any
@@ -22,6 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from congdan.config import Settings
 from congdan.db import utcnow
+from congdan.kit.idempotency import purge_expired
 from congdan.models import OutboxMessage
 from congdan.outbox import repository
 from congdan.outbox.registry import HandlerContext, Registration, registration_for
@@ -81,9 +83,26 @@ class Relay:
                 break
         return total
 
+    async def housekeep(self) -> int:
+        """Forgets Idempotency-Keys past their retention: a retry that late is a new request.
+        Every worker may do it; the delete is the same whoever runs it."""
+        retention = timedelta(hours=self.settings.idempotency_retention_hours)
+        async with self.maker() as session, session.begin():
+            purged = await purge_expired(session, retention)
+        if purged:
+            log.info("outbox.idempotency_purged", count=purged)
+        return purged
+
     async def run_forever(self, stop: asyncio.Event) -> None:
         log.info("outbox.worker_started", worker=self.worker_id)
+        next_housekeeping = 0.0
         while not stop.is_set():
+            if time.monotonic() >= next_housekeeping:
+                next_housekeeping = time.monotonic() + self.settings.housekeeping_interval_seconds
+                try:
+                    await self.housekeep()
+                except (OperationalError, DBAPIError, OSError) as exc:
+                    log.warning("outbox.housekeeping_failed", error=str(exc)[:200])
             try:
                 handled = await self.run_once()
             except (OperationalError, DBAPIError, OSError) as exc:
