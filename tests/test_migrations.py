@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import os
 import uuid
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -14,18 +13,13 @@ from sqlalchemy import text
 
 from congdan.config import Settings
 from congdan.migrate import alembic_config
-from tests.conftest import TEST_DATA_KEY, _create_pg_database, _drop_pg_database
+from tests.fresh_db import fresh_settings
 
 
 @pytest_asyncio.fixture
 async def empty_settings(tmp_path: Path) -> AsyncIterator[Settings]:
-    pg_url = os.environ.get("CONGDAN_TEST_DATABASE_URL")
-    database_url = await _create_pg_database(pg_url) if pg_url else None
-    yield Settings(
-        data_dir=tmp_path / "data", database_url=database_url, secret_key="k", data_key=TEST_DATA_KEY
-    )
-    if pg_url and database_url:
-        await _drop_pg_database(pg_url, database_url)
+    async with fresh_settings(tmp_path / "data") as settings:
+        yield settings
 
 
 async def _run(settings: Settings, revision: str, *, down: bool = False) -> None:

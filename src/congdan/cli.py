@@ -315,8 +315,8 @@ def classifier_evaluate(
     import json
 
     from congdan.db import make_engine, make_sessionmaker
-    from congdan.routing import repository
     from congdan.routing.classifier import Classifier, CorpusError, evaluate, read_tsv
+    from congdan.routing.service import ClassifierHolder
 
     try:
         rows = read_tsv(file)
@@ -328,8 +328,7 @@ def classifier_evaluate(
         engine = make_engine(settings)
         try:
             async with make_sessionmaker(engine)() as session:
-                model = await repository.latest_model(session)
-                return Classifier.loads(model.blob, model.version) if model else None
+                return await ClassifierHolder().refresh(session)
         finally:
             await engine.dispose()
 

@@ -282,7 +282,7 @@ async def transition(
         note=note,
         public=data.public,
         agency_code=agency_code,
-        duplicate_of=duplicate_of,
+        duplicate_of=duplicate_of.id if duplicate_of is not None else None,
     )
     await repository.attach_media(session, photo_ids, report.id, event.id)
     if duplicate_of is not None:
@@ -297,7 +297,7 @@ async def transition(
 
 async def _original_for(
     session: AsyncSession, principal: Principal, report: Report, original_id: uuid.UUID | None
-) -> uuid.UUID:
+) -> Report:
     if original_id is None:
         raise ValidationFailed(_("Cần chỉ ra phản ánh gốc."), field="duplicate_of")
     if original_id == report.id:
@@ -315,42 +315,33 @@ async def _original_for(
         original = nxt
     if original.id == report.id:
         raise ValidationFailed(_("Phản ánh không thể trùng với chính nó."), field="duplicate_of")
-    return original.id
+    return original
 
 
-async def _follow_original(session: AsyncSession, duplicate: Report, original_id: uuid.UUID) -> None:
-    """The duplicate's reporter, and whoever followed the duplicate, now follow the original."""
-    original = await repository.get(session, original_id)
-    if original is None:
-        return
-    have = await repository.followers(session, original_id)
-    accounts = {f.account_id for f in have if f.account_id is not None}
-    if original.reporter_id is not None:
-        accounts.add(original.reporter_id)
-    vias = {f.via_report_id for f in have if f.via_report_id is not None}
+async def _follow_original(session: AsyncSession, duplicate: Report, original: Report) -> None:
+    """The duplicate's reporter, and whoever followed the duplicate, now follow the original.
+    A follower is an account, or an anonymous reporter reached through their own report's contact
+    details, which stay where they are."""
+    have = await repository.followers(session, original.id)
+    seen = {(f.account_id, f.via_report_id) for f in have}
+    seen.add((original.reporter_id, None))
+    joining: list[tuple[uuid.UUID | None, uuid.UUID | None, str]] = []
     if duplicate.reporter_id is not None:
-        if duplicate.reporter_id not in accounts:
-            session.add(
-                ReportFollower(report_id=original_id, account_id=duplicate.reporter_id, reason="duplicate")
-            )
-            accounts.add(duplicate.reporter_id)
+        joining.append((duplicate.reporter_id, None, "duplicate"))
     elif duplicate.contact_phone or duplicate.contact_email:
-        # Anonymous: reached through the duplicate's own contact details, which stay where they are.
-        session.add(ReportFollower(report_id=original_id, via_report_id=duplicate.id, reason="duplicate"))
-        vias.add(duplicate.id)
-    for follower in await repository.followers(session, duplicate.id):
-        if follower.account_id is not None and follower.account_id not in accounts:
-            session.add(
-                ReportFollower(report_id=original_id, account_id=follower.account_id, reason=follower.reason)
+        joining.append((None, duplicate.id, "duplicate"))
+    joining += [
+        (f.account_id, f.via_report_id, f.reason) for f in await repository.followers(session, duplicate.id)
+    ]
+    for account_id, via_report_id, reason in joining:
+        if (account_id, via_report_id) in seen:
+            continue
+        seen.add((account_id, via_report_id))
+        session.add(
+            ReportFollower(
+                report_id=original.id, account_id=account_id, via_report_id=via_report_id, reason=reason
             )
-            accounts.add(follower.account_id)
-        elif follower.via_report_id is not None and follower.via_report_id not in vias:
-            session.add(
-                ReportFollower(
-                    report_id=original_id, via_report_id=follower.via_report_id, reason=follower.reason
-                )
-            )
-            vias.add(follower.via_report_id)
+        )
     await session.flush()
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Request, Response
+from fastapi import APIRouter, Query, Response
 
 from congdan.authz import policy
 from congdan.deps import ContextDep, LocaleDep, PrincipalDep, SessionDep, SettingsDep
@@ -205,10 +205,10 @@ async def delete_rule(rule_id: uuid.UUID, session: SessionDep, principal: Princi
     responses=problems(401, 403, 404),
 )
 async def classifier_info(
-    request: Request, session: SessionDep, principal: PrincipalDep, settings: SettingsDep
+    session: SessionDep, principal: PrincipalDep, settings: SettingsDep
 ) -> ClassifierOut:
     policy.require_staff(principal)
-    model = await repository.latest_model(session)
+    model = await repository.latest_model(session, with_blob=False)
     if model is None:
         raise NotFound(_("Chưa có bộ phân loại nào được huấn luyện."))
     return ClassifierOut(

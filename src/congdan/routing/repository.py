@@ -8,6 +8,7 @@ from datetime import datetime
 
 from sqlalchemy import func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import defer
 
 from congdan.models import ClassifierExample, ClassifierModel, Report, RoutingRule
 
@@ -42,8 +43,10 @@ async def categories_with_rules(session: AsyncSession) -> set[str]:
     return {c for c in (await session.scalars(stmt)).all() if c is not None}
 
 
-async def latest_model(session: AsyncSession) -> ClassifierModel | None:
+async def latest_model(session: AsyncSession, *, with_blob: bool = True) -> ClassifierModel | None:
     stmt = select(ClassifierModel).order_by(ClassifierModel.version.desc()).limit(1)
+    if not with_blob:  # the pickled model is megabytes; its facts are a few bytes
+        stmt = stmt.options(defer(ClassifierModel.blob, raiseload=True))
     return (await session.scalars(stmt)).first()
 
 
