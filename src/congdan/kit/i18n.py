@@ -22,18 +22,49 @@ def _(message: str) -> str:
 
 
 @cache
-def _catalogue(locale: str) -> dict[str, str]:
+def _read(locale: str) -> tuple[dict[str, str], dict[str, tuple[str, ...]]]:
+    """Singular messages and plural ones (keyed by their singular id) of one locale's catalogue."""
     path = _LOCALE_DIR / locale / "LC_MESSAGES" / "messages.po"
+    singular: dict[str, str] = {}
+    plural: dict[str, tuple[str, ...]] = {}
     if not path.exists():
-        return {}
+        return singular, plural
     with path.open("rb") as fh:
         catalog = read_po(fh, locale=locale)
-    return {str(m.id): str(m.string) for m in catalog if m.id and m.string and isinstance(m.string, str)}
+    for m in catalog:
+        if not m.id or not m.string:
+            continue
+        if isinstance(m.id, str) and isinstance(m.string, str):
+            singular[m.id] = m.string
+        elif isinstance(m.id, tuple | list) and all(m.string):
+            plural[str(m.id[0])] = tuple(str(form) for form in m.string)
+    return singular, plural
+
+
+def _catalogue(locale: str) -> dict[str, str]:
+    return _read(locale)[0]
+
+
+def _plurals(locale: str) -> dict[str, tuple[str, ...]]:
+    return _read(locale)[1]
 
 
 def translate(message: str, locale: str, **params: object) -> str:
     text = message if locale == DEFAULT_LOCALE else _catalogue(locale).get(message, message)
     return text % params if params else text
+
+
+def translate_plural(singular: str, plural: str, n: int, /, locale: str, **params: object) -> str:
+    """Vietnamese has one form; English two (n == 1 or not). `n` fills %(n)s unless params name it."""
+    params = {"n": n, **params}
+    forms = () if locale == DEFAULT_LOCALE else _plurals(locale).get(singular, ())
+    text = singular if not forms else forms[0] if n == 1 or len(forms) == 1 else forms[1]
+    return text % params
+
+
+def N_(singular: str, plural: str) -> tuple[str, str]:
+    """Marks a plural message for extraction (the pair is translated when shown)."""
+    return singular, plural
 
 
 def negotiate(accept_language: str | None) -> str:
