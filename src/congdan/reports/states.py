@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from enum import StrEnum
 
+from congdan.kit.i18n import _
+
 
 class Status(StrEnum):
     SUBMITTED = "submitted"
@@ -57,3 +59,26 @@ def allowed(current: Status, target: Status) -> bool:
 
 # Moves that need a note the resident will read.
 NOTE_REQUIRED = frozenset({Status.REJECTED, Status.TRANSFERRED, Status.RESOLVED, Status.REOPENED})
+
+
+# The status in the words a resident reads (UI.md); messages and pages translate these, never the code.
+LABELS: dict[Status, str] = {
+    Status.SUBMITTED: _("Đã tiếp nhận"),
+    Status.TRIAGE: _("Đang phân loại"),
+    Status.ASSIGNED: _("Đã chuyển cơ quan xử lý"),
+    Status.IN_PROGRESS: _("Đang xử lý"),
+    Status.TRANSFERRED: _("Đang chuyển cơ quan"),
+    Status.RESOLVED: _("Đã giải quyết"),
+    Status.REOPENED: _("Mở lại"),
+    Status.CLOSED: _("Đã đóng"),
+    Status.REJECTED: _("Không tiếp nhận"),
+    Status.DUPLICATE: _("Trùng phản ánh khác"),
+}
+
+
+def label(status: str) -> str:
+    """The Vietnamese words for a status code (the catalogue translates them); the code if unknown."""
+    try:
+        return LABELS[Status(status)]
+    except ValueError:
+        return status
