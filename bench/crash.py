@@ -74,6 +74,8 @@ class Figures:
     db_recovery_ready: float | None = None
     db_recovery_first_201: float | None = None
     drain_seconds: float | None = None
+    kill_drain_seconds: float | None = None
+    kill_left_behind: int = 0
 
     def count(self, status: int | str) -> None:
         self.statuses[str(status)] = self.statuses.get(str(status), 0) + 1
@@ -277,6 +279,33 @@ async def verify(database_url: str, figures: Figures) -> dict[str, Any]:
     }
 
 
+async def unfinished_rows(database_url: str) -> list[Any]:
+    conn = await asyncpg.connect(database_url.replace("postgresql+asyncpg://", "postgresql://"))
+    try:
+        rows = await conn.fetch("SELECT id FROM outbox WHERE status IN ('pending', 'processing')")
+    finally:
+        await conn.close()
+    return [row["id"] for row in rows]
+
+
+async def wait_rows_done(database_url: str, ids: list[Any], since: float, limit: float = 120.0) -> float:
+    """Seconds from `since` until none of `ids` is pending or being processed."""
+    conn = await asyncpg.connect(database_url.replace("postgresql+asyncpg://", "postgresql://"))
+    try:
+        while time.monotonic() - since < limit:
+            left = await conn.fetchval(
+                "SELECT count(*) FROM outbox"
+                " WHERE id = ANY($1::uuid[]) AND status IN ('pending', 'processing')",
+                ids,
+            )
+            if left == 0:
+                return time.monotonic() - since
+            await asyncio.sleep(0.1)
+    finally:
+        await conn.close()
+    raise RuntimeError("the rows left by the killed server were not handled")
+
+
 async def wait_drain(database_url: str, limit: float = 120.0) -> float:
     conn = await asyncpg.connect(database_url.replace("postgresql+asyncpg://", "postgresql://"))
     start = time.monotonic()
@@ -319,8 +348,12 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
             await asyncio.sleep(args.interval * random.uniform(0.7, 1.3))
             figures.kill_times.append(time.monotonic())
             server.kill()
+            left_behind = await unfinished_rows(database_url)
             server.start()
             figures.kill_recoveries.append(await server.wait_ready())
+        # The rows the last killed process held or had not reached: how soon are they all done?
+        figures.kill_drain_seconds = await wait_rows_done(database_url, left_behind, figures.kill_times[-1])
+        figures.kill_left_behind = len(left_behind)
 
         await asyncio.sleep(args.interval)
         probe_stop = asyncio.Event()
@@ -377,6 +410,8 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
             round(figures.db_recovery_first_201, 2) if figures.db_recovery_first_201 is not None else None
         ),
         "outbox_drain_seconds": round(figures.drain_seconds or 0, 2),
+        "last_kill_rows_left_behind": figures.kill_left_behind,
+        "last_kill_to_drained_seconds": round(figures.kill_drain_seconds or 0, 2),
         **checks,
         "server_log": str(log),
     }
@@ -398,6 +433,11 @@ def failures(result: dict[str, Any]) -> list[str]:
     server_errors = {k: v for k, v in result["statuses"].items() if k.startswith("5") and k != "503"}
     if server_errors:
         problems.append(f"server errors other than 503: {server_errors} (see {result['server_log']})")
+    if result["last_kill_to_drained_seconds"] > result["max_kill_drain_seconds"]:
+        problems.append(
+            f"the rows left by the last killed server took {result['last_kill_to_drained_seconds']} s "
+            f"(at most {result['max_kill_drain_seconds']} s)"
+        )
     if result["db_up_to_first_201_seconds"] is None:
         problems.append("no report accepted after the database came back")
     return problems
@@ -413,6 +453,10 @@ def main() -> None:
     parser.add_argument("--interval", type=float, help="seconds of load between disruptions")
     parser.add_argument("--db-down", type=float, default=3.0, help="seconds PostgreSQL stays stopped")
     parser.add_argument("--retry-window", type=float, default=60.0, help="how long a client keeps retrying")
+    parser.add_argument(
+        "--max-kill-drain", type=float, default=10.0,
+        help="seconds from the last kill until the rows it left behind are handled",
+    )
     parser.add_argument("--json", type=Path)
     args = parser.parse_args()
     defaults = (
@@ -424,6 +468,7 @@ def main() -> None:
         if getattr(args, key) is None:
             setattr(args, key, value)
     result = asyncio.run(run(args))
+    result["max_kill_drain_seconds"] = args.max_kill_drain
     problems = failures(result)
     result["failures"] = problems
     text = json.dumps(result, indent=1, ensure_ascii=False)

@@ -12,7 +12,6 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from fastapi.routing import iter_route_contexts
-from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
@@ -27,7 +26,7 @@ from congdan.areas.service import AreaIndex, load_index
 from congdan.auth.api import me_router
 from congdan.auth.api import router as auth_router
 from congdan.config import Settings
-from congdan.db import make_engine, make_sessionmaker
+from congdan.db import make_engine, make_sessionmaker, utcnow
 from congdan.integrations.live import make_broker
 from congdan.integrations.storage import LocalStorage
 from congdan.kit.errors import (
@@ -43,7 +42,8 @@ from congdan.kit.validation import from_pydantic
 from congdan.live.api import router as live_router
 from congdan.notifications.api import router as notifications_router
 from congdan.open311.api import router as open311_router
-from congdan.outbox.relay import Relay
+from congdan.outbox import service as outbox
+from congdan.outbox.relay import Relay, supervise
 from congdan.privacy.api import router as privacy_router
 from congdan.reports.api import router as reports_router
 from congdan.reports.categories_api import router as categories_router
@@ -85,9 +85,12 @@ def create_app(settings: Settings | None = None, *, run_worker: bool | None = No
         app.state.live = make_broker(settings.redis_url)  # live updates (issue 5)
         stop = asyncio.Event()
         worker_task = None
+        app.state.relay = None
         if worker_enabled:
             relay = Relay(maker, settings, resources={"live": app.state.live})
-            worker_task = asyncio.create_task(relay.run_forever(stop))
+            app.state.relay = relay
+            worker_task = asyncio.create_task(supervise(relay, stop))
+        app.state.worker_started_at = time.monotonic()
         try:
             yield
         finally:
@@ -143,16 +146,39 @@ def create_app(settings: Settings | None = None, *, run_worker: bool | None = No
     @app.get(
         "/readyz",
         tags=["ops"],
-        summary="Cơ sở dữ liệu sẵn sàng / Database reachable",
-        responses={503: {"description": "Cơ sở dữ liệu không truy cập được / Database unreachable"}},
+        summary="Cơ sở dữ liệu và worker sẵn sàng / Database reachable, worker working",
+        description="`worker`: when the in-process worker last finished a round, how many outbox rows "
+        "are due and how long the oldest has waited. 503 when the database is unreachable or the "
+        "in-process worker has not finished a round for `CONGDAN_WORKER_STALL_SECONDS`.",
+        responses={503: {"description": "Không sẵn sàng / Not ready"}},
     )
     async def readyz(request: Request) -> JSONResponse:
+        state = request.app.state
         try:
-            async with request.app.state.engine.connect() as conn:
-                await asyncio.wait_for(conn.execute(text("SELECT 1")), timeout=3)
+            async with state.sessionmaker() as session:
+                backlog = await asyncio.wait_for(outbox.backlog(session, utcnow()), timeout=3)
         except (OSError, DBAPIError, OperationalError, PoolTimeout, TimeoutError):
             return JSONResponse({"status": "unavailable", "database": "unreachable"}, status_code=503)
-        return JSONResponse({"status": "ok", "database": "ok"})
+        worker: dict[str, object] = {
+            "due": backlog.due,
+            "oldest_due_seconds": _rounded(backlog.oldest_due_seconds),
+        }
+        ready = True
+        relay: Relay | None = state.relay
+        if relay is None:
+            worker["mode"] = "separate"
+        else:
+            worker["mode"] = "in_process"
+            now = time.monotonic()
+            last = relay.last_round_at
+            since = now - (last if last is not None else state.worker_started_at)
+            worker["last_round_at"] = relay.last_round_wall.isoformat() if relay.last_round_wall else None
+            worker["seconds_since_last_round"] = _rounded(since)
+            if since > state.settings.worker_stall_seconds:
+                worker["stalled"] = True
+                ready = False
+        body = {"status": "ok" if ready else "unavailable", "database": "ok", "worker": worker}
+        return JSONResponse(body, status_code=200 if ready else 503)
 
     @app.get("/media/{key:path}", include_in_schema=False)
     async def media(key: str, request: Request) -> Response:
@@ -169,6 +195,10 @@ def create_app(settings: Settings | None = None, *, run_worker: bool | None = No
         )
 
     return app
+
+
+def _rounded(seconds: float | None) -> float | None:
+    return None if seconds is None else round(seconds, 3)
 
 
 def _locale(request: Request) -> str:

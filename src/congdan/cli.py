@@ -54,6 +54,17 @@ def _fail(exc: Exception) -> NoReturn:
     raise typer.Exit(1) from exc
 
 
+def _load_handlers() -> None:
+    """Every outbox handler, imported before anything starts: a missing module is said here."""
+    from congdan.outbox.registry import HandlersUnavailable, load_all
+
+    try:
+        load_all()
+    except HandlersUnavailable as exc:
+        typer.echo(f"Lỗi / error: không tải được các bộ xử lý outbox / {exc}", err=True)
+        raise typer.Exit(1) from exc
+
+
 def _configure_logging(settings: Settings) -> None:
     import logging
 
@@ -84,6 +95,7 @@ def serve(
 
     settings = _settings(data_dir)
     _configure_logging(settings)
+    _load_handlers()
     asyncio.run(upgrade(settings))
     if demo:
         _print_demo(settings)
@@ -134,24 +146,39 @@ def worker(data_dir: DataDir = None) -> None:
     """Chạy worker xử lý outbox / run an outbox worker."""
     import signal
 
+    import structlog
+
     from congdan.db import make_engine, make_sessionmaker
     from congdan.outbox.relay import Relay
 
     settings = _settings(data_dir)
     _configure_logging(settings)
+    _load_handlers()
 
-    async def run() -> None:
+    async def run() -> bool:
+        """True when the loop ended because it was asked to."""
         engine = make_engine(settings)
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(sig, stop.set)
         try:
-            await Relay(make_sessionmaker(engine), settings).run_forever(stop)
+            relay = Relay(make_sessionmaker(engine), settings)
+            await relay.run_forever(stop)
         finally:
             await engine.dispose()
+        return stop.is_set()
 
-    asyncio.run(run())
+    try:
+        asked = asyncio.run(run())
+    except Exception as exc:
+        structlog.get_logger("outbox").exception("outbox.worker_crashed")
+        typer.echo(f"Lỗi / error: worker dừng bất thường / the worker stopped: {exc}", err=True)
+        raise typer.Exit(1) from exc
+    if not asked:
+        # A supervisor (systemd, Kubernetes …) restarts a process that exits non-zero.
+        typer.echo("Lỗi / error: worker dừng bất thường / the worker loop ended unexpectedly", err=True)
+        raise typer.Exit(1)
 
 
 @db_app.command("upgrade")

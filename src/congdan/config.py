@@ -40,7 +40,8 @@ class Settings(BaseSettings):
     # Outbox
     outbox_batch_size: int = 20
     outbox_poll_seconds: float = 0.5
-    outbox_lease_seconds: int = 60
+    # Renewed while a row is worked on, so a row of a worker that died comes back within one lease.
+    outbox_lease_seconds: float = Field(default=15.0, gt=0)
     outbox_max_attempts: int = 8
     outbox_concurrency: int = Field(default=8, ge=1)  # rows of different aggregates handled at once
 
@@ -52,6 +53,8 @@ class Settings(BaseSettings):
     open311_jurisdiction: str = "hochiminhcity.gov.vn"
 
     run_worker_in_process: bool = True
+    # /readyz answers 503 when the in-process worker has not finished a round for this long.
+    worker_stall_seconds: float = Field(default=120.0, gt=0)
     log_level: str = "INFO"
     pool_size: int = Field(default=10, ge=1)
 

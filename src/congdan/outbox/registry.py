@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any, Protocol
@@ -87,14 +88,27 @@ def sends(
 
 
 def registration_for(event_type: str) -> Registration | None:
-    load_all()
     return _HANDLERS.get(event_type)
+
+
+TASK_MODULES = (
+    "congdan.announcements.tasks",
+    "congdan.auth.tasks",
+    "congdan.notifications.tasks",
+    "congdan.privacy.tasks",
+    "congdan.reports.tasks",
+)
+
+
+class HandlersUnavailable(RuntimeError):
+    """A domain's handlers could not be imported: the process must not start without them."""
 
 
 def load_all() -> None:
     """Imports every domain's tasks module so their handlers are registered."""
-    import congdan.announcements.tasks
-    import congdan.auth.tasks
-    import congdan.notifications.tasks
-    import congdan.privacy.tasks
-    import congdan.reports.tasks  # noqa: F401
+    for name in TASK_MODULES:
+        try:
+            importlib.import_module(name)
+        except ImportError as exc:
+            missing = f" (missing module: {exc.name})" if exc.name else ""
+            raise HandlersUnavailable(f"cannot load the outbox handlers in {name}{missing}: {exc}") from exc

@@ -14,7 +14,7 @@ import random
 import socket
 import time
 import uuid
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import structlog
@@ -26,7 +26,7 @@ from congdan.db import utcnow
 from congdan.kit.idempotency import purge_expired
 from congdan.models import OutboxMessage
 from congdan.outbox import repository
-from congdan.outbox.registry import HandlerContext, Registration, registration_for
+from congdan.outbox.registry import HandlerContext, Registration, load_all, registration_for
 
 log = structlog.get_logger("outbox")
 
@@ -44,24 +44,50 @@ class Relay:
         settings: Settings,
         resources: dict[str, Any] | None = None,
     ) -> None:
+        # Every handler is registered now, at start: a module that cannot be imported stops the
+        # process here with its name, not at the first message that needs it.
+        load_all()
         self.maker = maker
         self.settings = settings
-        self.worker_id = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+        self.worker_id = worker_identity()
         # Shared with the server when it runs in-process (the live-update broker).
         self.context = HandlerContext(settings=settings, resources=dict(resources or {}))
+        # When the loop last finished a round (monotonic and wall clock), for /readyz.
+        self.last_round_at: float | None = None
+        self.last_round_wall: datetime | None = None
+        self.leases_released = False
+
+    def _lease_until(self) -> datetime:
+        return utcnow() + timedelta(seconds=self.settings.outbox_lease_seconds)
+
+    async def release_dead_leases(self) -> int:
+        """Hands back at once the rows leased by earlier processes of this host that have died,
+        instead of waiting for their leases to run out."""
+        async with self.maker() as session, session.begin():
+            holders = await repository.lease_holders(session)
+            dead = [holder for holder in holders if holder != self.worker_id and _is_dead(holder)]
+            released = await repository.release(session, dead) if dead else 0
+        if released:
+            log.info("outbox.leases_released", count=released, workers=len(dead))
+        self.leases_released = True
+        return released
 
     async def run_once(self) -> int:
         """Claims one batch and handles it. Returns how many rows were handled."""
+        if not self.leases_released:
+            await self.release_dead_leases()
         now = utcnow()
         async with self.maker() as session, session.begin():
             ids = await repository.claim(
                 session,
                 worker_id=self.worker_id,
                 now=now,
-                lease_until=now + timedelta(seconds=self.settings.outbox_lease_seconds),
+                lease_until=self._lease_until(),
                 limit=self.settings.outbox_batch_size,
             )
             streams = await repository.by_aggregate(session, ids) if ids else []
+        if not ids:
+            return 0
         # Rows about one aggregate (a report, one recipient's messages) keep their order; different
         # aggregates run side by side, since most of a delivery's time is spent waiting on I/O.
         limit = asyncio.Semaphore(self.settings.outbox_concurrency)
@@ -71,8 +97,26 @@ class Relay:
                 for message_id in stream:
                     await self._handle(message_id)
 
-        await asyncio.gather(*(run(stream) for stream in streams))
+        # Leases are short and renewed while the batch is worked on, so the rows of a worker that
+        # dies come back within one lease, while a slow provider call never loses its row.
+        renewer = asyncio.create_task(self._renew_leases())
+        try:
+            await asyncio.gather(*(run(stream) for stream in streams))
+        finally:
+            renewer.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await renewer
         return len(ids)
+
+    async def _renew_leases(self) -> None:
+        interval = max(self.settings.outbox_lease_seconds / 3, 0.05)
+        while True:
+            await asyncio.sleep(interval)
+            try:
+                async with self.maker() as session, session.begin():
+                    await repository.renew(session, self.worker_id, self._lease_until())
+            except Exception as exc:  # the next renewal may succeed; the lease is the safety net
+                log.warning("outbox.lease_renewal_failed", error=f"{type(exc).__name__}: {exc}"[:300])
 
     async def drain(self, max_rounds: int = 1000) -> int:
         total = 0
@@ -94,6 +138,8 @@ class Relay:
         return purged
 
     async def run_forever(self, stop: asyncio.Event) -> None:
+        """Runs rounds until `stop` is set. No exception ends it: a round that fails is logged and
+        the next one starts, since the rows it held come back when their leases run out."""
         log.info("outbox.worker_started", worker=self.worker_id)
         next_housekeeping = 0.0
         while not stop.is_set():
@@ -101,14 +147,20 @@ class Relay:
                 next_housekeeping = time.monotonic() + self.settings.housekeeping_interval_seconds
                 try:
                     await self.housekeep()
-                except (OperationalError, DBAPIError, OSError) as exc:
-                    log.warning("outbox.housekeeping_failed", error=str(exc)[:200])
+                except Exception as exc:
+                    log.warning("outbox.housekeeping_failed", error=f"{type(exc).__name__}: {exc}"[:300])
             try:
                 handled = await self.run_once()
             except (OperationalError, DBAPIError, OSError) as exc:
                 log.warning("outbox.database_unavailable", error=str(exc)[:200])
-                handled = 0
                 await _sleep_or_stop(stop, 2.0)
+                continue
+            except Exception:
+                log.exception("outbox.round_failed", worker=self.worker_id)
+                await _sleep_or_stop(stop, 1.0)
+                continue
+            self.last_round_at = time.monotonic()
+            self.last_round_wall = utcnow()
             if handled == 0:
                 await _sleep_or_stop(stop, self.settings.outbox_poll_seconds)
         log.info("outbox.worker_stopped", worker=self.worker_id)
@@ -140,7 +192,16 @@ class Relay:
             except Exception as exc:
                 error = f"{type(exc).__name__}: {exc}"[:2000]
                 log.warning("outbox.handler_failed", id=str(message_id), error=error)
-        await self._record_failure(message_id, error)
+        try:
+            await self._record_failure(message_id, error)
+        except Exception as exc:
+            # Not recorded: the row stays leased to this worker and comes back when the lease ends.
+            log.error(
+                "outbox.failure_not_recorded",
+                id=str(message_id),
+                error=f"{type(exc).__name__}: {exc}"[:300],
+                handler_error=error[:300],
+            )
 
     async def _send(
         self, session: AsyncSession, message_id: uuid.UUID, registration: Registration, claim: object
@@ -172,11 +233,7 @@ class Relay:
             message.last_error = error
             message.locked_until = None
             registration = registration_for(message.event_type)
-            budget = (
-                registration.attempts_budget(self.settings)
-                if registration
-                else self.settings.outbox_max_attempts
-            )
+            budget = _budget(registration, self.settings)
             if message.attempts >= budget:
                 message.status = "dead"
                 if registration is not None and registration.scrub_keys:
@@ -190,6 +247,57 @@ class Relay:
                 message.available_at = utcnow() + timedelta(seconds=backoff_seconds(message.attempts))
 
 
+def _budget(registration: Registration | None, settings: Settings) -> int:
+    if registration is None:
+        return settings.outbox_max_attempts
+    try:
+        return registration.attempts_budget(settings)
+    except Exception:  # a broken budget must not keep the failure from being recorded
+        log.exception("outbox.budget_failed")
+        return settings.outbox_max_attempts
+
+
+def _pid_namespace() -> str:
+    try:
+        return os.readlink("/proc/self/ns/pid").removeprefix("pid:[").removesuffix("]")
+    except OSError:
+        return "-"
+
+
+# The identities of the relays made by this process (tests and tools may run several side by side).
+_LIVE_HERE: set[str] = set()
+
+
+def worker_identity() -> str:
+    """host:pid-namespace:pid:random. The first three let a later process on the same host tell
+    that the holder of a lease is gone; the random part tells two lives of one pid apart."""
+    host = socket.gethostname()[:24].replace(":", "-")
+    identity = f"{host}:{_pid_namespace()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+    _LIVE_HERE.add(identity)
+    return identity
+
+
+def _is_dead(holder: str) -> bool:
+    """True when `holder` names a process of this host and pid namespace that no longer runs."""
+    parts = holder.rsplit(":", 3)
+    if len(parts) != 4 or not parts[2].isdigit():
+        return False
+    host = socket.gethostname()[:24].replace(":", "-")
+    if parts[0] != host or parts[1] != _pid_namespace() or parts[1] == "-":
+        return False
+    pid = int(parts[2])
+    if pid == os.getpid():
+        # This pid is ours now: the holder is gone unless it is a relay of this very process.
+        return holder not in _LIVE_HERE
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:
+        return False
+    return False
+
+
 def _mark_done(message: OutboxMessage, registration: Registration | None) -> None:
     if registration is not None and registration.scrub_keys:
         message.payload = {k: v for k, v in message.payload.items() if k not in registration.scrub_keys}
@@ -198,6 +306,24 @@ def _mark_done(message: OutboxMessage, registration: Registration | None) -> Non
     message.locked_until = None
     message.last_error = None
     message.attempts += 1
+
+
+async def supervise(relay: Relay, stop: asyncio.Event) -> None:
+    """Keeps an in-process worker running: if its loop ends or raises before `stop`, it is logged
+    at error level and started again (after a pause that grows, so a loop that fails at once does
+    not spin)."""
+    pause = 1.0
+    while not stop.is_set():
+        started = time.monotonic()
+        try:
+            await relay.run_forever(stop)
+        except Exception:
+            log.exception("outbox.worker_crashed", worker=relay.worker_id)
+        if stop.is_set():
+            return
+        log.error("outbox.worker_ended_unexpectedly", worker=relay.worker_id, restart_in=pause)
+        await _sleep_or_stop(stop, pause)
+        pause = 1.0 if time.monotonic() - started > 60 else min(pause * 2, 30.0)
 
 
 async def _sleep_or_stop(stop: asyncio.Event, seconds: float) -> None:

@@ -74,6 +74,56 @@ async def lock_for_processing(
     return (await session.scalars(stmt)).first()
 
 
+async def lease_holders(session: AsyncSession) -> list[str]:
+    rows = await session.scalars(
+        select(OutboxMessage.locked_by)
+        .where(OutboxMessage.status == "processing", OutboxMessage.locked_by.is_not(None))
+        .distinct()
+    )
+    return [holder for holder in rows.all() if holder]
+
+
+async def release(session: AsyncSession, holders: Sequence[str]) -> int:
+    """Hands the rows of workers that died back to the queue, counting the interrupted try."""
+    result = await session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.status == "processing", OutboxMessage.locked_by.in_(list(holders)))
+        .values(
+            status="pending",
+            locked_by=None,
+            locked_until=None,
+            attempts=OutboxMessage.attempts + 1,
+            last_error="the worker holding this row stopped",
+        )
+        .execution_options(synchronize_session=False)
+    )
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
+async def renew(session: AsyncSession, worker_id: str, lease_until: datetime) -> None:
+    await session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.status == "processing", OutboxMessage.locked_by == worker_id)
+        .values(locked_until=lease_until)
+        .execution_options(synchronize_session=False)
+    )
+
+
+async def backlog(session: AsyncSession, now: datetime) -> tuple[int, datetime | None]:
+    """Rows a worker should be handling now (due, or leased past their lease) and the oldest's due time."""
+    due = (OutboxMessage.status == "pending") & (OutboxMessage.available_at <= now)
+    stale = (OutboxMessage.status == "processing") & (OutboxMessage.locked_until < now)
+    count = 0
+    oldest: datetime | None = None
+    # Two indexed queries rather than one with OR (as in claim).
+    for condition, when in ((due, OutboxMessage.available_at), (stale, OutboxMessage.locked_until)):
+        n, first = (await session.execute(select(func.count(), func.min(when)).where(condition))).one()
+        count += int(n)
+        if first is not None and (oldest is None or first < oldest):
+            oldest = first
+    return count, oldest
+
+
 async def count_by_status(session: AsyncSession) -> dict[str, int]:
     rows = await session.execute(select(OutboxMessage.status, func.count()).group_by(OutboxMessage.status))
     return {status: int(n) for status, n in rows.all()}

@@ -1,8 +1,12 @@
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import datetime
+
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from congdan.models import OutboxMessage
+from congdan.outbox import repository
 
 
 def emit(
@@ -19,3 +23,15 @@ def emit(
     )
     session.add(message)
     return message
+
+
+@dataclass(frozen=True)
+class Backlog:
+    due: int
+    oldest_due_seconds: float | None
+
+
+async def backlog(session: AsyncSession, now: datetime) -> Backlog:
+    """How much work is waiting for a worker now, and how long the oldest piece has waited."""
+    due, oldest = await repository.backlog(session, now)
+    return Backlog(due, None if oldest is None else max((now - oldest).total_seconds(), 0.0))
