@@ -63,6 +63,7 @@ async def inbox(
                 title=n.title,
                 body=n.body,
                 report_id=n.report_id,
+                url=n.url,
                 created_at=n.created_at,
                 read_at=n.read_at,
             )
