@@ -54,6 +54,7 @@ from congdan.web.announcements import router as news_pages_router
 from congdan.web.docs import mount_static
 from congdan.web.docs import router as docs_router
 from congdan.web.pages import router as pages_router
+from congdan.web.tracking import router as tracking_router
 
 log = structlog.get_logger("app")
 
@@ -115,6 +116,8 @@ def create_app(settings: Settings | None = None, *, run_worker: bool | None = No
         BodySizeLimit, max_bytes=settings.max_body_bytes, per_path={"/api/v1/uploads": upload_limit}
     )
     install_security(app, settings)
+    # Outermost, so that every layer and route sees the GET it stands for.
+    app.add_middleware(HeadAsGet)
     mount_static(app)
     _install_error_handlers(app)
     for router in (
@@ -132,6 +135,7 @@ def create_app(settings: Settings | None = None, *, run_worker: bool | None = No
         notifications_router,
         announcements_router,
         news_pages_router,
+        tracking_router,
         live_router,
     ):
         app.include_router(router)
@@ -236,6 +240,8 @@ def _allowed_methods(request: Request) -> str:
         route = context.route
         if isinstance(route, BaseRoute) and route.matches(request.scope)[0] != Match.NONE:
             methods = set(getattr(route, "methods", None) or ())
+            if "GET" in methods:
+                methods.add("HEAD")  # answered by HeadAsGet
             (described if getattr(route, "include_in_schema", True) else hidden).update(methods)
     return ", ".join(sorted(described or hidden))
 
@@ -244,6 +250,29 @@ class _MethodNotAllowed(AppError):
     status = 405
     slug = "method-not-allowed"
     title = _("Phương thức không được hỗ trợ")
+
+
+class HeadAsGet:
+    """HEAD is GET without the body (RFC 9110 §9.3.2): every GET route answers it, with the
+    headers, Content-Length included, that the GET would send. The API description lists GET only,
+    as is the custom; the Allow header of a 405 names HEAD beside GET."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["method"] != "HEAD":
+            await self.app(scope, receive, send)
+            return
+
+        async def headers_only(message: Message) -> None:
+            if message["type"] == "http.response.body":
+                if not message.get("more_body", False):
+                    await send({"type": "http.response.body", "body": b"", "more_body": False})
+                return
+            await send(message)
+
+        await self.app(scope | {"method": "GET"}, receive, headers_only)
 
 
 class BodySizeLimit:
