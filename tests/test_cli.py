@@ -601,7 +601,7 @@ def test_links_in_messages_point_where_the_server_listens(
 def test_link_address_of_a_bind_address() -> None:
     from congdan.config import base_url_for
 
-    assert base_url_for("0.0.0.0", 8080) == "http://127.0.0.1:8080"  # noqa: S104
+    assert base_url_for("0.0.0.0", 8080) == "http://127.0.0.1:8080"
     assert base_url_for("::", 8080) == "http://[::1]:8080"
     assert base_url_for("fe80::1", 9000) == "http://[fe80::1]:9000"
     assert base_url_for("congdan.local", 80) == "http://congdan.local:80"

@@ -11,7 +11,6 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from congdan.kit.crypto import Keyring, build_keyring
 
-
 # A standalone worker that was not told the server's address assumes the default `serve`.
 DEFAULT_BASE_URL = "http://127.0.0.1:8000"
 
