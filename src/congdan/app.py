@@ -24,7 +24,7 @@ from congdan.agencies.api import router as agencies_router
 from congdan.announcements.api import router as announcements_router
 from congdan.areas.api import router as areas_router
 from congdan.areas.service import AreaIndex, load_index
-from congdan.auth.api import me_router
+from congdan.auth.api import me_router, proof_router
 from congdan.auth.api import router as auth_router
 from congdan.config import Settings
 from congdan.db import make_engine, make_sessionmaker
@@ -125,6 +125,7 @@ def create_app(settings: Settings | None = None, *, run_worker: bool | None = No
         reports_router,
         auth_router,
         me_router,
+        proof_router,
         areas_router,
         agencies_router,
         categories_router,
@@ -272,7 +273,7 @@ class HeadAsGet:
                 return
             await send(message)
 
-        await self.app(scope | {"method": "GET"}, receive, headers_only)
+        await self.app({**scope, "method": "GET"}, receive, headers_only)
 
 
 class BodySizeLimit:

@@ -38,6 +38,7 @@ class Settings(BaseSettings):
     staff_token_ttl_hours: int = 12
     otp_ttl_minutes: int = 10
     otp_max_attempts: int = 5
+    report_proof_ttl_hours: int = 24  # an anonymous reporter's proof for one report
 
     # Reports
     max_photos: int = 5

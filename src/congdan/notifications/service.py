@@ -27,7 +27,7 @@ from congdan.outbox.service import emit
 SEND_EVENT = "notify.send"
 SEND_TO_PURPOSE = "outbox.notify.to"  # binds a sealed address to this use
 # Never held back by quiet hours or channel preferences: the person is waiting for it, or it is an emergency.
-URGENT_KINDS = frozenset({"sign_in_code", "emergency_alert"})
+URGENT_KINDS = frozenset({"sign_in_code", "report_proof_code", "emergency_alert"})
 URGENT_PRIORITY = 10
 
 
