@@ -565,3 +565,46 @@ def test_classifier_train_stores_a_new_version(run: Any, migrated: Path) -> None
     out = _ok(run("classifier", "train", "--data-dir", str(migrated))).stdout
     assert "version 2" in out and "top-1" in out
     assert _query(migrated, "SELECT max(version), count(*) FROM classifier_models") == [(2, 2)]
+
+
+@pytest.mark.parametrize("public_base", [None, "https://congdan.example.vn"])
+def test_links_in_messages_point_where_the_server_listens(
+    serve: Callable[..., Server], env: dict[str, str], ddir: Path, public_base: str | None
+) -> None:
+    if public_base is not None:
+        env["CONGDAN_PUBLIC_BASE_URL"] = public_base
+    server = serve()
+    with httpx.Client(base_url=server.base, timeout=10) as client:
+        sent = client.post(
+            "/api/v1/reports",
+            json={
+                "category": "road_damage",
+                "description": "Ổ gà sâu trước chợ Bến Thành.",
+                "location": {"lat": 10.7725, "long": 106.6980},
+                "contact": {"phone": "0903123456"},
+            },
+        )
+    assert sent.status_code == 201, sent.text
+    code = sent.json()["tracking_code"]
+
+    def links() -> list[str]:
+        rows = _query(ddir, "SELECT payload FROM outbox WHERE event_type = 'notify.send'")
+        return [json.loads(payload)["url"] for (payload,) in rows]
+
+    _wait_for(lambda: bool(links()), 20, "the SMS to the reporter", server.proc)
+    expected = public_base or f"http://127.0.0.1:{server.port}"
+    # "Received", then "sent to the agency": each links to the tracking page.
+    assert set(links()) == {f"{expected}/theo-doi/{code}"}
+    assert server.port != 8000
+
+
+def test_link_address_of_a_bind_address() -> None:
+    from congdan.config import base_url_for
+
+    assert base_url_for("0.0.0.0", 8080) == "http://127.0.0.1:8080"
+    assert base_url_for("::", 8080) == "http://[::1]:8080"
+    assert base_url_for("fe80::1", 9000) == "http://[fe80::1]:9000"
+    assert base_url_for("congdan.local", 80) == "http://congdan.local:80"
+    # A worker started on its own, told nothing, links to the default server address.
+    assert Settings(public_base_url=None).base_url == "http://127.0.0.1:8000"
+    assert Settings(public_base_url="https://congdan.example.vn/").base_url == "https://congdan.example.vn"

@@ -133,6 +133,8 @@ async def test_every_resident_trigger_reaches_inbox_and_email(
     assert len(mails) == len(bodies)
     assert mails[0]["Subject"] == f"Đã nhận phản ánh {code}"
     assert all(str(m["To"]) == "dan@example.vn" and m["List-Unsubscribe"] for m in mails)
+    link = f"/theo-doi/{code}"
+    assert all(link in m.get_body(preferencelist=("plain",)).get_content() for m in mails)  # type: ignore[union-attr]
     sent = [d for d in await _deliveries(maker, "email") if d.recipient == "dan@example.vn"]
     assert {d.status for d in sent} == {"sent"} and all(d.attempts == 1 for d in sent)
     assert all(d.topic == f"report:{rid}" and d.account_id == me for d in sent)
@@ -456,16 +458,18 @@ async def test_anonymous_unsubscribe_by_address(
 
 
 async def test_inbox_api_lists_counts_and_marks_read(
-    client: httpx.AsyncClient, actors: Actors, maker: Maker, worker: Relay
+    client: httpx.AsyncClient, actors: Actors, maker: Maker, worker: Relay, settings: Settings
 ) -> None:
     resident = await actors.resident()
     stranger = await actors.resident()
-    for _ in range(2):
-        await submit(client, resident)
+    codes = {(await submit(client, resident))["tracking_code"] for _ in range(2)}
     await worker.drain()
     r = await client.get("/api/v1/me/notifications", params={"limit": 3}, headers=resident)
     body = r.json()
     assert r.status_code == 200 and body["unread"] == 4 and len(body["items"]) == 3 and body["next_cursor"]
+    # Every item links to the tracking page of its report.
+    base = settings.base_url
+    assert {i["url"] for i in body["items"]} <= {f"{base}/theo-doi/{c}" for c in codes}
     rest = (
         await client.get("/api/v1/me/notifications", params={"cursor": body["next_cursor"]}, headers=resident)
     ).json()

@@ -337,9 +337,9 @@ async def test_routing_answers_before_csrf(client: httpx.AsyncClient) -> None:
     r = await client.post("/no-such-page", data={"a": "b"})
     assert r.status_code == 404
     r = await client.post("/", data={"a": "b"})
-    assert r.status_code == 405 and r.headers["allow"] == "GET"
+    assert r.status_code == 405 and r.headers["allow"] == "GET, HEAD"
     r = await client.delete("/api/v1/reports")
-    assert r.status_code == 405 and r.headers["allow"] == "GET, POST"
+    assert r.status_code == 405 and r.headers["allow"] == "GET, HEAD, POST"
 
 
 async def test_nul_characters_are_refused_on_every_database(client: httpx.AsyncClient) -> None:

@@ -23,7 +23,7 @@ from congdan.agencies.api import router as agencies_router
 from congdan.announcements.api import router as announcements_router
 from congdan.areas.api import router as areas_router
 from congdan.areas.service import AreaIndex, load_index
-from congdan.auth.api import me_router
+from congdan.auth.api import me_router, proof_router
 from congdan.auth.api import router as auth_router
 from congdan.config import Settings
 from congdan.db import make_engine, make_sessionmaker, utcnow
@@ -54,6 +54,7 @@ from congdan.web.announcements import router as news_pages_router
 from congdan.web.docs import mount_static
 from congdan.web.docs import router as docs_router
 from congdan.web.pages import router as pages_router
+from congdan.web.tracking import router as tracking_router
 
 log = structlog.get_logger("app")
 
@@ -118,6 +119,8 @@ def create_app(settings: Settings | None = None, *, run_worker: bool | None = No
         BodySizeLimit, max_bytes=settings.max_body_bytes, per_path={"/api/v1/uploads": upload_limit}
     )
     install_security(app, settings)
+    # Outermost, so that every layer and route sees the GET it stands for.
+    app.add_middleware(HeadAsGet)
     mount_static(app)
     _install_error_handlers(app)
     for router in (
@@ -125,6 +128,7 @@ def create_app(settings: Settings | None = None, *, run_worker: bool | None = No
         reports_router,
         auth_router,
         me_router,
+        proof_router,
         areas_router,
         agencies_router,
         categories_router,
@@ -135,6 +139,7 @@ def create_app(settings: Settings | None = None, *, run_worker: bool | None = No
         notifications_router,
         announcements_router,
         news_pages_router,
+        tracking_router,
         live_router,
     ):
         app.include_router(router)
@@ -266,6 +271,8 @@ def _allowed_methods(request: Request) -> str:
         route = context.route
         if isinstance(route, BaseRoute) and route.matches(request.scope)[0] != Match.NONE:
             methods = set(getattr(route, "methods", None) or ())
+            if "GET" in methods:
+                methods.add("HEAD")  # answered by HeadAsGet
             (described if getattr(route, "include_in_schema", True) else hidden).update(methods)
     return ", ".join(sorted(described or hidden))
 
@@ -274,6 +281,29 @@ class _MethodNotAllowed(AppError):
     status = 405
     slug = "method-not-allowed"
     title = _("Phương thức không được hỗ trợ")
+
+
+class HeadAsGet:
+    """HEAD is GET without the body (RFC 9110 §9.3.2): every GET route answers it, with the
+    headers, Content-Length included, that the GET would send. The API description lists GET only,
+    as is the custom; the Allow header of a 405 names HEAD beside GET."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["method"] != "HEAD":
+            await self.app(scope, receive, send)
+            return
+
+        async def headers_only(message: Message) -> None:
+            if message["type"] == "http.response.body":
+                if not message.get("more_body", False):
+                    await send({"type": "http.response.body", "body": b"", "more_body": False})
+                return
+            await send(message)
+
+        await self.app({**scope, "method": "GET"}, receive, headers_only)
 
 
 class BodySizeLimit:

@@ -91,6 +91,7 @@ def serve(
     import uvicorn
 
     from congdan.app import create_app
+    from congdan.config import base_url_for
     from congdan.migrate import upgrade
 
     settings = _settings(data_dir)
@@ -99,6 +100,9 @@ def serve(
     asyncio.run(upgrade(settings))
     if demo:
         _print_demo(settings)
+    if settings.public_base_url is None:
+        # Links in messages point where this server listens, unless the operator named an address.
+        settings.public_base_url = base_url_for(host, port)
     application = create_app(settings, run_worker=not no_worker)
     config = uvicorn.Config(application, host=host, port=port, log_level="warning", proxy_headers=True)
     server = uvicorn.Server(config)

@@ -11,6 +11,19 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from congdan.kit.crypto import Keyring, build_keyring
 
+# A standalone worker that was not told the server's address assumes the default `serve`.
+DEFAULT_BASE_URL = "http://127.0.0.1:8000"
+
+
+def base_url_for(host: str, port: int) -> str:
+    """The link address of a server bound to host:port; a wildcard bind is reached on loopback."""
+    if host in ("", "0.0.0.0"):  # noqa: S104 - naming the wildcard, not binding to it
+        host = "127.0.0.1"
+    elif host == "::":
+        host = "::1"
+    shown = f"[{host}]" if ":" in host else host
+    return f"http://{shown}:{port}"
+
 
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="CONGDAN_", extra="ignore")
@@ -25,6 +38,7 @@ class Settings(BaseSettings):
     staff_token_ttl_hours: int = 12
     otp_ttl_minutes: int = 10
     otp_max_attempts: int = 5
+    report_proof_ttl_hours: int = 24  # an anonymous reporter's proof for one report
 
     # Reports
     max_photos: int = 5
@@ -59,7 +73,8 @@ class Settings(BaseSettings):
     pool_size: int = Field(default=10, ge=1)
 
     # Notifications, announcements, live updates (issue 5)
-    public_base_url: str = "http://127.0.0.1:8000"
+    # Where links in messages point. `congdan serve` fills it from its bind address when unset.
+    public_base_url: str | None = None
     smtp_host: str | None = None
     smtp_port: int = 587
     smtp_user: str | None = None
@@ -86,6 +101,11 @@ class Settings(BaseSettings):
     # Backoff doubles from 1 s to an hour: 16 tries span about five hours, so a provider that is
     # down for an hour loses nothing.
     notify_max_attempts: int = Field(default=16, ge=1)
+
+    @property
+    def base_url(self) -> str:
+        """The address links are built on, without a trailing slash."""
+        return (self.public_base_url or DEFAULT_BASE_URL).rstrip("/")
 
     @cached_property
     def resolved_database_url(self) -> str:

@@ -168,7 +168,7 @@ async def fanout_batch(
         kind="emergency_alert" if alert else "announcement",
         params={"title": announcement.title, "body": announcement.body},
         topic=topic_key(announcement),
-        url=f"{settings.public_base_url}/tin-tuc/{announcement.id}",
+        url=f"{settings.base_url}/tin-tuc/{announcement.id}",
         urgent=alert,
         # News waits in the inbox (and on the phone's push); alerts also go by SMS.
         only_channels=frozenset({"inbox", "push", "sms"} if alert else {"inbox", "push"}),

@@ -4,11 +4,24 @@ from fastapi import APIRouter, Depends, Request, Response
 
 from congdan.accounts import repository as accounts_repo
 from congdan.accounts.service import normalise_destination
-from congdan.auth import service
-from congdan.auth.schemas import CodeRequest, CodeSent, CodeVerify, MeOut, PasswordLogin, TokenOut
+from congdan.auth import proof, service
+from congdan.auth.schemas import (
+    CodeRequest,
+    CodeSent,
+    CodeVerify,
+    MeOut,
+    PasswordLogin,
+    ProofAccepted,
+    ProofRequest,
+    ProofTokenOut,
+    ProofVerify,
+    TokenOut,
+)
 from congdan.authz.policy import require_authenticated
 from congdan.deps import LocaleDep, PrincipalDep, SessionDep, SettingsDep
+from congdan.kit.codes import normalise_tracking_code
 from congdan.kit.errors import NotFound
+from congdan.kit.i18n import _, translate
 from congdan.kit.problems import problems
 from congdan.security.ratelimit import limit, limiter
 
@@ -120,3 +133,64 @@ async def me(session: SessionDep, principal: PrincipalDep) -> MeOut:
         agency=account.agency_code,
         locale=account.locale,
     )
+
+
+proof_router = APIRouter(prefix="/api/v1/reports/by-code", tags=["auth"])
+
+
+def _tracking_code(raw: str) -> str:
+    normalised = normalise_tracking_code(raw)
+    if normalised is None:
+        raise NotFound(_("Không tìm thấy phản ánh với mã này."))
+    return normalised
+
+
+@proof_router.post(
+    "/{code}/proof",
+    status_code=202,
+    response_model=ProofAccepted,
+    summary="Gửi mã xác thực người gửi phản ánh / Send a code proving you sent the report",
+    responses=problems(404),
+    dependencies=[Depends(limit("auth_code"))],
+)
+async def request_proof(
+    code: str,
+    data: ProofRequest,
+    request: Request,
+    session: SessionDep,
+    settings: SettingsDep,
+    locale: LocaleDep,
+) -> ProofAccepted:
+    tracking = _tracking_code(code)
+    _channel, destination = proof.normalise_contact(data.contact)
+    await limiter(request).hit("auth_code_target", destination)
+    await proof.request_proof(session, settings, tracking, data.contact, locale)
+    await session.commit()
+    return ProofAccepted(
+        detail=translate(
+            _("Nếu liên hệ này là liên hệ bạn đã để lại, mã xác thực sẽ được gửi tới đó trong ít phút."),
+            locale,
+        )
+    )
+
+
+@proof_router.post(
+    "/{code}/proof/verify",
+    response_model=ProofTokenOut,
+    summary="Xác thực người gửi phản ánh / Prove you sent the report",
+    responses=problems(401, 404),
+    dependencies=[Depends(limit("auth_verify"))],
+)
+async def verify_proof(
+    code: str, data: ProofVerify, request: Request, session: SessionDep, settings: SettingsDep
+) -> ProofTokenOut:
+    tracking = _tracking_code(code)
+    _channel, destination = proof.normalise_contact(data.contact)
+    await limiter(request).hit("auth_verify_target", destination)
+    try:
+        issued = await proof.verify_proof(session, settings, tracking, data.contact, data.code)
+    except service.WrongCode:
+        await session.commit()  # keep the failed attempt counted
+        raise
+    await session.commit()
+    return ProofTokenOut(access_token=issued.token, expires_in=issued.expires_in, report_id=issued.report_id)

@@ -1,11 +1,12 @@
 from __future__ import annotations
 
+import uuid
 from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from congdan.models import Account, ApiKey, ApiToken, OtpChallenge
+from congdan.models import Account, ApiKey, ApiToken, OtpChallenge, ReportToken
 
 
 async def token_with_account(
@@ -29,11 +30,16 @@ async def token_by_hash(session: AsyncSession, token_hash: str) -> ApiToken | No
     return (await session.scalars(select(ApiToken).where(ApiToken.token_hash == token_hash))).first()
 
 
-async def open_challenge(session: AsyncSession, destination: str, now: datetime) -> OtpChallenge | None:
+async def open_challenge(
+    session: AsyncSession, destination: str, now: datetime, *, report_id: uuid.UUID | None = None
+) -> OtpChallenge | None:
+    """The newest open code sent to `destination`: a sign-in code, or one proving `report_id`."""
+    scope = OtpChallenge.report_id.is_(None) if report_id is None else OtpChallenge.report_id == report_id
     stmt = (
         select(OtpChallenge)
         .where(
             OtpChallenge.destination == destination,
+            scope,
             OtpChallenge.consumed_at.is_(None),
             OtpChallenge.expires_at > now,
         )
@@ -47,4 +53,9 @@ async def open_challenge(session: AsyncSession, destination: str, now: datetime)
 
 async def api_key_by_hash(session: AsyncSession, key_hash: str) -> ApiKey | None:
     stmt = select(ApiKey).where(ApiKey.key_hash == key_hash, ApiKey.revoked_at.is_(None))
+    return (await session.scalars(stmt)).first()
+
+
+async def report_token(session: AsyncSession, token_hash: str, now: datetime) -> ReportToken | None:
+    stmt = select(ReportToken).where(ReportToken.token_hash == token_hash, ReportToken.expires_at > now)
     return (await session.scalars(stmt)).first()

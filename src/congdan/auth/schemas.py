@@ -44,3 +44,26 @@ class MeOut(BaseModel):
     display_name: str | None
     agency: str | None
     locale: str
+
+
+class ProofRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    contact: str = Field(
+        min_length=1, max_length=254, description="Số điện thoại hoặc email đã để lại / phone or email left"
+    )
+
+
+class ProofVerify(ProofRequest):
+    code: str = Field(min_length=4, max_length=12)
+
+
+class ProofAccepted(BaseModel):
+    detail: str = Field(description="Mã được gửi nếu liên hệ khớp / a code is sent if the contact matches")
+
+
+class ProofTokenOut(BaseModel):
+    access_token: str
+    token_type: str = "bearer"  # noqa: S105 - the OAuth token type, not a secret
+    expires_in: int
+    report_id: uuid.UUID

@@ -13,7 +13,7 @@ from congdan.accounts import service as accounts
 from congdan.audit import service as audit
 from congdan.auth import repository
 from congdan.auth.passwords import verify_password
-from congdan.authz.policy import MACHINE, RESIDENT, STAFF_ROLES, Principal
+from congdan.authz.policy import MACHINE, RESIDENT, STAFF_ROLES, Principal, proven_reporter
 from congdan.config import Settings
 from congdan.db import utcnow
 from congdan.kit.codes import keyed_hash, new_secret, numeric_code, sha256_hex
@@ -25,6 +25,7 @@ from congdan.privacy import service as privacy
 
 TOKEN_PREFIX = "cds"  # noqa: S105 - a visible prefix, not a secret
 API_KEY_PREFIX = "cdk"
+REPORT_TOKEN_PREFIX = "cdr"  # noqa: S105 - a visible prefix: the token proves one report only
 
 
 @dataclass(frozen=True)
@@ -42,6 +43,9 @@ async def issue_token(session: AsyncSession, account: Account, ttl: timedelta) -
 
 
 async def principal_for_token(session: AsyncSession, raw: str) -> Principal | None:
+    if raw.startswith(f"{REPORT_TOKEN_PREFIX}_"):
+        proof = await repository.report_token(session, sha256_hex(raw), utcnow())
+        return proven_reporter(proof.report_id) if proof is not None else None
     found = await repository.token_with_account(session, sha256_hex(raw), utcnow())
     if found is None:
         return None

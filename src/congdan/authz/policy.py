@@ -18,6 +18,9 @@ STAFF_ROLES = frozenset({COORDINATOR, AGENCY_MANAGER, AGENCY_OFFICER, ADMIN})
 AGENCY_ROLES = frozenset({AGENCY_MANAGER, AGENCY_OFFICER})
 ALL_ROLES = frozenset({RESIDENT, *STAFF_ROLES})
 SYSTEM = "system"
+# Someone without an account who proved, by a one-time code sent to the contact they left, that
+# they sent one report: they act as its reporter on that report and are anonymous everywhere else.
+PROVEN_REPORTER = "proven_reporter"
 
 
 @dataclass(frozen=True)
@@ -25,6 +28,7 @@ class Principal:
     account_id: uuid.UUID | None
     role: str  # one of ALL_ROLES, "public" for anonymous callers, "system" for the machine
     agency_code: str | None = None
+    report_id: uuid.UUID | None = None  # the one report a PROVEN_REPORTER proved
 
     @property
     def is_authenticated(self) -> bool:
@@ -43,7 +47,13 @@ PUBLIC = Principal(account_id=None, role="public")
 MACHINE = Principal(account_id=None, role=SYSTEM)
 
 
+def proven_reporter(report_id: uuid.UUID) -> Principal:
+    return Principal(account_id=None, role=PROVEN_REPORTER, report_id=report_id)
+
+
 def is_reporter(principal: Principal, report: Report) -> bool:
+    if principal.role == PROVEN_REPORTER:
+        return principal.report_id == report.id
     return principal.account_id is not None and principal.account_id == report.reporter_id
 
 
@@ -83,6 +93,12 @@ def require_authenticated(principal: Principal) -> None:
         raise Unauthorized(headers={"WWW-Authenticate": "Bearer"})
 
 
+def require_identified(principal: Principal) -> None:
+    """A signed-in account or a proven reporter; what each may then do is checked per report."""
+    if not principal.is_authenticated and principal.role != PROVEN_REPORTER:
+        raise Unauthorized(headers={"WWW-Authenticate": "Bearer"})
+
+
 def require_staff(principal: Principal) -> None:
     require_authenticated(principal)
     if not principal.is_staff:
@@ -102,7 +118,7 @@ def require_internal_access(principal: Principal, report: Report) -> None:
 
 
 def require_reporter(principal: Principal, report: Report) -> None:
-    require_authenticated(principal)
+    require_identified(principal)
     if not is_reporter(principal, report):
         raise Forbidden(_("Chỉ người gửi phản ánh mới được thao tác này."))
 

@@ -92,6 +92,7 @@ class InboxChannel:
             report_id=self.report_id,
             title=message.subject[:300],
             body=message.text,
+            url=message.url,
         )
         # Written with the caller's other rows at its flush, so a fan-out to thousands inserts in bulk.
         self.session.add(row)

@@ -56,6 +56,23 @@ class OtpChallenge(Base):
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     consumed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+    # Set when the code proves an anonymous reporter's contact for one report; such a code never
+    # signs anyone in, and a sign-in code never proves a report.
+    report_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("reports.id", ondelete="CASCADE"), default=None, index=True
+    )
+
+
+class ReportToken(Base):
+    """A bearer token that proves its holder sent one report without an account."""
+
+    __tablename__ = "report_tokens"
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
+    report_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("reports.id", ondelete="CASCADE"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
 class ApiKey(Base):

@@ -78,5 +78,6 @@ class Notification(Base):
     report_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("reports.id"), default=None)
     title: Mapped[str] = mapped_column(String(300))
     body: Mapped[str] = mapped_column(Text)
+    url: Mapped[str | None] = mapped_column(String(500), default=None)  # the page the message is about
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     read_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)

@@ -8,7 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Query, Request, Response
 from fastapi.responses import HTMLResponse
 
-from congdan.authz.policy import require_authenticated
+from congdan.authz.policy import require_authenticated, require_identified, require_reporter
 from congdan.db import utcnow
 from congdan.deps import LocaleDep, PrincipalDep, SessionDep, SettingsDep
 from congdan.integrations.push import load_vapid, public_key
@@ -63,6 +63,7 @@ async def inbox(
                 title=n.title,
                 body=n.body,
                 report_id=n.report_id,
+                url=n.url,
                 created_at=n.created_at,
                 read_at=n.read_at,
             )
@@ -200,9 +201,12 @@ async def unsubscribe(
     responses=problems(401, 404),
 )
 async def follow(report_id: uuid.UUID, session: SessionDep, principal: PrincipalDep) -> Response:
-    require_authenticated(principal)
-    assert principal.account_id is not None
+    require_identified(principal)
     report = await reports.get_for(session, principal, report_id)
+    if principal.account_id is None:
+        # A proven reporter already hears of every step through the contact they left.
+        require_reporter(principal, report)
+        return Response(status_code=204)
     await repository.follow(session, report.id, principal.account_id)
     await session.commit()
     return Response(status_code=204)

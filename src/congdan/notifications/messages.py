@@ -56,6 +56,13 @@ TEMPLATES: dict[str, Template] = {
         _("Mã đăng nhập Công dân số"),
         _("Mã đăng nhập Công dân số: %(code)s (hiệu lực %(minutes)s phút). Không chia sẻ mã này."),
     ),
+    "report_proof_code": Template(
+        _("Mã xác thực phản ánh %(report)s"),
+        _(
+            "Mã xác thực phản ánh %(report)s: %(code)s (hiệu lực %(minutes)s phút). "
+            "Không chia sẻ mã này với ai, kể cả cán bộ."
+        ),
+    ),
     # Announcements and emergency alerts: the agency's own words.
     "announcement": Template(_("Thông báo mới: %(title)s"), _("%(title)s\n\n%(body)s")),
     "emergency_alert": Template(_("Cảnh báo khẩn cấp: %(title)s"), _("[Cảnh báo khẩn] %(title)s. %(body)s")),

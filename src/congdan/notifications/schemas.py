@@ -14,6 +14,7 @@ class NotificationOut(BaseModel):
     title: str
     body: str
     report_id: uuid.UUID | None
+    url: str | None = Field(description="Trang mà thông báo nói đến / the page the message is about")
     created_at: datetime
     read_at: datetime | None
 

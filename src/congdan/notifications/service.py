@@ -27,7 +27,7 @@ from congdan.outbox.service import emit
 SEND_EVENT = "notify.send"
 SEND_TO_PURPOSE = "outbox.notify.to"  # binds a sealed address to this use
 # Never held back by quiet hours or channel preferences: the person is waiting for it, or it is an emergency.
-URGENT_KINDS = frozenset({"sign_in_code", "emergency_alert"})
+URGENT_KINDS = frozenset({"sign_in_code", "report_proof_code", "emergency_alert"})
 URGENT_PRIORITY = 10
 
 
@@ -182,7 +182,7 @@ async def fan_out(
                 token = make_token(
                     settings, Unsubscribe(channel, address, str(r.account_id) if r.account_id else None)
                 )
-                unsubscribe = f"{settings.public_base_url}/api/v1/notifications/unsubscribe?token={token}"
+                unsubscribe = f"{settings.base_url}/api/v1/notifications/unsubscribe?token={token}"
             body = text
             if unsubscribe:
                 body = render(
@@ -230,7 +230,7 @@ async def _to_inbox(
     # earlier inbox row is needed; the unique delivery key would refuse a second one anyway.
     recipient = str(account_id)
     answer = await InboxChannel(session, outbox_id=source.id, report_id=notice.report_id).send(
-        OutgoingMessage(to=recipient, subject=text.subject, text=text.text)
+        OutgoingMessage(to=recipient, subject=text.subject, text=text.text, url=notice.url)
     )
     session.add(
         Delivery(
@@ -291,7 +291,7 @@ def _queue(
 
 
 def report_url(settings: Settings, report: Report) -> str:
-    return f"{settings.public_base_url}/api/v1/reports/by-code/{report.tracking_code}"
+    return f"{settings.base_url}/theo-doi/{report.tracking_code}"
 
 
 async def get_preferences(session: AsyncSession, account_id: uuid.UUID) -> NotificationPreference:

@@ -144,9 +144,14 @@ async def deliver_sign_in_code(session: AsyncSession, message: OutboxMessage, ct
         email=destination if channel == "email" else None,
         phone=destination if channel == "sms" else None,
     )
+    proving = payload.get("purpose") == "report_proof"
     notice = service.Notice(
-        kind="sign_in_code",
-        params={"code": payload.get("code", ""), "minutes": ctx.settings.otp_ttl_minutes},
+        kind="report_proof_code" if proving else "sign_in_code",
+        params={
+            "code": payload.get("code", ""),
+            "minutes": ctx.settings.otp_ttl_minutes,
+            "report": payload.get("tracking_code", ""),
+        },
         topic=f"otp:{message.aggregate_id}",
         urgent=True,
         only_channels=frozenset({channel}),

@@ -241,7 +241,7 @@ async def get_by_code(session: AsyncSession, code: str) -> Report:
 async def transition(
     session: AsyncSession, ctx: Context, principal: Principal, report_id: uuid.UUID, data: TransitionIn
 ) -> Report:
-    policy.require_authenticated(principal)
+    policy.require_identified(principal)
     report = await _load_for_change(session, principal, report_id)
     target = data.to
     current = Status(report.status)

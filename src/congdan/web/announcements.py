@@ -82,7 +82,7 @@ async def atom(
     session: SessionDep, settings: SettingsDep, topic: str | None = None, unit: str | None = None
 ) -> Response:
     rows = await service.feed(session, utcnow(), limit=50, topic=topic, unit=unit)
-    base = settings.public_base_url.rstrip("/")
+    base = settings.base_url
     feed = FeedGenerator()
     feed.id(f"{base}/tin-tuc")
     feed.title(TEXT["vi"]["feed_title"])

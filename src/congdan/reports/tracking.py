@@ -1,0 +1,72 @@
+"""What the tracking page shows of a report found by its code.
+
+A tracking code is read out on the phone, so it is not a key to private details: a private
+report shows its status, agency, deadline and the agency's public replies only. A public report
+also shows its category, description, photos, area and the public timeline. Nobody's name or
+contact is ever part of it, and internal notes never are.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from congdan.authz import policy
+from congdan.authz.policy import Principal
+from congdan.reports import present, repository, service
+from congdan.reports.schemas import EventOut, PhotoOut
+
+# Events in which the agency speaks to the resident.
+REPLY_TYPES = frozenset({"reply", "info_request", "progress"})
+
+
+@dataclass(frozen=True)
+class TrackingView:
+    code: str
+    status: str
+    agency: str | None
+    due_at: datetime | None
+    replies: list[EventOut]
+    detailed: bool
+    category: str | None = None
+    description: str | None = None
+    area: str | None = None
+    photos: list[PhotoOut] = field(default_factory=list)
+    timeline: list[EventOut] = field(default_factory=list)
+    evidence: list[PhotoOut] = field(default_factory=list)
+
+
+async def tracking_view(session: AsyncSession, principal: Principal, code: str, locale: str) -> TrackingView:
+    """The report with this (normalised) code as its tracking page shows it; NotFound if none."""
+    report = await service.get_by_code(session, code)
+    out = await present.report_out(session, principal, report, locale)
+    rows = await repository.events(session, report.id, include_internal=False)
+    events = await present.events_out(session, rows, locale)
+    replies = [e for e in events if e.type in REPLY_TYPES]
+    base = TrackingView(
+        code=out.tracking_code,
+        status=out.status.value,
+        agency=out.agency.name if out.agency else None,
+        due_at=out.due_at,
+        # The words of the replies, not the photos that came with them.
+        replies=[e.model_copy(update={"photos": []}) for e in replies],
+        detailed=False,
+    )
+    if not policy.can_view_report(principal, report):
+        return base
+    return TrackingView(
+        code=base.code,
+        status=base.status,
+        agency=base.agency,
+        due_at=base.due_at,
+        replies=replies,
+        detailed=True,
+        category=out.category.name if out.category else None,
+        description=out.description,
+        area=out.area.name if out.area else None,
+        photos=out.photos,
+        timeline=events,
+        evidence=[photo for e in events for photo in e.photos],
+    )
