@@ -77,11 +77,12 @@ class Demo:
             request.add_header("Authorization", f"Bearer {token}")
         try:
             with urllib.request.urlopen(request, timeout=30) as answer:
-                raw = answer.read()
-                status = answer.status
+                raw, status, kind = answer.read(), answer.status, answer.headers.get_content_type()
         except urllib.error.HTTPError as error:
-            raw, status = error.read(), error.code
-        return status, (json.loads(raw) if raw else None)
+            raw, status, kind = error.read(), error.code, error.headers.get_content_type()
+        if not raw:
+            return status, None
+        return status, (json.loads(raw) if kind.endswith("json") else raw.decode("utf-8", "replace"))
 
     def expect(self, status: int, method: str, path: str, body: Any = None, token: str | None = None) -> Any:
         got, answer = self.call(method, path, body, token)
@@ -132,12 +133,15 @@ def journey(demo: Demo) -> list[str]:
     }, token)
     code_text = report["tracking_code"]
 
-    def received() -> bool:
+    def received() -> dict[str, Any] | None:
         inbox = demo.expect(200, "GET", "/api/v1/me/notifications", token=token)
-        return any(code_text in item["title"] + item["body"] for item in inbox["items"])
+        return next((item for item in inbox["items"] if code_text in item["title"] + item["body"]), None)
 
-    wait_for("the report's 'received' message in the resident's inbox", received, 60)
-    done.append(f"report {code_text} sent, 'received' message in the inbox")
+    item = wait_for("the report's 'received' message in the resident's inbox", received, 60)
+    link = f"{demo.base}/theo-doi/{code_text}"
+    if item.get("url") != link:
+        raise SmokeFailed(f"the inbox message links to {item.get('url')!r}, not {link!r}")
+    done.append(f"report {code_text} sent, 'received' message in the inbox, linking to {link}")
 
     admin = demo.expect(200, "POST", "/api/v1/auth/login", {"email": ADMIN[0], "password": ADMIN[1]})
     alert = demo.expect(201, "POST", "/api/v1/alerts", {
@@ -153,8 +157,8 @@ def journey(demo: Demo) -> list[str]:
     wait_for("the emergency alert in the resident's inbox", alerted, 60)
     done.append("emergency alert reached the resident's inbox")
 
-    status, _ = demo.call("GET", f"/theo-doi/{code_text}")
-    if status != 200:
+    status, page = demo.call("GET", f"/theo-doi/{code_text}")
+    if status != 200 or code_text not in str(page):
         raise SmokeFailed(f"the tracking page /theo-doi/{code_text} answered {status}")
     done.append("tracking page shown")
 
