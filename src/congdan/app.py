@@ -194,7 +194,8 @@ def _install_error_handlers(app: FastAPI) -> None:
         elif exc.status_code == 405:
             error = _MethodNotAllowed(headers={"Allow": _allowed_methods(request)})
         else:
-            error = BadRequest(str(exc.detail))
+            # Starlette's own text (a form it cannot parse) is English: Vietnamese says it in its words.
+            error = BadRequest(_("Không đọc được nội dung gửi lên."), reason=str(exc.detail))
         return problem_response(error, _locale(request), request.url.path)
 
     async def unavailable(request: Request, exc: Exception) -> Response:
