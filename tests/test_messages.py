@@ -165,3 +165,9 @@ async def test_home_page_says_a_report_is_being_sorted(client: httpx.AsyncClient
     english = (await client.get("/", headers=EN)).text
     line = next(part for part in english.split("<li>") if report["tracking_code"] in part)
     assert "Being sorted" in line and "Recent reports" in english and "Phản ánh gần đây" not in english
+
+
+async def test_topic_names_come_from_the_catalogue(client: httpx.AsyncClient) -> None:
+    vi = {t["code"]: t["name"] for t in (await client.get("/api/v1/announcement-topics")).json()}
+    en = {t["code"]: t["name"] for t in (await client.get("/api/v1/announcement-topics", headers=EN)).json()}
+    assert vi["traffic"] == "Giao thông" and en["traffic"] == "Traffic"
