@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from congdan.db import utcnow
 from congdan.models import OutboxMessage, Report, ReportEvent
-from congdan.reports.states import TRANSITIONS, Status
+from congdan.reports.states import TRANSITIONS, Status, label
 from tests.conftest import Actors
 from tests.conftest import submit as _submit
 
@@ -55,7 +55,8 @@ async def test_every_disallowed_transition_is_409(
     assert r.status_code == 409, r.text
     problem = r.json()
     assert problem["type"] == "/problems/invalid-transition"
-    assert current.value in problem["detail"] and target.value in problem["detail"]
+    # The statuses are named in residents' words, never by their codes.
+    assert f"«{label(current)}»" in problem["detail"] and f"«{label(target)}»" in problem["detail"]
     async with maker() as s:
         assert len((await s.scalars(select(ReportEvent))).all()) == events_before
         assert (await s.get(Report, __import__("uuid").UUID(report["id"]))).status == current.value  # type: ignore[union-attr]

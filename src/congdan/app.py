@@ -225,11 +225,12 @@ def _install_error_handlers(app: FastAPI) -> None:
         if exc.status_code == 404:
             error = NotFound()
         elif exc.status_code == 413:
-            error = PayloadTooLarge()
+            error = PayloadTooLarge.over(request.app.state.settings.max_body_bytes)
         elif exc.status_code == 405:
             error = _MethodNotAllowed(headers={"Allow": _allowed_methods(request)})
         else:
-            error = BadRequest(str(exc.detail))
+            # Starlette's own text (a form it cannot parse) is English: Vietnamese says it in its words.
+            error = BadRequest(_("Không đọc được nội dung gửi lên."), reason=str(exc.detail))
         return problem_response(error, _locale(request), request.url.path)
 
     async def unavailable(request: Request, exc: Exception) -> Response:
@@ -346,7 +347,8 @@ class BodySizeLimit:
         headers = dict(scope.get("headers") or [])
         raw = headers.get(b"accept-language")
         locale = negotiate(raw.decode("latin-1") if raw else None)
-        response = problem_response(PayloadTooLarge(), locale, scope.get("path"))
+        max_bytes = self.per_path.get(scope["path"], self.max_bytes)
+        response = problem_response(PayloadTooLarge.over(max_bytes), locale, scope.get("path"))
         await response({"type": "http"} | dict(scope), _noop_receive, send)
 
 

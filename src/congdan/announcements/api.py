@@ -124,7 +124,7 @@ async def attach(
 ) -> AttachmentOut:
     data = await file.read(settings.max_photo_bytes + 1)
     if len(data) > settings.max_photo_bytes:
-        raise PayloadTooLarge()
+        raise PayloadTooLarge.over(settings.max_photo_bytes)
     row = await service.attach(
         session, principal, request.app.state.storage, announcement_id, file.filename or "", data
     )

@@ -2,30 +2,31 @@
 
 from __future__ import annotations
 
-TOPICS: dict[str, tuple[str, str]] = {
-    "traffic": ("Giao thông", "Traffic"),
-    "environment": ("Môi trường", "Environment"),
-    "water_power": ("Điện, nước", "Water and power"),
-    "health": ("Y tế", "Health"),
-    "education": ("Giáo dục", "Education"),
-    "public_services": ("Thủ tục hành chính", "Public services"),
-    "culture_events": ("Văn hóa, lễ hội", "Culture and events"),
-    "public_order": ("An ninh trật tự", "Public order"),
-    "weather_disaster": ("Thời tiết, thiên tai", "Weather and disasters"),
+from congdan.kit.i18n import _, translate
+
+TOPICS: dict[str, str] = {
+    "traffic": _("Giao thông"),
+    "environment": _("Môi trường"),
+    "water_power": _("Điện, nước"),
+    "health": _("Y tế"),
+    "education": _("Giáo dục"),
+    "public_services": _("Thủ tục hành chính"),
+    "culture_events": _("Văn hóa, lễ hội"),
+    "public_order": _("An ninh trật tự"),
+    "weather_disaster": _("Thời tiết, thiên tai"),
 }
 
-ALERT_TYPES: dict[str, tuple[str, str]] = {
-    "flood_tide": ("Triều cường, ngập", "Flood tide"),
-    "storm": ("Bão, áp thấp", "Storm"),
-    "water_cut": ("Cắt nước", "Water cut"),
-    "power_cut": ("Cắt điện", "Power cut"),
-    "road_closure": ("Cấm đường", "Road closure"),
-    "other": ("Khẩn cấp khác", "Other emergency"),
+ALERT_TYPES: dict[str, str] = {
+    "flood_tide": _("Triều cường, ngập"),
+    "storm": _("Bão, áp thấp"),
+    "water_cut": _("Cắt nước"),
+    "power_cut": _("Cắt điện"),
+    "road_closure": _("Cấm đường"),
+    "other": _("Khẩn cấp khác"),
 }
 
 
-def name(table: dict[str, tuple[str, str]], code: str | None, locale: str) -> str | None:
+def name(table: dict[str, str], code: str | None, locale: str) -> str | None:
     if code is None or code not in table:
         return None
-    vi, en = table[code]
-    return en if locale == "en" else vi
+    return translate(table[code], locale)

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -21,3 +21,10 @@ async def get_area(session: AsyncSession, code: str) -> Area | None:
 
 async def existing_codes(session: AsyncSession) -> set[str]:
     return set((await session.scalars(select(Area.code))).all())
+
+
+async def names(session: AsyncSession, codes: Collection[str]) -> dict[str, str]:
+    if not codes:
+        return {}
+    rows = await session.execute(select(Area.code, Area.name).where(Area.code.in_(list(codes))))
+    return {str(code): str(name) for code, name in rows}

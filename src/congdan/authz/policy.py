@@ -129,8 +129,10 @@ def require_admin(principal: Principal) -> None:
         raise Forbidden()
 
 
-def require_transition(principal: Principal, report: Report, target: str) -> None:
-    """Who may move a report to each status (the status machine itself says which moves exist)."""
+def require_transition(principal: Principal, report: Report, target: str, target_label: str) -> None:
+    """Who may move a report to each status (the status machine itself says which moves exist).
+
+    `target_label` is the status in residents' words (a Phrase), so the refusal never shows a code."""
     citywide = principal.is_citywide_staff
     agency = is_handling_agency(principal, report)
     allowed_for = {
@@ -145,7 +147,9 @@ def require_transition(principal: Principal, report: Report, target: str) -> Non
         "duplicate": citywide or agency,
     }
     if not allowed_for.get(target, False):
-        raise Forbidden(_("Bạn không có quyền chuyển phản ánh sang trạng thái «%(target)s»."), target=target)
+        raise Forbidden(
+            _("Bạn không có quyền chuyển phản ánh sang trạng thái «%(target)s»."), target=target_label
+        )
 
 
 def require_self_erasure(principal: Principal) -> None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import math
 import warnings
 from dataclasses import dataclass
 
@@ -47,7 +48,9 @@ def process_image(raw: bytes, *, max_pixels: int) -> ProcessedImage:
         thumb = image.copy()
         thumb.thumbnail((THUMB_SIDE, THUMB_SIDE), Image.Resampling.LANCZOS)
         thumbnail = _encode(thumb, quality=75)
-    except (OSError, ValueError, Image.DecompressionBombError) as exc:
+    except Image.DecompressionBombError as exc:
+        raise too_large(max_pixels) from exc
+    except (OSError, ValueError) as exc:
         raise UnsupportedMediaType(_("Không đọc được ảnh: tệp hỏng hoặc không phải ảnh.")) from exc
     return ProcessedImage(
         data=data,
@@ -72,15 +75,36 @@ def _open(raw: bytes, max_pixels: int) -> Image.Image:
             if image.format not in ACCEPTED_FORMATS:
                 raise UnsupportedMediaType(_("Chỉ nhận ảnh JPEG, PNG, WebP hoặc HEIC."))
             if image.width * image.height > max_pixels:
-                raise ValidationFailed(
-                    _("Ảnh quá lớn: tối đa %(limit)s điểm ảnh."), field="photo", limit=max_pixels
-                )
+                raise too_large(max_pixels, image.width, image.height)
             image.load()
             return image
-    except (UnidentifiedImageError, Image.DecompressionBombWarning, Image.DecompressionBombError) as exc:
+    except (Image.DecompressionBombWarning, Image.DecompressionBombError) as exc:
+        # Pillow refuses before it tells the size: the file is a real image, only far too large.
+        raise too_large(max_pixels) from exc
+    except UnidentifiedImageError as exc:
         raise UnsupportedMediaType(_("Tệp không phải là ảnh JPEG, PNG, WebP hoặc HEIC.")) from exc
     except (OSError, SyntaxError, ValueError) as exc:
         raise UnsupportedMediaType(_("Không đọc được ảnh: tệp hỏng hoặc không phải ảnh.")) from exc
+
+
+def too_large(max_pixels: int, width: int | None = None, height: int | None = None) -> ValidationFailed:
+    """The refusal names the limit as people know it: megapixels, and a square photo that fits."""
+    megapixels, side = f"{max_pixels / 1_000_000:g}", math.isqrt(max_pixels)
+    if width is None or height is None:
+        return ValidationFailed(
+            _("Ảnh quá lớn: tối đa %(megapixels)s megapixel (chẳng hạn %(side)s×%(side)s điểm ảnh)."),
+            field="photo",
+            megapixels=megapixels,
+            side=side,
+        )
+    return ValidationFailed(
+        _("Ảnh %(width)s×%(height)s quá lớn: tối đa %(megapixels)s megapixel (chẳng hạn %(side)s×%(side)s)."),
+        field="photo",
+        width=width,
+        height=height,
+        megapixels=megapixels,
+        side=side,
+    )
 
 
 def _to_rgb(image: Image.Image) -> Image.Image:

@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import ClassVar
 
-from congdan.kit.i18n import _
+from congdan.kit.i18n import Message, _
 
 PROBLEM_JSON = "application/problem+json"
 
@@ -16,7 +16,7 @@ PROBLEM_JSON = "application/problem+json"
 @dataclass
 class FieldError:
     field: str
-    message: str
+    message: Message
     params: dict[str, object] | None = None
 
 
@@ -100,6 +100,11 @@ class PayloadTooLarge(AppError):
     status = 413
     slug = "payload-too-large"
     title = _("Dữ liệu gửi lên quá lớn")
+
+    @classmethod
+    def over(cls, max_bytes: int) -> PayloadTooLarge:
+        """The refusal that names the limit, in whole megabytes (a body over 10.06 MB is over 10 MB)."""
+        return cls(_("Dữ liệu gửi lên vượt quá giới hạn %(mb)s MB."), mb=max(1, max_bytes // (1024 * 1024)))
 
 
 class UnsupportedMediaType(AppError):

@@ -21,6 +21,16 @@ def _(message: str) -> str:
     return message
 
 
+class Phrase(str):
+    """A message id passed as a parameter of another message: translated with it, not shown as is."""
+
+    __slots__ = ()
+
+
+def _translated(params: dict[str, object], locale: str) -> dict[str, object]:
+    return {k: translate(v, locale) if isinstance(v, Phrase) else v for k, v in params.items()}
+
+
 @cache
 def _read(locale: str) -> tuple[dict[str, str], dict[str, tuple[str, ...]]]:
     """Singular messages and plural ones (keyed by their singular id) of one locale's catalogue."""
@@ -49,14 +59,26 @@ def _plurals(locale: str) -> dict[str, tuple[str, ...]]:
     return _read(locale)[1]
 
 
-def translate(message: str, locale: str, **params: object) -> str:
+# A message id: the Vietnamese text, or a (singular, plural) pair from N_ counted by its %(n)s.
+Message = str | tuple[str, str]
+
+
+def catalogue_has(message: str) -> bool:
+    """Whether a text is a message id of the catalogue (so it may be shown, translated)."""
+    return bool(message) and message in _catalogue("en")
+
+
+def translate(message: Message, locale: str, **params: object) -> str:
+    if isinstance(message, tuple):
+        count = params.get("n")
+        return translate_plural(*message, count if isinstance(count, int) else 0, locale, **params)
     text = message if locale == DEFAULT_LOCALE else _catalogue(locale).get(message, message)
-    return text % params if params else text
+    return text % _translated(params, locale) if params else text
 
 
 def translate_plural(singular: str, plural: str, n: int, /, locale: str, **params: object) -> str:
     """Vietnamese has one form; English two (n == 1 or not). `n` fills %(n)s unless params name it."""
-    params = {"n": n, **params}
+    params = {"n": n, **_translated(params, locale)}
     forms = () if locale == DEFAULT_LOCALE else _plurals(locale).get(singular, ())
     text = singular if not forms else forms[0] if n == 1 or len(forms) == 1 else forms[1]
     return text % params
@@ -65,6 +87,11 @@ def translate_plural(singular: str, plural: str, n: int, /, locale: str, **param
 def N_(singular: str, plural: str) -> tuple[str, str]:
     """Marks a plural message for extraction (the pair is translated when shown)."""
     return singular, plural
+
+
+def bilingual(message: str) -> str:
+    """Both languages at once, for what has no caller to ask (descriptions in the OpenAPI document)."""
+    return f"{message} / {translate(message, 'en')}"
 
 
 def negotiate(accept_language: str | None) -> str:

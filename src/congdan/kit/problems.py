@@ -8,7 +8,7 @@ from pydantic import BaseModel, Field
 from starlette.responses import JSONResponse
 
 from congdan.kit.errors import PROBLEM_JSON, AppError
-from congdan.kit.i18n import translate
+from congdan.kit.i18n import _, bilingual, translate
 
 
 class ProblemFieldError(BaseModel):
@@ -26,16 +26,16 @@ class Problem(BaseModel):
 
 
 _DESCRIPTIONS = {
-    400: "Yêu cầu không hợp lệ / Bad request",
-    401: "Cần đăng nhập / Authentication required",
-    403: "Không có quyền / Forbidden",
-    404: "Không tìm thấy / Not found",
-    409: "Xung đột trạng thái / Conflict",
-    413: "Dữ liệu quá lớn / Payload too large",
-    415: "Định dạng không hỗ trợ / Unsupported media type",
-    422: "Dữ liệu không hợp lệ / Validation failed",
-    429: "Quá nhiều yêu cầu / Too many requests",
-    503: "Dịch vụ tạm thời không sẵn sàng / Service unavailable",
+    400: _("Yêu cầu không hợp lệ"),
+    401: _("Cần đăng nhập"),
+    403: _("Không có quyền"),
+    404: _("Không tìm thấy"),
+    409: _("Xung đột trạng thái"),
+    413: _("Dữ liệu quá lớn"),
+    415: _("Định dạng không hỗ trợ"),
+    422: _("Dữ liệu không hợp lệ"),
+    429: _("Quá nhiều yêu cầu"),
+    503: _("Dịch vụ tạm thời không sẵn sàng"),
 }
 
 
@@ -43,7 +43,7 @@ def problems(*statuses: int) -> dict[int | str, dict[str, Any]]:
     """OpenAPI `responses` entries for the errors an operation can return."""
     every = {400, 413, 422, 429, 503, *statuses}
     return {
-        s: {"description": _DESCRIPTIONS[s], "model": Problem, "content": {PROBLEM_JSON: {}}}
+        s: {"description": bilingual(_DESCRIPTIONS[s]), "model": Problem, "content": {PROBLEM_JSON: {}}}
         for s in sorted(every)
     }
 

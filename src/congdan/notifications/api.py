@@ -140,9 +140,7 @@ async def put_preferences(data: Preferences, session: SessionDep, principal: Pri
 def _page(request: Request, locale: str, title: str, message: str, token: str | None = None) -> HTMLResponse:
     from congdan.web.templating import templates
 
-    texts = {"title": translate(_("Công dân số"), locale), "tagline": ""}
-    context = {"locale": locale, "t": texts, "title": title, "message": message, "token": token}
-    context["button"] = translate(_("Hủy nhận thư"), locale)
+    context = {"locale": locale, "title": title, "message": message, "token": token}
     return templates.TemplateResponse(request, "notifications/unsubscribe.html", context)
 
 

@@ -135,14 +135,11 @@ def render(
         _env()
         .get_template("notifications/email.html")
         .render(
-            lang=locale,
+            locale=locale,
             subject=subject,
             body=body,
             url=url,
-            details=translate(_("Xem chi tiết"), locale),
-            footer=translate(_("Thư được gửi tự động từ Công dân số TP.HCM."), locale),
             unsubscribe_url=unsubscribe_url,
-            unsubscribe=translate(_("Hủy nhận thư"), locale),
         )
     )
     return Rendered(subject, text, html)

@@ -6,6 +6,8 @@ from datetime import datetime
 
 from pydantic import BaseModel, Field, field_validator
 
+from congdan.kit.i18n import _
+
 _HHMM = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
 
 
@@ -43,7 +45,7 @@ class QuietHours(BaseModel):
     @classmethod
     def _hhmm(cls, value: str) -> str:
         if not _HHMM.match(value):
-            raise ValueError("HH:MM")
+            raise ValueError(_("Cần giờ theo dạng GIỜ:PHÚT, ví dụ 22:00."))
         return value
 
 

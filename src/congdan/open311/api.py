@@ -22,7 +22,7 @@ from congdan.auth import service as auth
 from congdan.deps import ContextDep, MakerDep, SessionDep, SettingsDep
 from congdan.kit import idempotency as idem
 from congdan.kit.errors import AppError, BadRequest, Forbidden, NotFound, PayloadTooLarge
-from congdan.kit.i18n import _, negotiate, translate
+from congdan.kit.i18n import _, bilingual, negotiate, translate
 from congdan.open311 import service
 from congdan.open311.formats import FORMATS, Format, render
 from congdan.open311.schemas import RequestIn, RequestsQuery
@@ -70,9 +70,9 @@ class Open311Route(APIRoute):
 
 _BOTH: dict[str, dict[str, Any]] = {"application/json": {}, "text/xml": {}}
 _ERROR_TEXT = {
-    400: "Tham số sai / bad parameter",
-    403: "Thiếu hoặc sai api_key / missing or invalid api_key",
-    404: "Không tồn tại (dịch vụ, yêu cầu, jurisdiction_id, định dạng) / not found",
+    400: _("Tham số sai"),
+    403: _("Thiếu hoặc sai api_key"),
+    404: _("Không tồn tại (dịch vụ, yêu cầu, jurisdiction_id, định dạng)"),
 }
 
 
@@ -80,8 +80,8 @@ def _responses(ok: int, *errors: int) -> dict[int | str, dict[str, Any]]:
     """Documents exactly the answers Open311 gives; "4XX" also keeps FastAPI from listing a 422."""
     out: dict[int | str, dict[str, Any]] = {ok: {"content": _BOTH}}
     for code in errors:
-        out[code] = {"description": _ERROR_TEXT[code], "content": _BOTH}
-    out["4XX"] = {"description": "Danh sách lỗi {code, description} / Open311 error list", "content": _BOTH}
+        out[code] = {"description": bilingual(_ERROR_TEXT[code]), "content": _BOTH}
+    out["4XX"] = {"description": bilingual(_("Danh sách lỗi {code, description}")), "content": _BOTH}
     return out
 
 

@@ -41,7 +41,7 @@ router = APIRouter(prefix="/api/v1", tags=["reports"])
 def _iso_only(value: object) -> object:
     # Pydantic would read a bare number as a Unix timestamp; the contract says ISO 8601.
     if isinstance(value, str) and value.strip().lstrip("+-").replace(".", "", 1).isdigit():
-        raise ValueError("expected an ISO 8601 date-time")
+        raise ValueError(_("Cần ngày giờ ISO 8601 có múi giờ, ví dụ 2026-12-12T08:30:00+07:00."))
     return value
 
 

@@ -31,7 +31,7 @@ from congdan.privacy import service as privacy
 from congdan.reports import repository
 from congdan.reports.deadlines import add_working_days
 from congdan.reports.schemas import CategoryChangeIn, NoteIn, RatingIn, ReplyIn, ReportCreate, TransitionIn
-from congdan.reports.states import FINAL, NOTE_REQUIRED, OPEN, Status, allowed
+from congdan.reports.states import FINAL, NOTE_REQUIRED, OPEN, Status, allowed, label
 from congdan.routing import repository as routing_repo
 from congdan.routing import service as routing
 from congdan.routing.classifier import Classifier
@@ -248,10 +248,10 @@ async def transition(
     if not allowed(current, target):
         raise InvalidTransition(
             _("Không thể chuyển phản ánh từ trạng thái «%(current)s» sang «%(target)s»."),
-            current=current.value,
-            target=target.value,
+            current=label(current),
+            target=label(target),
         )
-    policy.require_transition(principal, report, target)
+    policy.require_transition(principal, report, target, label(target))
     note = clean_plain_text(data.note) if data.note else None
     if target in NOTE_REQUIRED and not note:
         raise ValidationFailed(_("Cần ghi rõ lý do hoặc nội dung cho bước này."), field="note")
@@ -358,7 +358,7 @@ async def _move(
 ) -> ReportEvent:
     current = Status(report.status)
     if not allowed(current, target):  # the machine obeys the same rules as people
-        raise InvalidTransition(current=current.value, target=target.value)
+        raise InvalidTransition(current=label(current), target=label(target))
     now = utcnow()
     report.status = target.value
     report.updated_at = now

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-from congdan.kit.i18n import _
+from congdan.kit.i18n import Phrase, _
 
 
 class Status(StrEnum):
@@ -76,9 +76,9 @@ LABELS: dict[Status, str] = {
 }
 
 
-def label(status: str) -> str:
-    """The Vietnamese words for a status code (the catalogue translates them); the code if unknown."""
+def label(status: str) -> Phrase:
+    """The Vietnamese words for a status code, translated wherever a message carries them as a parameter."""
     try:
-        return LABELS[Status(status)]
+        return Phrase(LABELS[Status(status)])
     except ValueError:
-        return status
+        return Phrase(status)

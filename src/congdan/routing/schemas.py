@@ -8,6 +8,7 @@ from typing import Literal, Self
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from congdan.kit.i18n import _
 from congdan.reports.schemas import AreaRef, CodeName
 from congdan.reports.states import Status
 
@@ -25,7 +26,7 @@ class SuggestIn(BaseModel):
     @model_validator(mode="after")
     def _point_is_whole(self) -> Self:
         if (self.lat is None) != (self.long is None):
-            raise ValueError("lat và long phải đi cùng nhau / lat and long go together")
+            raise ValueError(_("Cần gửi cả lat và long, hoặc bỏ trống cả hai."))
         return self
 
 

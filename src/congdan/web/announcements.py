@@ -7,55 +7,26 @@ import uuid
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 from feedgen.feed import FeedGenerator
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from congdan.announcements import present, service
 from congdan.announcements.topics import ALERT_TYPES, TOPICS, name
+from congdan.areas import repository as areas_repo
 from congdan.db import utcnow
 from congdan.deps import LocaleDep, SessionDep, SettingsDep
+from congdan.kit.i18n import _
 from congdan.notifications.messages import local_time
 from congdan.web.templating import templates
 
 router = APIRouter(include_in_schema=False)
 
 
-TEXT = {
-    "vi": {
-        "title": "Công dân số",
-        "tagline": "Tin tức, thông báo và cảnh báo từ chính quyền thành phố.",
-        "news": "Tin tức và thông báo",
-        "none": "Chưa có thông báo nào.",
-        "alert": "Cảnh báo khẩn cấp",
-        "city": "Toàn thành phố",
-        "units": "Đơn vị",
-        "topic": "Chủ đề",
-        "expires": "Hết hiệu lực",
-        "attachments": "Tệp đính kèm",
-        "atom": "Theo dõi bằng Atom",
-        "back": "Tất cả thông báo",
-        "feed_title": "Công dân số — Thông báo của thành phố",
-    },
-    "en": {
-        "title": "Công dân số (Digital Citizen)",
-        "tagline": "News, notices and alerts from the city government.",
-        "news": "News and notices",
-        "none": "No announcements yet.",
-        "alert": "Emergency alert",
-        "city": "Whole city",
-        "units": "Units",
-        "topic": "Topic",
-        "expires": "Valid until",
-        "attachments": "Attachments",
-        "atom": "Follow with Atom",
-        "back": "All announcements",
-        "feed_title": "Công dân số — City announcements",
-    },
-}
-
-
-def _context(locale: str) -> dict[str, object]:
+async def _context(session: AsyncSession, locale: str, units: set[str]) -> dict[str, object]:
+    names = await areas_repo.names(session, units)
     return {
-        "t": TEXT[locale],
         "locale": locale,
+        # Units by their names ("Phường Bến Thành"), never their codes.
+        "unit_names": lambda codes: ", ".join(names.get(c, c) for c in codes),
         "when": lambda value: local_time(value, locale),
         "topic_name": lambda code: name(TOPICS, code, locale),
         "alert_name": lambda code: name(ALERT_TYPES, code, locale),
@@ -72,8 +43,9 @@ async def news_page(
 ) -> HTMLResponse:
     rows = await service.feed(session, utcnow(), limit=50, topic=topic, unit=unit)
     items = await present.announcements_out(session, rows[:50], locale)
+    context = await _context(session, locale, {u for a in items for u in a.units})
     return templates.TemplateResponse(
-        request, "announcements/list.html", {**_context(locale), "items": items, "topic": topic, "unit": unit}
+        request, "announcements/list.html", {**context, "items": items, "topic": topic, "unit": unit}
     )
 
 
@@ -85,7 +57,7 @@ async def atom(
     base = settings.base_url
     feed = FeedGenerator()
     feed.id(f"{base}/tin-tuc")
-    feed.title(TEXT["vi"]["feed_title"])
+    feed.title(_("Công dân số — Thông báo của thành phố"))  # the feed is Vietnamese, as its language says
     feed.link(href=f"{base}/tin-tuc", rel="alternate")
     feed.link(href=f"{base}/tin-tuc/atom.xml", rel="self")
     feed.language("vi")
@@ -111,4 +83,5 @@ async def news_item(
 ) -> HTMLResponse:
     announcement = await service.get_public(session, announcement_id, utcnow())
     [item] = await present.announcements_out(session, [announcement], locale)
-    return templates.TemplateResponse(request, "announcements/item.html", {**_context(locale), "item": item})
+    context = await _context(session, locale, set(item.units))
+    return templates.TemplateResponse(request, "announcements/item.html", {**context, "item": item})

@@ -15,18 +15,10 @@ from congdan.web.templating import templates
 
 router = APIRouter(include_in_schema=False)
 
-TEXT = {
-    "vi": {"title": "Tài liệu API — Công dân số", "noscript": "Trang này cần JavaScript; bản mô tả API:"},
-    "en": {
-        "title": "API documentation — Công dân số",
-        "noscript": "This page needs JavaScript; the API description:",
-    },
-}
-
 
 @router.get("/docs", response_class=HTMLResponse)
 async def docs(request: Request, locale: LocaleDep) -> HTMLResponse:
-    return templates.TemplateResponse(request, "docs.html", {"locale": locale, **TEXT[locale]})
+    return templates.TemplateResponse(request, "docs.html", {"locale": locale})
 
 
 def mount_static(app: FastAPI) -> None:
