@@ -107,10 +107,11 @@ async def submit(session: AsyncSession, ctx: Context, principal: Principal, data
             )
     lat = data.location.lat if data.location else None
     lon = data.location.long if data.location else None
-    if lat is not None and lon is not None and not ctx.areas.contains(lat, lon):
-        errors.append(FieldError("location", _("Vị trí nằm ngoài địa bàn Thành phố Hồ Chí Minh.")))
-    if data.kind == "report" and data.location is None and not address:
-        errors.append(FieldError("location", _("Phản ánh cần vị trí trên bản đồ hoặc địa chỉ.")))
+    place = routing.where(
+        ctx.areas, lat=lat, lon=lon, address=address, description=description, needed=data.kind == "report"
+    )
+    if place.error is not None:
+        errors.append(place.error)
     contact_phone = contact_email = contact_name = None
     if data.contact is not None:
         contact_name = clean_plain_text(data.contact.name) if data.contact.name else None
@@ -133,7 +134,7 @@ async def submit(session: AsyncSession, ctx: Context, principal: Principal, data
         classification = routing.classify(ctx.classifier, description)
         if classification is not None and classification.top is not None:
             category = await repository.category(session, classification.top.code)
-    located = routing.locate(ctx.areas, lat=lat, lon=lon, address=address)
+    located = place.located
     decision = await routing.decide(session, ctx.areas, category=category, area=located)
     # A guess the classifier is unsure of goes to a person, not to an agency.
     confident = classification is None or classification.confident(ctx.settings.routing_min_confidence)
