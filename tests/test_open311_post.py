@@ -296,7 +296,11 @@ async def test_idempotency_key_replays_the_first_answer(
     second = await post_request(client, pothole_form(api_key), fmt="xml", headers=headers)
     assert first.status_code == 201 and second.status_code == 201
     assert second.headers["Idempotent-Replayed"] == "true"
-    assert xml(second).findtext("./request/service_request_id") == first.json()[0]["service_request_id"]
+    request_id = first.json()[0]["service_request_id"]
+    assert xml(second).findtext("./request/service_request_id") == request_id
+    # The answer's own headers come back unchanged, whichever format the retry asked for.
+    assert second.headers["location"] == first.headers["location"] == f"{BASE}/requests/{request_id}.json"
+    assert (await client.get(first.headers["location"])).status_code == 200
     assert await _report_count(maker) == before + 1
     other = await post_request(client, pothole_form(api_key, description="Khác hẳn"), headers=headers)
     assert_errors_json(other, 400)

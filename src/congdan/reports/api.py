@@ -86,20 +86,23 @@ async def create_report(
         )
         if replay is not None:
             return JSONResponse(
-                replay.body, status_code=replay.status, headers={"Idempotent-Replayed": "true"}
+                replay.body,
+                status_code=replay.status,
+                headers={**replay.headers, "Idempotent-Replayed": "true"},
             )
     try:
         report = await service.submit(session, ctx, principal, data)
         body = (await present.report_out(session, principal, report, locale)).model_dump(mode="json")
+        headers = {"Location": f"/api/v1/reports/{report.id}"}
         if key is not None:
-            await idem.complete(session, scope=scope, key=key, status=201, body=body)
+            await idem.complete(session, scope=scope, key=key, status=201, body=body, headers=headers)
         await session.commit()
     except BaseException:
         await session.rollback()
         if key is not None:
             await idem.release(maker, scope=scope, key=key)
         raise
-    return JSONResponse(body, status_code=201, headers={"Location": f"/api/v1/reports/{report.id}"})
+    return JSONResponse(body, status_code=201, headers=headers)
 
 
 @router.get(
