@@ -22,7 +22,6 @@ from congdan.reports.schemas import (
     CategoryChangeIn,
     EventList,
     EventOut,
-    MediaOut,
     NoteIn,
     RatingIn,
     ReplyIn,
@@ -31,6 +30,7 @@ from congdan.reports.schemas import (
     ReportOut,
     ReportPage,
     TransitionIn,
+    UploadOut,
 )
 from congdan.reports.states import Status
 from congdan.security.ratelimit import limit_signed_in
@@ -301,7 +301,7 @@ async def rate(
 @router.post(
     "/uploads",
     status_code=201,
-    response_model=MediaOut,
+    response_model=UploadOut,
     summary="Tải ảnh lên / Upload a photo",
     responses=problems(401, 415),
     dependencies=[Depends(limit_signed_in("uploads"))],
@@ -311,7 +311,7 @@ async def upload(
     session: SessionDep,
     principal: PrincipalDep,
     ctx: ContextDep,
-) -> MediaOut:
+) -> UploadOut:
     limit = ctx.settings.max_photo_bytes
     chunks: list[bytes] = []
     size = 0
@@ -322,7 +322,7 @@ async def upload(
         chunks.append(chunk)
     if size == 0:
         raise ValidationFailed(_("Tệp ảnh trống."), field="file")
-    media = await service.upload_photo(session, ctx, principal, b"".join(chunks))
-    out = present.media_out(media)
+    uploaded = await service.upload_photo(session, ctx, principal, b"".join(chunks))
+    out = present.upload_out(uploaded.media, uploaded.exif_location)
     await session.commit()
     return out

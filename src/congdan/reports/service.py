@@ -50,7 +50,14 @@ class Context:
 # ---- photos ---------------------------------------------------------------------------------
 
 
-async def upload_photo(session: AsyncSession, ctx: Context, principal: Principal, raw: bytes) -> Media:
+@dataclass(frozen=True)
+class Uploaded:
+    media: Media
+    # The photo's own GPS position, for the uploader's answer only: it is not kept.
+    exif_location: tuple[float, float] | None
+
+
+async def upload_photo(session: AsyncSession, ctx: Context, principal: Principal, raw: bytes) -> Uploaded:
     processed = await asyncio.to_thread(process_image, raw, max_pixels=ctx.settings.max_photo_pixels)
     # A random name the client never chose, fanned out so no folder grows huge.
     name = secrets.token_hex(16)
@@ -70,7 +77,7 @@ async def upload_photo(session: AsyncSession, ctx: Context, principal: Principal
     )
     session.add(media)
     await session.flush()
-    return media
+    return Uploaded(media, processed.gps)
 
 
 async def _claim_photos(
