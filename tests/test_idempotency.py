@@ -30,6 +30,7 @@ async def test_same_key_same_body_replays(
     assert first.status_code == again.status_code == 201
     assert again.json() == first.json()
     assert again.headers.get("idempotent-replayed") == "true"
+    assert again.headers["location"] == first.headers["location"] == f"/api/v1/reports/{first.json()['id']}"
     assert await _count(maker, Report) == 1
     assert await _count(maker, OutboxMessage) == 2  # submitted + assigned, once
 

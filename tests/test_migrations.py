@@ -87,3 +87,23 @@ async def test_0002_gives_existing_categories_their_default_rules(empty_settings
     await _run(empty_settings, "0001", down=True)
     assert await _execute(empty_settings, "SELECT count(*) FROM reports") == [(1,)]
     await _run(empty_settings, "head")
+
+
+async def test_0007_keeps_remembered_answers_and_adds_their_headers(empty_settings: Settings) -> None:
+    await _run(empty_settings, "0006")
+    key_id = uuid.uuid4()
+    await _execute(
+        empty_settings,
+        "INSERT INTO idempotency_keys (id, scope, key, request_hash, status, response_status, "
+        "locked_until, created_at) VALUES (:id, 'reports:anonymous', 'k1', :h, 'done', 201, "
+        "'2026-11-01 00:00:00', '2026-11-01 00:00:00')",
+        id=key_id.hex if empty_settings.is_sqlite else str(key_id),
+        h="0" * 64,
+    )
+    await _run(empty_settings, "0007")
+    assert await _execute(empty_settings, "SELECT key, response_headers FROM idempotency_keys") == [
+        ("k1", None)
+    ]
+    await _run(empty_settings, "0006", down=True)
+    assert await _execute(empty_settings, "SELECT key FROM idempotency_keys") == [("k1",)]
+    await _run(empty_settings, "head")

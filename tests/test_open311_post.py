@@ -158,7 +158,6 @@ BAD_FORMS: list[tuple[str, dict[str, Any], str]] = [
     ("outside the city", {"lat": "21.0285", "long": "105.8542"}, "Hồ Chí Minh"),
     ("no description", {"description": "  "}, "description"),
     ("unknown address_id", {"lat": None, "long": None, "address_id": "99999"}, "99999"),
-    ("required attribute missing", {"attribute[damage_type]": None}, "damage_type"),
     ("value not in list", {"attribute[damage_type]": "sinkhole"}, "damage_type"),
     ("number that is not", {"attribute[pothole_size_cm]": "big"}, "pothole_size_cm"),
     ("infinite number", {"attribute[pothole_size_cm]": "inf"}, "pothole_size_cm"),
@@ -199,7 +198,7 @@ async def test_bad_requests_are_400_and_write_nothing(
             {"attribute[flood_depth_cm]": "20", "attribute[drainage_problems][]": ["river"]},
             "drainage",
         ),
-        ("trees", {}, "tree_problems"),
+        ("trees", {"attribute[tree_problems][]": ["fallen", "on_fire"]}, "tree_problems"),
         ("street_lighting", {"attribute[pole_number]": "A\nB"}, "pole_number"),
         ("illegal_construction", {"attribute[construction_details]": "x" * 4001}, "construction_details"),
     ],
@@ -297,7 +296,11 @@ async def test_idempotency_key_replays_the_first_answer(
     second = await post_request(client, pothole_form(api_key), fmt="xml", headers=headers)
     assert first.status_code == 201 and second.status_code == 201
     assert second.headers["Idempotent-Replayed"] == "true"
-    assert xml(second).findtext("./request/service_request_id") == first.json()[0]["service_request_id"]
+    request_id = first.json()[0]["service_request_id"]
+    assert xml(second).findtext("./request/service_request_id") == request_id
+    # The answer's own headers come back unchanged, whichever format the retry asked for.
+    assert second.headers["location"] == first.headers["location"] == f"{BASE}/requests/{request_id}.json"
+    assert (await client.get(first.headers["location"])).status_code == 200
     assert await _report_count(maker) == before + 1
     other = await post_request(client, pothole_form(api_key, description="Khác hẳn"), headers=headers)
     assert_errors_json(other, 400)
@@ -343,3 +346,25 @@ async def test_media_url_is_kept_and_shown(client: httpx.AsyncClient, api_key: s
 async def test_notice_in_english(client: httpx.AsyncClient, api_key: str) -> None:
     r = await client.post(f"{BASE}/requests.json", params={"locale": "en"}, data=pothole_form(api_key))
     assert r.json()[0]["service_notice"].startswith("Sent to ")
+
+
+async def test_a_generic_client_posts_code_location_and_description_for_every_service(
+    client: httpx.AsyncClient, maker: async_sessionmaker[AsyncSession], api_key: str
+) -> None:
+    services = (await client.get(f"{BASE}/services.json")).json()
+    # The five that once required an attribute among them.
+    assert {"road_damage", "traffic_signal", "flooding_drainage", "noise", "trees"} <= {
+        s["service_code"] for s in services
+    }
+    for item in services:
+        form = {
+            "api_key": api_key,
+            "service_code": item["service_code"],
+            "lat": "10.7725",
+            "long": "106.6980",
+            "description": "Cần kiểm tra tại chỗ.",
+        }
+        r = await post_request(client, form)
+        assert r.status_code == 201, (item["service_code"], r.text)
+        report = await _report(maker, r.json()[0]["service_request_id"])
+        assert report.category_code == item["service_code"]

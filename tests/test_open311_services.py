@@ -109,7 +109,7 @@ async def test_service_definition_xml_and_english(client: httpx.AsyncClient) -> 
         "flood_started_at",
     ]
     depth, problems, _started = attributes
-    assert depth.findtext("datatype") == "number" and depth.findtext("required") == "true"
+    assert depth.findtext("datatype") == "number" and depth.findtext("required") == "false"
     assert depth.findtext("description") == "Depth of the water (cm)"
     values = problems.findall("./values/value")
     assert [v.findtext("key") for v in values] == [

@@ -147,3 +147,50 @@ async def test_media_paths_cannot_escape(client: httpx.AsyncClient, settings: Se
         r = await client.get(path)
         assert r.status_code == 404, path
         assert "do not serve" not in r.text
+
+
+def _jpeg_with_position(gps: dict[int, object]) -> bytes:
+    exif = Image.Exif()
+    exif[0x8825] = gps
+    out = io.BytesIO()
+    Image.new("RGB", (40, 30), (1, 2, 3)).save(out, format="JPEG", exif=exif.tobytes())
+    return out.getvalue()
+
+
+async def test_the_uploader_is_told_the_photos_gps_position_and_nobody_keeps_it(
+    client: httpx.AsyncClient, settings: Settings, maker: async_sessionmaker[AsyncSession]
+) -> None:
+    r = await _upload(client, jpeg_with_gps())
+    assert r.status_code == 201, r.text
+    body = r.json()
+    # 10°46'21" N, 106°41'53" E
+    assert body["exif_location"] == {"lat": 10.7725, "long": 106.698056}
+    with Image.open(io.BytesIO(_stored(settings, body["url"]))) as im:
+        assert not im.getexif().get_ifd(0x8825)
+    report = (await client.post("/api/v1/reports", json=report_body(photos=[body["id"]]))).json()
+    for shown in (report, (await client.get(f"/api/v1/reports/{report['id']}")).json()):
+        assert "exif_location" not in shown["photos"][0] and "10.7725" not in str(shown["photos"])
+    async with maker() as session:
+        media = (await session.scalars(select(Media).where(Media.report_id.is_not(None)))).one()
+    assert "10.77" not in str({c.key: getattr(media, c.key) for c in Media.__table__.columns})
+
+
+async def test_photos_without_a_usable_position_say_so(client: httpx.AsyncClient) -> None:
+    south_west = _jpeg_with_position({1: "S", 2: (33.0, 52.0, 4.8), 3: "W", 4: (151.0, 12.0, 36.0)})
+    assert (await _upload(client, south_west)).json()["exif_location"] == {"lat": -33.868, "long": -151.21}
+    no_fix = _jpeg_with_position({1: "N", 2: (0.0, 0.0, 0.0), 3: "E", 4: (0.0, 0.0, 0.0)})
+    impossible = _jpeg_with_position({1: "N", 2: (95.0, 0.0, 0.0), 3: "E", 4: (106.0, 0.0, 0.0)})
+    for data in (png_bytes(), no_fix, impossible):
+        r = await _upload(client, data, name="x.png")
+        assert r.status_code == 201 and r.json()["exif_location"] is None
+
+
+async def test_the_exif_location_is_in_the_openapi_document(client: httpx.AsyncClient) -> None:
+    document = (await client.get("/openapi.json")).json()
+    answer = document["paths"]["/api/v1/uploads"]["post"]["responses"]["201"]["content"]["application/json"]
+    name = answer["schema"]["$ref"].rsplit("/", 1)[1]
+    field = document["components"]["schemas"][name]["properties"]["exif_location"]
+    assert (
+        "EXIF" in field["description"]
+        and "exif_location" in document["components"]["schemas"][name]["required"]
+    )

@@ -371,9 +371,10 @@ async def test_classifier_info_for_staff(client: httpx.AsyncClient, actors: Acto
 
 def test_address_without_diacritics_is_located_offline() -> None:
     """Addresses without diacritics are parsed offline too (see test_submission for with)."""
-    from congdan.routing.service import area_from_address
+    from congdan.areas.addresses import place_of
+    from congdan.areas.service import AreaIndex, package_units
 
-    located = area_from_address("45 le loi, phuong ben thanh, tp ho chi minh")
+    located = place_of(AreaIndex(package_units()), "45 le loi, phuong ben thanh, tp ho chi minh").located
     assert located is not None and located.area_code == "26743" and located.approximate
 
 

@@ -13,7 +13,7 @@ import warnings
 from dataclasses import dataclass
 
 import pillow_heif
-from PIL import Image, ImageOps, UnidentifiedImageError
+from PIL import ExifTags, Image, ImageOps, UnidentifiedImageError
 
 from congdan.kit.errors import UnsupportedMediaType, ValidationFailed
 from congdan.kit.i18n import _
@@ -33,6 +33,8 @@ class ProcessedImage:
     height: int
     source_format: str
     sha256: str
+    # Where the camera said it was (lat, lon): told to the uploader, never stored.
+    gps: tuple[float, float] | None = None
 
     content_type = "image/jpeg"
     extension = "jpg"
@@ -40,6 +42,7 @@ class ProcessedImage:
 
 def process_image(raw: bytes, *, max_pixels: int) -> ProcessedImage:
     image = _open(raw, max_pixels)
+    gps = gps_point(image)  # before the EXIF goes
     try:
         image = ImageOps.exif_transpose(image)  # keep the orientation the phone meant, then drop EXIF
         image = _to_rgb(image)
@@ -59,7 +62,34 @@ def process_image(raw: bytes, *, max_pixels: int) -> ProcessedImage:
         height=image.height,
         source_format=_format_name(raw),
         sha256=hashlib.sha256(data).hexdigest(),
+        gps=gps,
     )
+
+
+def gps_point(image: Image.Image) -> tuple[float, float] | None:
+    """The position in the photo's EXIF GPS block, in decimal degrees; None when there is none
+    or it cannot be a real fix (0, 0 is what phones write when they had no signal)."""
+    try:
+        gps = image.getexif().get_ifd(ExifTags.IFD.GPSInfo)
+        lat = _degrees(gps.get(ExifTags.GPS.GPSLatitude), gps.get(ExifTags.GPS.GPSLatitudeRef), "S")
+        lon = _degrees(gps.get(ExifTags.GPS.GPSLongitude), gps.get(ExifTags.GPS.GPSLongitudeRef), "W")
+    except (ArithmeticError, TypeError, ValueError, KeyError, OSError, SyntaxError):
+        return None
+    if lat is None or lon is None or not (-90 <= lat <= 90 and -180 <= lon <= 180) or lat == lon == 0:
+        return None
+    return round(lat, 6), round(lon, 6)
+
+
+def _degrees(value: object, ref: object, negative: str) -> float | None:
+    if not isinstance(value, tuple) or not 1 <= len(value) <= 3:
+        return None
+    parts = [float(p) for p in value]
+    degrees = sum(p / 60.0**i for i, p in enumerate(parts))
+    if not math.isfinite(degrees):
+        return None
+    if isinstance(ref, bytes):
+        ref = ref.decode("ascii", "replace")
+    return -degrees if isinstance(ref, str) and ref.strip("\x00 ").upper() == negative else degrees
 
 
 def _format_name(raw: bytes) -> str:

@@ -30,6 +30,7 @@ MAX_KEY_LENGTH = 255
 class Replay:
     status: int
     body: dict[str, object]
+    headers: dict[str, str]
 
 
 def request_hash(body: object) -> str:
@@ -75,7 +76,11 @@ async def claim(
                             field="Idempotency-Key",
                         )
                     if found.status == "done" and found.response_status is not None:
-                        return Replay(found.response_status, dict(found.response_body or {}))
+                        return Replay(
+                            found.response_status,
+                            dict(found.response_body or {}),
+                            dict(found.response_headers or {}),
+                        )
                     if found.locked_until > now:
                         raise IdempotencyInProgress(
                             _("Một yêu cầu cùng Idempotency-Key đang được xử lý; hãy thử lại sau giây lát."),
@@ -90,9 +95,16 @@ async def claim(
 
 
 async def complete(
-    session: AsyncSession, *, scope: str, key: str, status: int, body: dict[str, object]
+    session: AsyncSession,
+    *,
+    scope: str,
+    key: str,
+    status: int,
+    body: dict[str, object],
+    headers: dict[str, str] | None = None,
 ) -> None:
-    """Stores the answer; call inside the transaction that makes the write."""
+    """Stores the answer and the headers that belong to it (Location); call inside the
+    transaction that makes the write."""
     found = (
         await session.scalars(
             select(IdempotencyKey).where(IdempotencyKey.scope == scope, IdempotencyKey.key == key)
@@ -101,6 +113,7 @@ async def complete(
     found.status = "done"
     found.response_status = status
     found.response_body = body
+    found.response_headers = dict(headers) if headers else None
 
 
 async def release(maker: async_sessionmaker[AsyncSession], *, scope: str, key: str) -> None:

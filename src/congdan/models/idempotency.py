@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from sqlalchemy import Integer, String, UniqueConstraint
+from sqlalchemy import JSON, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from congdan.db import Base, UTCDateTime, new_id, utcnow
@@ -26,5 +26,7 @@ class IdempotencyKey(Base):
     response_body: Mapped[dict[str, object] | None] = mapped_column(
         SealedJSON("idempotency_keys.response_body"), default=None
     )
+    # Headers that belong to the answer (Location), replayed with it.
+    response_headers: Mapped[dict[str, str] | None] = mapped_column(JSON, default=None)
     locked_until: Mapped[datetime] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)

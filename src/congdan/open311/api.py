@@ -339,6 +339,7 @@ async def post_request(
         )
         if replay is not None:
             response = render(fmt, "service_requests", [replay.body], replay.status)
+            response.headers.update(replay.headers)
             response.headers["Idempotent-Replayed"] = "true"
             return response
     try:
@@ -348,15 +349,18 @@ async def post_request(
             "service_notice": created.service_notice,
             "account_id": created.account_id,
         }
+        headers = {"Location": f"{PREFIX}/requests/{created.report.id}.{fmt}"}
         if key is not None:
-            await idem.complete(session, scope=scope, key=key, status=201, body=body)
+            await idem.complete(session, scope=scope, key=key, status=201, body=body, headers=headers)
         await session.commit()
     except BaseException:
         await session.rollback()
         if key is not None:
             await idem.release(maker, scope=scope, key=key)
         raise
-    return render(fmt, "service_requests", [body], 201)
+    response = render(fmt, "service_requests", [body], 201)
+    response.headers.update(headers)
+    return response
 
 
 @router.api_route("/{rest:path}", methods=["GET", "POST"], include_in_schema=False)

@@ -75,7 +75,6 @@ SERVICES: dict[str, ServiceInfo] = {
                 "damage_type",
                 "singlevaluelist",
                 Text("Loại hư hỏng", "Kind of damage"),
-                required=True,
                 values=(
                     _v("pothole", "Ổ gà", "Pothole"),
                     _v("subsidence", "Sụp lún", "Subsidence"),
@@ -103,7 +102,6 @@ SERVICES: dict[str, ServiceInfo] = {
                 "signal_problem",
                 "singlevaluelist",
                 Text("Vấn đề gặp phải", "What is wrong"),
-                required=True,
                 values=(
                     _v("light_off", "Đèn không hoạt động", "Light not working"),
                     _v("wrong_timing", "Đèn chuyển sai, quá lâu", "Wrong or too long cycle"),
@@ -159,7 +157,6 @@ SERVICES: dict[str, ServiceInfo] = {
                 "flood_depth_cm",
                 "number",
                 Text("Độ sâu nước ngập (cm)", "Depth of the water (cm)"),
-                required=True,
                 datatype_description=Text("Số, đơn vị xentimét", "A number of centimetres"),
             ),
             Attribute(
@@ -233,7 +230,6 @@ SERVICES: dict[str, ServiceInfo] = {
                 "noise_source",
                 "singlevaluelist",
                 Text("Nguồn gây ồn", "Source of the noise"),
-                required=True,
                 values=(
                     _v("karaoke", "Karaoke, loa kẹo kéo", "Karaoke, portable speakers"),
                     _v("construction", "Công trình thi công", "Building works"),
@@ -297,7 +293,6 @@ SERVICES: dict[str, ServiceInfo] = {
                 "tree_problems",
                 "multivaluelist",
                 Text("Tình trạng cây", "State of the tree"),
-                required=True,
                 values=(
                     _v("fallen", "Ngã đổ", "Fallen"),
                     _v("leaning", "Nghiêng, có nguy cơ đổ", "Leaning, may fall"),

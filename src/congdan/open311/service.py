@@ -220,7 +220,7 @@ async def create(
     )
     photos: list[uuid.UUID] = []
     if data.media:
-        photos.append((await reports.upload_photo(session, ctx, policy.PUBLIC, data.media)).id)
+        photos.append((await reports.upload_photo(session, ctx, policy.PUBLIC, data.media)).media.id)
     report = await reports.submit(
         session,
         ctx,

@@ -22,7 +22,6 @@ from congdan.reports.schemas import (
     CategoryChangeIn,
     EventList,
     EventOut,
-    MediaOut,
     NoteIn,
     RatingIn,
     ReplyIn,
@@ -31,6 +30,7 @@ from congdan.reports.schemas import (
     ReportOut,
     ReportPage,
     TransitionIn,
+    UploadOut,
 )
 from congdan.reports.states import Status
 from congdan.security.ratelimit import limit_signed_in
@@ -86,20 +86,23 @@ async def create_report(
         )
         if replay is not None:
             return JSONResponse(
-                replay.body, status_code=replay.status, headers={"Idempotent-Replayed": "true"}
+                replay.body,
+                status_code=replay.status,
+                headers={**replay.headers, "Idempotent-Replayed": "true"},
             )
     try:
         report = await service.submit(session, ctx, principal, data)
         body = (await present.report_out(session, principal, report, locale)).model_dump(mode="json")
+        headers = {"Location": f"/api/v1/reports/{report.id}"}
         if key is not None:
-            await idem.complete(session, scope=scope, key=key, status=201, body=body)
+            await idem.complete(session, scope=scope, key=key, status=201, body=body, headers=headers)
         await session.commit()
     except BaseException:
         await session.rollback()
         if key is not None:
             await idem.release(maker, scope=scope, key=key)
         raise
-    return JSONResponse(body, status_code=201, headers={"Location": f"/api/v1/reports/{report.id}"})
+    return JSONResponse(body, status_code=201, headers=headers)
 
 
 @router.get(
@@ -298,7 +301,7 @@ async def rate(
 @router.post(
     "/uploads",
     status_code=201,
-    response_model=MediaOut,
+    response_model=UploadOut,
     summary="Tải ảnh lên / Upload a photo",
     responses=problems(401, 415),
     dependencies=[Depends(limit_signed_in("uploads"))],
@@ -308,7 +311,7 @@ async def upload(
     session: SessionDep,
     principal: PrincipalDep,
     ctx: ContextDep,
-) -> MediaOut:
+) -> UploadOut:
     limit = ctx.settings.max_photo_bytes
     chunks: list[bytes] = []
     size = 0
@@ -319,7 +322,7 @@ async def upload(
         chunks.append(chunk)
     if size == 0:
         raise ValidationFailed(_("Tệp ảnh trống."), field="file")
-    media = await service.upload_photo(session, ctx, principal, b"".join(chunks))
-    out = present.media_out(media)
+    uploaded = await service.upload_photo(session, ctx, principal, b"".join(chunks))
+    out = present.upload_out(uploaded.media, uploaded.exif_location)
     await session.commit()
     return out

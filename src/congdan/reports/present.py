@@ -23,6 +23,7 @@ from congdan.reports.schemas import (
     PhotoOut,
     ReportOut,
     RoutingOut,
+    UploadOut,
 )
 from congdan.reports.states import Status
 
@@ -39,6 +40,11 @@ def photo_out(media: Media) -> PhotoOut:
 
 def media_out(media: Media) -> MediaOut:
     return MediaOut(**photo_out(media).model_dump(), content_type=media.content_type)
+
+
+def upload_out(media: Media, exif_location: tuple[float, float] | None) -> UploadOut:
+    point = Location(lat=exif_location[0], long=exif_location[1]) if exif_location else None
+    return UploadOut(**media_out(media).model_dump(), exif_location=point)
 
 
 def _agency_name(agency: Agency, locale: str) -> str:

@@ -181,6 +181,17 @@ class MediaOut(PhotoOut):
     content_type: str
 
 
+class UploadOut(MediaOut):
+    exif_location: Location | None = Field(
+        description=(
+            "Vị trí GPS ghi trong EXIF của ảnh, nếu có, để ứng dụng đề nghị «dùng vị trí của ảnh». "
+            "Chỉ trả cho người tải ảnh lên trong câu trả lời này; không lưu lại, ảnh lưu đã bỏ EXIF. "
+            "/ The GPS position in the photo's EXIF, if any, so that a client can offer to use it. "
+            "Only in this answer to the uploader; never stored (the stored photo has no EXIF)."
+        )
+    )
+
+
 class ReportFilters(BaseModel):
     status: list[Status] = Field(default_factory=list)
     category: str | None = None

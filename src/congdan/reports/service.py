@@ -50,7 +50,14 @@ class Context:
 # ---- photos ---------------------------------------------------------------------------------
 
 
-async def upload_photo(session: AsyncSession, ctx: Context, principal: Principal, raw: bytes) -> Media:
+@dataclass(frozen=True)
+class Uploaded:
+    media: Media
+    # The photo's own GPS position, for the uploader's answer only: it is not kept.
+    exif_location: tuple[float, float] | None
+
+
+async def upload_photo(session: AsyncSession, ctx: Context, principal: Principal, raw: bytes) -> Uploaded:
     processed = await asyncio.to_thread(process_image, raw, max_pixels=ctx.settings.max_photo_pixels)
     # A random name the client never chose, fanned out so no folder grows huge.
     name = secrets.token_hex(16)
@@ -70,7 +77,7 @@ async def upload_photo(session: AsyncSession, ctx: Context, principal: Principal
     )
     session.add(media)
     await session.flush()
-    return media
+    return Uploaded(media, processed.gps)
 
 
 async def _claim_photos(
@@ -107,10 +114,11 @@ async def submit(session: AsyncSession, ctx: Context, principal: Principal, data
             )
     lat = data.location.lat if data.location else None
     lon = data.location.long if data.location else None
-    if lat is not None and lon is not None and not ctx.areas.contains(lat, lon):
-        errors.append(FieldError("location", _("Vị trí nằm ngoài địa bàn Thành phố Hồ Chí Minh.")))
-    if data.kind == "report" and data.location is None and not address:
-        errors.append(FieldError("location", _("Phản ánh cần vị trí trên bản đồ hoặc địa chỉ.")))
+    place = routing.where(
+        ctx.areas, lat=lat, lon=lon, address=address, description=description, needed=data.kind == "report"
+    )
+    if place.error is not None:
+        errors.append(place.error)
     contact_phone = contact_email = contact_name = None
     if data.contact is not None:
         contact_name = clean_plain_text(data.contact.name) if data.contact.name else None
@@ -133,7 +141,7 @@ async def submit(session: AsyncSession, ctx: Context, principal: Principal, data
         classification = routing.classify(ctx.classifier, description)
         if classification is not None and classification.top is not None:
             category = await repository.category(session, classification.top.code)
-    located = routing.locate(ctx.areas, lat=lat, lon=lon, address=address)
+    located = place.located
     decision = await routing.decide(session, ctx.areas, category=category, area=located)
     # A guess the classifier is unsure of goes to a person, not to an agency.
     confident = classification is None or classification.confident(ctx.settings.routing_min_confidence)

@@ -68,14 +68,16 @@ def _duplicates_out(
     responses=problems(),
 )
 async def suggest(data: SuggestIn, session: SessionDep, ctx: ContextDep, locale: LocaleDep) -> SuggestOut:
+    point = data.point()
     found = await service.suggest(
         session,
         index=ctx.areas,
         classifier=ctx.classifier,
         settings=ctx.settings,
         description=data.description,
-        lat=data.lat,
-        lon=data.long,
+        lat=point[0] if point else None,
+        lon=point[1] if point else None,
+        address=data.address,
     )
     ranked = found.classification.ranked if found.classification else []
     guesses = [

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Literal, Self
+from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field
 
+from congdan.kit.errors import ValidationFailed
 from congdan.kit.i18n import _
-from congdan.reports.schemas import AreaRef, CodeName
+from congdan.reports.schemas import AreaRef, CodeName, Location
 from congdan.reports.states import Status
 
 AreaType = Literal["phuong", "xa", "dac_khu"]
@@ -19,15 +20,39 @@ class SuggestIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     description: str | None = Field(default=None, max_length=4000, description="Nội dung đang gõ")
+    location: Location | None = Field(default=None, description="Như khi gửi phản ánh")
+    address: str | None = Field(default=None, max_length=500, description="Như khi gửi phản ánh")
+    # The flat form came first; kept so that older clients go on working.
     # Strict: a boolean is not a coordinate (lax mode would read false as 0.0).
-    lat: float | None = Field(default=None, ge=-90, le=90, strict=True)
-    long: float | None = Field(default=None, ge=-180, le=180, strict=True)
+    lat: float | None = Field(
+        default=None,
+        ge=-90,
+        le=90,
+        strict=True,
+        description="Cũ: dùng location.lat",
+        json_schema_extra={"deprecated": True},
+    )
+    long: float | None = Field(
+        default=None,
+        ge=-180,
+        le=180,
+        strict=True,
+        description="Cũ: dùng location.long",
+        json_schema_extra={"deprecated": True},
+    )
 
-    @model_validator(mode="after")
-    def _point_is_whole(self) -> Self:
-        if (self.lat is None) != (self.long is None):
-            raise ValueError(_("Cần gửi cả lat và long, hoặc bỏ trống cả hai."))
-        return self
+    def point(self) -> tuple[float, float] | None:
+        """The point, from location or from the flat pair; both at once is refused."""
+        if self.lat is None and self.long is None:
+            return (self.location.lat, self.location.long) if self.location else None
+        if self.location is not None:
+            raise ValidationFailed(
+                _("Gửi vị trí trong location hoặc lat/long, không gửi cả hai."), field="location"
+            )
+        if self.lat is None or self.long is None:
+            missing = "lat" if self.lat is None else "long"
+            raise ValidationFailed(_("lat và long phải đi cùng nhau."), field=missing)
+        return self.lat, self.long
 
 
 class CategoryGuess(BaseModel):

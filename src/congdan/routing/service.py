@@ -11,8 +11,6 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
-import io
 import time
 import uuid
 from collections.abc import Sequence
@@ -21,8 +19,9 @@ from dataclasses import dataclass
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from congdan.agencies import repository as agencies_repo
+from congdan.areas import addresses
 from congdan.areas import repository as areas_repo
-from congdan.areas.service import HCMC_PROVINCE_CODE, AreaIndex, Located
+from congdan.areas.service import AreaIndex, Located
 from congdan.audit import service as audit
 from congdan.authz import policy
 from congdan.authz.policy import Principal
@@ -80,29 +79,37 @@ def classify(classifier: Classifier | None, text: str, limit: int = 5) -> Classi
 # ---- where -------------------------------------------------------------------------------------
 
 
-def area_from_address(address: str) -> Located | None:
-    """Offline parse of a Vietnamese address (vietnamadminunits); the unit is approximate."""
-    from vietnamadminunits import parse_address
-
-    try:
-        with contextlib.redirect_stdout(io.StringIO()):
-            parsed = parse_address(address)
-    except Exception:
-        return None
-    if getattr(parsed, "province_code", None) != HCMC_PROVINCE_CODE:
-        return None
-    code = getattr(parsed, "ward_code", None)
-    if not code:
-        return None
-    return Located(str(code), approximate=True)
+@dataclass(frozen=True)
+class Where:
+    located: Located | None = None
+    error: FieldError | None = None
 
 
-def locate(index: AreaIndex, *, lat: float | None, lon: float | None, address: str | None) -> Located | None:
+def where(
+    index: AreaIndex,
+    *,
+    lat: float | None,
+    lon: float | None,
+    address: str | None,
+    description: str | None,
+    needed: bool,
+) -> Where:
+    """The unit from the point, else from the address, else from a unit the description names.
+    A point or an address outside the city is refused rather than routed to a city-wide agency."""
     if lat is not None and lon is not None:
-        return index.locate(lat, lon)
+        located = index.locate(lat, lon)
+        if located is None:
+            return Where(error=FieldError("location", _("Vị trí nằm ngoài địa bàn Thành phố Hồ Chí Minh.")))
+        return Where(located)
     if address:
-        return area_from_address(address)
-    return None
+        place = addresses.place_of(index, address)
+        if place.outside:
+            return Where(error=FieldError("address", _("Địa chỉ nằm ngoài địa bàn Thành phố Hồ Chí Minh.")))
+        return Where(place.located)
+    named = addresses.named_in(index, description) if description else None
+    if named is None and needed:
+        return Where(error=FieldError("location", _("Phản ánh cần vị trí trên bản đồ hoặc địa chỉ.")))
+    return Where(named)
 
 
 # ---- who ---------------------------------------------------------------------------------------
@@ -231,12 +238,16 @@ async def suggest(
     description: str | None,
     lat: float | None,
     lon: float | None,
+    address: str | None = None,
 ) -> Suggestion:
+    place = where(index, lat=lat, lon=lon, address=address, description=description, needed=False)
+    if place.error is not None:
+        raise ValidationFailed(errors=[place.error])
     classification = classify(classifier, description or "")
     ranked_codes = [r.code for r in classification.ranked] if classification else []
     categories = {c.code: c for c in await reports_repo.categories(session) if c.is_active}
     top = categories.get(ranked_codes[0]) if ranked_codes else None
-    area = index.locate(lat, lon) if lat is not None and lon is not None else None
+    area = place.located
     decision = await decide(session, index, category=top, area=area)
     confident = classification is not None and classification.confident(settings.routing_min_confidence)
     found: list[Candidate] = []
