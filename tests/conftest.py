@@ -15,49 +15,22 @@ import httpx
 import pytest
 import pytest_asyncio
 from PIL import Image
-from sqlalchemy import delete, select, update
+from sqlalchemy import Table, delete, select, text, tuple_, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from congdan.app import create_app
 from congdan.config import Settings
-from congdan.db import make_engine, make_sessionmaker
+from congdan.db import Base, make_engine, make_sessionmaker
 from congdan.migrate import upgrade
 from congdan.models import (
-    Account,
-    Announcement,
-    AnnouncementAttachment,
-    ApiKey,
-    ApiToken,
     Category,
-    ClassifierExample,
-    Delivery,
-    IdempotencyKey,
-    Media,
-    Notification,
-    NotificationOptOut,
-    NotificationPreference,
     OtpChallenge,
     OutboxMessage,
-    PushSubscription,
     Report,
-    ReportEvent,
-    ReportFollower,
     RoutingRule,
-    Subscription,
 )
 from congdan.outbox.relay import Relay
 from congdan.routing.service import seed_rules
-
-# Notifications and announcements (issue 5): wiped before the tables they point to.
-ISSUE5_TABLES = (
-    AnnouncementAttachment,
-    Announcement,
-    Subscription,
-    NotificationOptOut,
-    NotificationPreference,
-    PushSubscription,
-    ReportFollower,
-)
 
 # Real SMTP and HTTP servers for the notification tests.
 pytest_plugins = ["tests.servers"]
@@ -115,6 +88,7 @@ async def settings(data_dir: Path) -> AsyncIterator[Settings]:
         rate_limits_enabled=False,  # tests/test_ratelimit.py turns them on in an app of its own
     )
     await upgrade(s)
+    await _snapshot_reference_data(s)
     yield s
     if pg_url and database_url:
         await _drop_pg_database(pg_url, database_url)
@@ -150,6 +124,59 @@ async def relay(maker: async_sessionmaker[AsyncSession], settings: Settings) -> 
     return Relay(maker, settings)
 
 
+# The reference data `upgrade` writes (units, agencies, categories, the first classifier …), by
+# primary key: after each test every other row of every table is deleted, so no test inherits
+# what another wrote. Routing rules are reference data that tests edit: they are seeded afresh.
+_REFERENCE: dict[str, list[tuple[Any, ...]]] = {}
+_RESEEDED = {RoutingRule.__tablename__}
+
+
+async def _snapshot_reference_data(settings: Settings) -> None:
+    engine = make_engine(settings)
+    try:
+        async with engine.connect() as conn:
+            for table in Base.metadata.sorted_tables:
+                if table.name in _RESEEDED:
+                    continue
+                keys = [tuple(row) for row in (await conn.execute(select(*table.primary_key.columns))).all()]
+                if keys:
+                    _REFERENCE[table.name] = keys
+    finally:
+        await engine.dispose()
+
+
+def _rows_written_by_tests(table: Table) -> Any:
+    keys = _REFERENCE.get(table.name)
+    if not keys:
+        return delete(table)
+    columns = list(table.primary_key.columns)
+    if len(columns) == 1:
+        return delete(table).where(columns[0].notin_([key[0] for key in keys]))
+    return delete(table).where(tuple_(*columns).notin_(keys))
+
+
+async def _wipe(session: AsyncSession) -> None:
+    postgres = session.bind.dialect.name == "postgresql"
+    # The audit log refuses deletes by trigger, as it should in production; tests lift that here.
+    if postgres:
+        await session.execute(text("SET LOCAL session_replication_role = replica"))
+        triggers: list[str] = []
+    else:
+        found = await session.execute(
+            text("SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'audit_log'")
+        )
+        named = found.all()
+        triggers = [sql for _name, sql in named]
+        for name, _sql in named:
+            await session.execute(text(f'DROP TRIGGER "{name}"'))
+    await session.execute(update(Report).values(duplicate_of_id=None))
+    for table in reversed(Base.metadata.sorted_tables):
+        await session.execute(_rows_written_by_tests(table))
+    for sql in triggers:
+        await session.execute(text(sql))
+    await seed_rules(session, list((await session.scalars(select(Category))).all()))
+
+
 @pytest_asyncio.fixture(autouse=True)
 async def _clean(request: pytest.FixtureRequest) -> AsyncIterator[None]:
     yield
@@ -159,26 +186,7 @@ async def _clean(request: pytest.FixtureRequest) -> AsyncIterator[None]:
     engine = make_engine(settings)
     try:
         async with make_sessionmaker(engine)() as session, session.begin():
-            await session.execute(update(Report).values(duplicate_of_id=None))
-            for model in (
-                ClassifierExample,
-                *ISSUE5_TABLES,
-                Notification,
-                Delivery,
-                OutboxMessage,
-                Media,
-                ReportEvent,
-                Report,
-                IdempotencyKey,
-                ApiToken,
-                OtpChallenge,
-                ApiKey,
-                Account,
-            ):
-                await session.execute(delete(model))
-            # Tests edit the routing rules; put back the defaults every category starts with.
-            await session.execute(delete(RoutingRule))
-            await seed_rules(session, list((await session.scalars(select(Category))).all()))
+            await _wipe(session)
     finally:
         await engine.dispose()
 
