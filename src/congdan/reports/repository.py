@@ -8,7 +8,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from congdan.authz.policy import AGENCY_ROLES, PROVEN_REPORTER, Principal, can_list_all
 from congdan.kit.text import fold
-from congdan.models import Agency, Area, Category, Media, Report, ReportEvent, ReportFollower
+from congdan.models import Account, Agency, Area, Category, Media, Report, ReportEvent, ReportFollower
 from congdan.reports.schemas import ReportFilters
 
 
@@ -148,3 +148,9 @@ async def followers(session: AsyncSession, report_id: uuid.UUID) -> Sequence[Rep
         .order_by(ReportFollower.created_at)
     )
     return (await session.scalars(stmt)).all()
+
+
+async def accounts_by_id(session: AsyncSession, ids: set[uuid.UUID]) -> dict[uuid.UUID, Account]:
+    if not ids:
+        return {}
+    return {a.id: a for a in (await session.scalars(select(Account).where(Account.id.in_(ids)))).all()}
