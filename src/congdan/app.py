@@ -40,6 +40,7 @@ from congdan.kit.i18n import _, negotiate
 from congdan.kit.problems import problem_response
 from congdan.kit.validation import from_pydantic
 from congdan.live.api import router as live_router
+from congdan.media.web import router as media_router
 from congdan.notifications.api import router as notifications_router
 from congdan.open311.api import router as open311_router
 from congdan.outbox import service as outbox
@@ -141,6 +142,7 @@ def create_app(settings: Settings | None = None, *, run_worker: bool | None = No
         news_pages_router,
         tracking_router,
         live_router,
+        media_router,
     ):
         app.include_router(router)
 
@@ -184,20 +186,6 @@ def create_app(settings: Settings | None = None, *, run_worker: bool | None = No
                 ready = False
         body = {"status": "ok" if ready else "unavailable", "database": "ok", "worker": worker}
         return JSONResponse(body, status_code=200 if ready else 503)
-
-    @app.get("/media/{key:path}", include_in_schema=False)
-    async def media(key: str, request: Request) -> Response:
-        try:
-            data = await request.app.state.storage.get(key)
-        except ValueError:
-            data = None
-        if data is None:
-            raise NotFound()
-        return Response(
-            data,
-            media_type="image/jpeg",
-            headers={"Cache-Control": "private, max-age=86400", "X-Content-Type-Options": "nosniff"},
-        )
 
     return app
 

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from congdan.kit.errors import Forbidden, NotFound, Unauthorized
 from congdan.kit.i18n import _
-from congdan.models import Report
+from congdan.models import Account, Report
 
 RESIDENT = "resident"
 COORDINATOR = "coordinator"
@@ -49,6 +49,11 @@ MACHINE = Principal(account_id=None, role=SYSTEM)
 
 def proven_reporter(report_id: uuid.UUID) -> Principal:
     return Principal(account_id=None, role=PROVEN_REPORTER, report_id=report_id)
+
+
+def account_principal(account: Account) -> Principal:
+    """The principal an account acts as, for deciding what may be sent to it."""
+    return Principal(account_id=account.id, role=account.role, agency_code=account.agency_code)
 
 
 def is_reporter(principal: Principal, report: Report) -> bool:

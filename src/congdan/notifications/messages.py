@@ -52,6 +52,10 @@ TEMPLATES: dict[str, Template] = {
         _UPDATE,
         _("Phản ánh %(code)s trùng với một phản ánh đang được xử lý; bạn sẽ được cập nhật theo phản ánh đó."),
     ),
+    "merged": Template(
+        _UPDATE,
+        _("Phản ánh %(code)s đã được gộp với một phản ánh khác về cùng sự việc đang được xử lý."),
+    ),
     "sign_in_code": Template(
         _("Mã đăng nhập Công dân số"),
         _("Mã đăng nhập Công dân số: %(code)s (hiệu lực %(minutes)s phút). Không chia sẻ mã này."),

@@ -13,7 +13,14 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from congdan.authz.policy import AGENCY_MANAGER, AGENCY_ROLES, COORDINATOR
+from congdan.authz.policy import (
+    AGENCY_MANAGER,
+    AGENCY_ROLES,
+    COORDINATOR,
+    account_principal,
+    can_view_report,
+    proven_reporter,
+)
 from congdan.config import Settings
 from congdan.integrations.channels import InboxChannel, OutgoingMessage
 from congdan.kit.crypto import Keyring, keyring_for
@@ -86,8 +93,15 @@ async def report_audience(session: AsyncSession, report: Report, event_at: datet
     elif (own := _anonymous(report)) is not None:
         anonymous.append(own)
     seen = {a.id for a in accounts}
-    accounts.extend(f for f in await repository.followers(session, report.id, event_at) if f.id not in seen)
+    # A follower hears of a report (its code, its news) only while they may see it.
+    accounts.extend(
+        f
+        for f in await repository.followers(session, report.id, event_at)
+        if f.id not in seen and can_view_report(account_principal(f), report)
+    )
     for duplicate in await repository.followed_through(session, report.id, event_at):
+        if not can_view_report(proven_reporter(duplicate.id), report):
+            continue
         if (contact := _anonymous(duplicate)) is not None:
             anonymous.append(contact)
     return [*await recipients_for_accounts(session, accounts), *anonymous]

@@ -43,6 +43,11 @@ async def _report(session: AsyncSession, payload: dict[str, Any]) -> Report | No
     return await session.get(Report, uuid.UUID(str(payload["report_id"])))
 
 
+async def _merged_into_public(session: AsyncSession, report: Report) -> bool:
+    original = await session.get(Report, report.duplicate_of_id) if report.duplicate_of_id else None
+    return original is not None and original.is_public
+
+
 def _notice(ctx: HandlerContext, report: Report, kind: str, **params: object) -> service.Notice:
     return service.Notice(
         kind=kind,
@@ -70,6 +75,8 @@ async def notify_residents(session: AsyncSession, message: OutboxMessage, ctx: H
         kind = "received"
     elif message.event_type == "report.status_changed":
         kind = RESIDENT_STATUS_KINDS.get(str(payload.get("to"))) if payload.get("public", True) else None
+        if kind == "duplicate" and not await _merged_into_public(session, report):
+            kind = "merged"  # they do not follow a private original, so they are not told they will
         if payload.get("to") == "assigned" and report.agency_code:
             await _notify_staff(session, message, ctx, report, "staff_assigned")
     elif message.event_type == "report.replied":

@@ -17,7 +17,7 @@ from congdan.kit.errors import BadRequest, NotFound, PayloadTooLarge, Validation
 from congdan.kit.i18n import _
 from congdan.kit.pagination import decode_cursor, encode_cursor
 from congdan.kit.problems import problems
-from congdan.reports import present, repository, service
+from congdan.reports import present, repository, service, tracking
 from congdan.reports.schemas import (
     CategoryChangeIn,
     EventList,
@@ -25,6 +25,7 @@ from congdan.reports.schemas import (
     NoteIn,
     RatingIn,
     ReplyIn,
+    ReportByCodeOut,
     ReportCreate,
     ReportFilters,
     ReportOut,
@@ -164,18 +165,19 @@ def _parse_bbox(raw: str) -> tuple[float, float, float, float]:
 
 @router.get(
     "/reports/by-code/{code}",
-    response_model=ReportOut,
+    response_model=ReportOut | ReportByCodeOut,
     summary="Tra cứu bằng mã theo dõi / Look up by tracking code",
+    description="Phản ánh riêng tư chỉ hiện trạng thái, cơ quan, hạn và trả lời công khai; "
+    "nội dung đầy đủ cần người gửi đăng nhập hoặc xác thực bằng mã một lần.",
     responses=problems(401, 404),
 )
 async def get_by_code(
     code: str, session: SessionDep, principal: PrincipalDep, locale: LocaleDep
-) -> ReportOut:
+) -> ReportOut | ReportByCodeOut:
     normalised = normalise_tracking_code(code)
     if normalised is None:
         raise NotFound(_("Không tìm thấy phản ánh với mã này."))
-    report = await service.get_by_code(session, normalised)
-    out = await present.report_out(session, principal, report, locale)
+    out = await tracking.by_code_out(session, principal, normalised, locale)
     await session.commit()  # audit rows for contact details shown to staff
     return out
 

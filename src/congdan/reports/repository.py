@@ -6,9 +6,9 @@ from collections.abc import Sequence
 from sqlalchemy import ColumnElement, and_, false, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from congdan.authz.policy import Principal, can_list_all
+from congdan.authz.policy import AGENCY_ROLES, PROVEN_REPORTER, Principal, can_list_all
 from congdan.kit.text import fold
-from congdan.models import Agency, Area, Category, Media, Report, ReportEvent, ReportFollower
+from congdan.models import Account, Agency, Area, Category, Media, Report, ReportEvent, ReportFollower
 from congdan.reports.schemas import ReportFilters
 
 
@@ -27,14 +27,17 @@ async def tracking_code_taken(session: AsyncSession, code: str) -> bool:
     return (await session.scalar(select(Report.id).where(Report.tracking_code == code))) is not None
 
 
-def _visible_to(principal: Principal) -> ColumnElement[bool]:
+def visible_to(principal: Principal) -> ColumnElement[bool]:
+    """authz's can_view_report as SQL: every list of reports, whatever it is for, filters by it."""
     if can_list_all(principal):
         return Report.id.is_not(None)
     clauses: list[ColumnElement[bool]] = [Report.is_public.is_(True)]
     if principal.account_id is not None:
         clauses.append(Report.reporter_id == principal.account_id)
-    if principal.agency_code is not None:
+    if principal.role in AGENCY_ROLES and principal.agency_code is not None:
         clauses.append(Report.agency_code == principal.agency_code)
+    if principal.role == PROVEN_REPORTER and principal.report_id is not None:
+        clauses.append(Report.id == principal.report_id)
     return or_(*clauses)
 
 
@@ -46,7 +49,7 @@ async def search(
     after: uuid.UUID | None,
     limit: int,
 ) -> Sequence[Report]:
-    conditions: list[ColumnElement[bool]] = [_visible_to(principal)]
+    conditions: list[ColumnElement[bool]] = [visible_to(principal)]
     if filters.mine:
         conditions.append(
             Report.reporter_id == principal.account_id if principal.account_id is not None else false()
@@ -145,3 +148,9 @@ async def followers(session: AsyncSession, report_id: uuid.UUID) -> Sequence[Rep
         .order_by(ReportFollower.created_at)
     )
     return (await session.scalars(stmt)).all()
+
+
+async def accounts_by_id(session: AsyncSession, ids: set[uuid.UUID]) -> dict[uuid.UUID, Account]:
+    if not ids:
+        return {}
+    return {a.id: a for a in (await session.scalars(select(Account).where(Account.id.in_(ids)))).all()}

@@ -177,6 +177,18 @@ class EventList(BaseModel):
     items: list[EventOut]
 
 
+class ReportByCodeOut(BaseModel):
+    """A private report found by its tracking code alone: the code is read out on the phone, so
+    it opens no more than the tracking page shows. The rest needs the reporter's sign-in or proof."""
+
+    tracking_code: str
+    visibility: Literal["private"] = "private"
+    status: Status
+    agency: CodeName | None
+    due_at: datetime | None
+    replies: list[EventOut] = Field(description="Trả lời công khai của cơ quan xử lý, không kèm ảnh")
+
+
 class MediaOut(PhotoOut):
     content_type: str
 

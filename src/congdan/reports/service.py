@@ -327,7 +327,8 @@ async def _original_for(
 
 
 async def _follow_original(session: AsyncSession, duplicate: Report, original: Report) -> None:
-    """The duplicate's reporter, and whoever followed the duplicate, now follow the original.
+    """The duplicate's reporter, and whoever followed the duplicate, now follow the original if
+    they may see it (a private original is not theirs to follow: they hear of the merge only).
     A follower is an account, or an anonymous reporter reached through their own report's contact
     details, which stay where they are."""
     have = await repository.followers(session, original.id)
@@ -341,8 +342,17 @@ async def _follow_original(session: AsyncSession, duplicate: Report, original: R
     joining += [
         (f.account_id, f.via_report_id, f.reason) for f in await repository.followers(session, duplicate.id)
     ]
+    # Following would send them the original's code and news: only for those who may see it.
+    accounts = await repository.accounts_by_id(session, {a for a, _v, _r in joining if a is not None})
     for account_id, via_report_id, reason in joining:
         if (account_id, via_report_id) in seen:
+            continue
+        account = accounts.get(account_id) if account_id is not None else None
+        if account is not None:
+            who = policy.account_principal(account)
+        else:  # an anonymous reporter, who may prove the duplicate they sent and nothing more
+            who = policy.proven_reporter(via_report_id) if via_report_id is not None else policy.PUBLIC
+        if not policy.can_view_report(who, original):
             continue
         seen.add((account_id, via_report_id))
         session.add(

@@ -3,7 +3,9 @@
 A tracking code is read out on the phone, so it is not a key to private details: a private
 report shows its status, agency, deadline and the agency's public replies only. A public report
 also shows its category, description, photos, area and the public timeline. Nobody's name or
-contact is ever part of it, and internal notes never are.
+contact is ever part of it, and internal notes never are. The API's look-up by code follows the
+same rule: the full report only for those who may see it (the reporter signed in or proven, staff
+who may), the short view otherwise.
 """
 
 from __future__ import annotations
@@ -16,7 +18,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from congdan.authz import policy
 from congdan.authz.policy import Principal
 from congdan.reports import present, repository, service
-from congdan.reports.schemas import EventOut, PhotoOut
+from congdan.reports.schemas import CodeName, EventOut, PhotoOut, ReportByCodeOut, ReportOut
+from congdan.reports.states import Status
 
 # Events in which the agency speaks to the resident.
 REPLY_TYPES = frozenset({"reply", "info_request", "progress"})
@@ -69,4 +72,28 @@ async def tracking_view(session: AsyncSession, principal: Principal, code: str, 
         photos=out.photos,
         timeline=events,
         evidence=[photo for e in events for photo in e.photos],
+    )
+
+
+async def by_code_out(
+    session: AsyncSession, principal: Principal, code: str, locale: str
+) -> ReportOut | ReportByCodeOut:
+    """The look-up by (normalised) tracking code of the API; NotFound if there is no such report."""
+    report = await service.get_by_code(session, code)
+    if policy.can_view_report(principal, report):
+        return await present.report_out(session, principal, report, locale)
+    rows = await repository.events(session, report.id, include_internal=False)
+    replies = [e for e in await present.events_out(session, rows, locale) if e.type in REPLY_TYPES]
+    _c, _a, agencies = await repository.names_for(
+        session, categories=set(), areas=set(), agencies={report.agency_code} if report.agency_code else set()
+    )
+    agency = agencies.get(report.agency_code or "")
+    return ReportByCodeOut(
+        tracking_code=report.tracking_code,
+        status=Status(report.status),
+        agency=CodeName(code=agency.code, name=agency.name_en if locale == "en" else agency.name)
+        if agency
+        else None,
+        due_at=report.due_at,
+        replies=[e.model_copy(update={"photos": []}) for e in replies],
     )

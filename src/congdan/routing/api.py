@@ -124,7 +124,7 @@ async def duplicate_candidates(
 ) -> DuplicateList:
     report = await reports_service.get_for(session, principal, report_id)
     policy.require_internal_access(principal, report)
-    found = await service.duplicates_of(session, report, settings)
+    found = await service.duplicates_of(session, principal, report, settings)
     categories = {c.code: c for c in await reports_repo.categories(session)}
     return DuplicateList(items=_duplicates_out(found, categories, locale))
 

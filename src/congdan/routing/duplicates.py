@@ -16,6 +16,7 @@ from datetime import timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from congdan.authz.policy import Principal
 from congdan.db import utcnow
 from congdan.kit.geo import haversine_m, metres_to_degrees
 from congdan.models import Report
@@ -68,8 +69,8 @@ async def candidates(
     lon: float,
     text: str | None,
     window_days: int,
+    principal: Principal,
     exclude: uuid.UUID | None = None,
-    public_only: bool = True,
     limit: int = 5,
 ) -> list[Candidate]:
     radius = float(radius_m or ANY_CATEGORY_RADIUS_M)
@@ -84,7 +85,7 @@ async def candidates(
         east=lon + dlon,
         since=utcnow() - timedelta(days=window_days),
         exclude=exclude,
-        public_only=public_only,
+        principal=principal,
     )
     has_text = bool(text and text.strip())
     found = []

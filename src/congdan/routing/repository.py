@@ -10,7 +10,9 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import defer
 
+from congdan.authz.policy import Principal
 from congdan.models import ClassifierExample, ClassifierModel, Report, RoutingRule
+from congdan.reports import repository as reports_repo
 
 
 async def matching_rules(
@@ -76,20 +78,20 @@ async def nearby_open(
     east: float,
     since: datetime,
     exclude: uuid.UUID | None,
-    public_only: bool,
+    principal: Principal,
     limit: int = 200,
 ) -> Sequence[Report]:
-    """Open reports in a box, newest first; the caller measures the real distance."""
+    """Open reports in a box that the principal may see, newest first; the caller measures the
+    real distance."""
     stmt = select(Report).where(
         Report.status.in_(statuses),
         Report.created_at >= since,
         Report.lat.between(south, north),
         Report.lon.between(west, east),
+        reports_repo.visible_to(principal),
     )
     if category_code is not None:
         stmt = stmt.where(Report.category_code == category_code)
     if exclude is not None:
         stmt = stmt.where(Report.id != exclude)
-    if public_only:
-        stmt = stmt.where(Report.is_public.is_(True))
     return (await session.scalars(stmt.order_by(Report.created_at.desc()).limit(limit))).all()

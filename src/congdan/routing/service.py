@@ -24,7 +24,7 @@ from congdan.areas import repository as areas_repo
 from congdan.areas.service import AreaIndex, Located
 from congdan.audit import service as audit
 from congdan.authz import policy
-from congdan.authz.policy import Principal
+from congdan.authz.policy import PUBLIC, Principal
 from congdan.config import Settings
 from congdan.db import utcnow
 from congdan.kit.errors import FieldError, NotFound, ValidationFailed
@@ -260,7 +260,7 @@ async def suggest(
             lon=lon,
             text=description,
             window_days=settings.duplicate_window_days,
-            public_only=True,
+            principal=PUBLIC,  # the form shows them to whoever is typing
         )
     return Suggestion(
         classification=classification,
@@ -271,8 +271,11 @@ async def suggest(
     )
 
 
-async def duplicates_of(session: AsyncSession, report: Report, settings: Settings) -> list[Candidate]:
-    """Candidates for staff looking at one report: private ones too, since staff may see them."""
+async def duplicates_of(
+    session: AsyncSession, principal: Principal, report: Report, settings: Settings
+) -> list[Candidate]:
+    """Candidates for staff looking at one report: the private ones among them only if this
+    member of staff may see them (an agency its own, coordinators all)."""
     if report.lat is None or report.lon is None:
         return []
     category = await reports_repo.category(session, report.category_code) if report.category_code else None
@@ -285,7 +288,7 @@ async def duplicates_of(session: AsyncSession, report: Report, settings: Setting
         text=report.description,
         window_days=settings.duplicate_window_days,
         exclude=report.id,
-        public_only=False,
+        principal=principal,
         limit=10,
     )
 

@@ -1,0 +1,1 @@
+"""Stored files served under /media/: report photos and announcement attachments."""
