@@ -185,12 +185,12 @@ def main() -> int:
     try:
         steps = journey(demo)
     except SmokeFailed as failure:
-        demo.stop()
         print(f"SMOKE FAILED: {failure}", file=sys.stderr)
         print("--- server log (last 60 lines) ---", file=sys.stderr)
         print("\n".join(demo.log().splitlines()[-60:]), file=sys.stderr)
         return 1
-    demo.stop()
+    finally:
+        demo.stop()
     for step in steps:
         print(f"ok: {step}")
     if not args.keep:

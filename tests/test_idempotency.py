@@ -78,7 +78,7 @@ async def test_failed_request_frees_the_key(
 async def test_in_flight_duplicate_is_409_and_abandoned_claim_is_taken_over(
     client: httpx.AsyncClient, maker: async_sessionmaker[AsyncSession]
 ) -> None:
-    from congdan.kit import idempotency as idem
+    from congdan.idempotency import service as idem
 
     key = str(uuid.uuid4())
     body = report_body()

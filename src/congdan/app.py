@@ -26,7 +26,7 @@ from congdan.areas.service import AreaIndex, load_index
 from congdan.auth.api import me_router, proof_router
 from congdan.auth.api import router as auth_router
 from congdan.config import Settings
-from congdan.db import make_engine, make_sessionmaker, utcnow
+from congdan.db import make_engine, make_read_sessionmaker, make_sessionmaker, utcnow
 from congdan.integrations.live import make_broker
 from congdan.integrations.storage import LocalStorage
 from congdan.kit.errors import (
@@ -72,6 +72,7 @@ def create_app(settings: Settings | None = None, *, run_worker: bool | None = No
         app.state.settings = settings
         app.state.engine = engine
         app.state.sessionmaker = maker
+        app.state.read_sessionmaker = make_read_sessionmaker(engine)
         app.state.storage = LocalStorage(settings.resolved_media_dir)
         app.state.area_index = AreaIndex([])
         app.state.area_index_loaded_at = float("-inf")
@@ -162,7 +163,7 @@ def create_app(settings: Settings | None = None, *, run_worker: bool | None = No
     async def readyz(request: Request) -> JSONResponse:
         state = request.app.state
         try:
-            async with state.sessionmaker() as session:
+            async with state.read_sessionmaker() as session:
                 backlog = await asyncio.wait_for(outbox.backlog(session, utcnow()), timeout=3)
         except (OSError, DBAPIError, OperationalError, PoolTimeout, TimeoutError):
             return JSONResponse({"status": "unavailable", "database": "unreachable"}, status_code=503)

@@ -12,7 +12,7 @@ import uuid6
 from sqlalchemy import DateTime, MetaData, event
 from sqlalchemy.engine import Dialect
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
-from sqlalchemy.orm import DeclarativeBase
+from sqlalchemy.orm import DeclarativeBase, Session
 from sqlalchemy.types import TypeDecorator
 
 from congdan.config import Settings
@@ -105,8 +105,12 @@ def _tune_sqlite(engine: AsyncEngine) -> None:
     @event.listens_for(sync_engine, "begin")
     def _on_begin(conn: Any) -> None:
         # A deferred transaction that reads then writes fails at once with SQLITE_BUSY
-        # under WAL; taking the write lock up front makes writers queue instead.
-        conn.exec_driver_sql("BEGIN IMMEDIATE")
+        # under WAL; taking the write lock up front makes writers queue instead. Units of work
+        # that only read say so (READ_ONLY) and take no lock, so reads never wait for writers.
+        if conn.get_execution_options().get(READ_ONLY):
+            conn.exec_driver_sql("BEGIN")
+        else:
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 @contextlib.asynccontextmanager
@@ -124,6 +128,32 @@ def make_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
     return async_sessionmaker(engine, expire_on_commit=False, autoflush=False)
 
 
-async def session_scope(maker: async_sessionmaker[AsyncSession]) -> AsyncIterator[AsyncSession]:
-    async with maker() as session:
-        yield session
+READ_ONLY = "congdan_read_only"
+
+
+class ReadOnlyViolation(RuntimeError):
+    """A unit of work opened for reading tried to write: its surface must declare that it writes."""
+
+
+def make_read_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
+    """Sessions for units of work that only read: no write lock on SQLite, and any attempt to
+    flush a change is refused (so a forgotten declaration is found by the first test, not lost)."""
+    maker = async_sessionmaker(
+        engine.execution_options(**{READ_ONLY: True}),
+        expire_on_commit=False,
+        autoflush=False,
+        info={READ_ONLY: True},
+    )
+    return maker
+
+
+@event.listens_for(Session, "before_flush")
+def _refuse_writes_when_reading(session: Session, _context: Any, _instances: Any) -> None:
+    if session.info.get(READ_ONLY) and (session.new or session.dirty or session.deleted):
+        raise ReadOnlyViolation("a read-only unit of work tried to write")
+
+
+@event.listens_for(Session, "do_orm_execute")
+def _refuse_statements_that_write(state: Any) -> None:
+    if state.session.info.get(READ_ONLY) and (state.is_insert or state.is_update or state.is_delete):
+        raise ReadOnlyViolation("a read-only unit of work tried to write")

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import time
-from collections.abc import AsyncIterator
-from typing import Annotated
+from collections.abc import AsyncIterator, Awaitable, Callable
+from typing import Annotated, Any, TypeVar
 
 from fastapi import Depends, Header, Request
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -13,7 +13,8 @@ from congdan.areas.service import load_index
 from congdan.auth import service as auth
 from congdan.authz.policy import PUBLIC, Principal
 from congdan.config import Settings
-from congdan.kit.errors import Unauthorized
+from congdan.idempotency import service as idem
+from congdan.kit.errors import AppError, Unauthorized
 from congdan.kit.i18n import _, negotiate
 from congdan.reports.service import Context
 
@@ -28,11 +29,116 @@ def get_maker(request: Request) -> async_sessionmaker[AsyncSession]:
     return maker
 
 
+_SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+_WRITES = "__congdan_writes__"
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def writes(endpoint: F) -> F:
+    """Declares that a GET endpoint writes (an audit row of what it revealed): its unit of work
+    then takes the write lock and commits. Put it under the route decorator."""
+    setattr(endpoint, _WRITES, True)
+    return endpoint
+
+
+def _unit_writes(request: Request) -> bool:
+    return request.method not in _SAFE_METHODS or bool(getattr(request.scope.get("endpoint"), _WRITES, False))
+
+
 async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
-    """A session for the request. Endpoints commit explicitly before answering, so nothing is
-    acknowledged that is not stored; anything not committed is rolled back here."""
-    async with get_maker(request)() as session:
-        yield session
+    """The request's unit of work: one transaction, committed once after the endpoint has built
+    its answer and before the answer is sent, so nothing is acknowledged that is not stored; any
+    error rolls it all back (unless the error says its changes are kept). Endpoints never commit.
+    Reading requests get a read-only session: no write lock on SQLite, and no write at all."""
+    state = request.app.state
+    read_only = not _unit_writes(request)
+    maker: async_sessionmaker[AsyncSession] = state.read_sessionmaker if read_only else state.sessionmaker
+    undo: list[Callable[[], Awaitable[None]]] = []
+    request.state.after_rollback = undo
+    async with maker() as session:
+        try:
+            yield session
+        except AppError as exc:
+            if exc.keeps_changes and not read_only:
+                await session.commit()
+            else:
+                await _roll_back(session, undo)
+            raise
+        except BaseException:
+            await _roll_back(session, undo)
+            raise
+        if read_only:
+            await session.rollback()
+        else:
+            await session.commit()
+
+
+async def _roll_back(session: AsyncSession, undo: list[Callable[[], Awaitable[None]]]) -> None:
+    await session.rollback()
+    # What was committed outside the unit of work for its sake (an Idempotency-Key claim) is
+    # undone only now, once the unit of work holds no lock.
+    for step in reversed(undo):
+        await step()
+
+
+def after_rollback(request: Request, step: Callable[[], Awaitable[None]]) -> None:
+    """Runs `step` if the request's unit of work is rolled back."""
+    request.state.after_rollback.append(step)
+
+
+IdempotencyHeader = Annotated[
+    str | None,
+    Header(
+        alias="Idempotency-Key",
+        description="Khóa do ứng dụng sinh (ví dụ UUID) để gửi lại an toàn khi mạng chập chờn / "
+        "a key the client makes (e.g. a UUID) so that a retry is safe",
+        max_length=255,
+    ),
+]
+
+
+class IdempotentWrite:
+    """A retry-safe write: `claim` before doing it (a replay of the first answer, or None to go on),
+    `remember` the answer inside the same unit of work. A failed write frees the key again."""
+
+    def __init__(self, request: Request, key: str | None) -> None:
+        self.request = request
+        self.key = idem.check_key(key) if key is not None else None
+        self.scope: str | None = None
+
+    async def claim(self, scope: str, fingerprint: object) -> idem.Replay | None:
+        if self.key is None:
+            return None
+        state = self.request.app.state
+        key = self.key
+        replay = await idem.claim(
+            state.sessionmaker,
+            scope=scope,
+            key=key,
+            fingerprint=idem.request_hash(fingerprint),
+            lock_seconds=state.settings.idempotency_lock_seconds,
+        )
+        if replay is None:
+            self.scope = scope
+
+            async def release() -> None:
+                await idem.release(state.sessionmaker, scope=scope, key=key)
+
+            after_rollback(self.request, release)
+        return replay
+
+    async def remember(
+        self, session: AsyncSession, status: int, body: dict[str, object], headers: dict[str, str]
+    ) -> None:
+        if self.key is not None and self.scope is not None:
+            await idem.complete(
+                session, scope=self.scope, key=self.key, status=status, body=body, headers=headers
+            )
+
+
+def get_idempotent_write(request: Request, idempotency_key: IdempotencyHeader = None) -> IdempotentWrite:
+    return IdempotentWrite(request, idempotency_key)
 
 
 def get_locale(accept_language: Annotated[str | None, Header()] = None) -> str:
@@ -40,7 +146,7 @@ def get_locale(accept_language: Annotated[str | None, Header()] = None) -> str:
 
 
 async def get_principal(
-    request: Request, session: Annotated[AsyncSession, Depends(get_session)]
+    request: Request, session: Annotated[AsyncSession, Depends(get_session, scope="function")]
 ) -> Principal:
     header = request.headers.get("authorization")
     if not header:
@@ -56,8 +162,6 @@ async def get_principal(
             _("Phiên đăng nhập không hợp lệ hoặc đã hết hạn."),
             headers={"WWW-Authenticate": 'Bearer error="invalid_token"'},
         )
-    # The lookup opened a transaction; end it so the endpoint starts its own cleanly.
-    await session.rollback()
     return principal
 
 
@@ -82,9 +186,11 @@ async def get_context(request: Request) -> Context:
     )
 
 
-SessionDep = Annotated[AsyncSession, Depends(get_session)]
+# scope="function": the unit of work ends when the endpoint returns, before the answer is sent.
+SessionDep = Annotated[AsyncSession, Depends(get_session, scope="function")]
 PrincipalDep = Annotated[Principal, Depends(get_principal)]
 LocaleDep = Annotated[str, Depends(get_locale)]
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 ContextDep = Annotated[Context, Depends(get_context)]
 MakerDep = Annotated[async_sessionmaker[AsyncSession], Depends(get_maker)]
+IdempotencyDep = Annotated[IdempotentWrite, Depends(get_idempotent_write)]

@@ -88,7 +88,6 @@ async def publish(
 ) -> AnnouncementOut:
     announcement = await service.publish(session, principal, data, utcnow())
     out = (await present.announcements_out(session, [announcement], locale))[0]
-    await session.commit()
     return out
 
 
@@ -103,7 +102,6 @@ async def withdraw(
 ) -> AnnouncementOut:
     announcement = await service.withdraw(session, principal, announcement_id, utcnow())
     out = (await present.announcements_out(session, [announcement], locale))[0]
-    await session.commit()
     return out
 
 
@@ -128,7 +126,6 @@ async def attach(
     row = await service.attach(
         session, principal, request.app.state.storage, announcement_id, file.filename or "", data
     )
-    await session.commit()
     return AttachmentOut(
         id=row.id,
         filename=row.filename,
@@ -185,7 +182,6 @@ async def send_alert(
 ) -> AnnouncementOut:
     alert = await service.send_alert(session, principal, data, utcnow())
     out = (await present.announcements_out(session, [alert], locale))[0]
-    await session.commit()
     return out
 
 
@@ -235,7 +231,6 @@ async def put_subscriptions(
     require_authenticated(principal)
     assert principal.account_id is not None
     await service.set_subscriptions(session, principal.account_id, data.units, data.topics)
-    await session.commit()
     rows = await repository.subscriptions(session, principal.account_id)
     return Subscriptions(
         units=[r.value for r in rows if r.kind == "unit"], topics=[r.value for r in rows if r.kind == "topic"]

@@ -91,6 +91,7 @@ async def replace_subscriptions(
 ) -> None:
     await session.execute(delete(Subscription).where(Subscription.account_id == account_id))
     session.add_all(Subscription(account_id=account_id, kind=k, value=v) for k, v in sorted(pairs))
+    await session.flush()
 
 
 async def audience_page(

@@ -53,7 +53,6 @@ async def request_code(
     challenge = await service.request_code(
         session, settings, phone=data.phone, email=data.email, locale=locale
     )
-    await session.commit()
     return CodeSent(channel=challenge.channel, expires_in=settings.otp_ttl_minutes * 60)
 
 
@@ -69,16 +68,9 @@ async def verify_code(
 ) -> TokenOut:
     _channel, destination = normalise_destination(phone=data.phone, email=data.email)
     await limiter(request).hit("auth_verify_target", destination)
-    try:
-        issued = await service.verify_code(
-            session, settings, phone=data.phone, email=data.email, code=data.code
-        )
-    except service.WrongCode:
-        await session.commit()  # keep the failed attempt counted
-        raise
-    out = _token_out(issued)
-    await session.commit()
-    return out
+    # A wrong code raises WrongCode, whose counted attempt the unit of work keeps.
+    issued = await service.verify_code(session, settings, phone=data.phone, email=data.email, code=data.code)
+    return _token_out(issued)
 
 
 @router.post(
@@ -93,9 +85,7 @@ async def login(
 ) -> TokenOut:
     await limiter(request).hit("login_target", data.email.strip().lower())
     issued = await service.login_staff(session, settings, data.email, data.password)
-    out = _token_out(issued)
-    await session.commit()
-    return out
+    return _token_out(issued)
 
 
 @router.post(
@@ -108,7 +98,6 @@ async def logout(request: Request, session: SessionDep, principal: PrincipalDep)
     require_authenticated(principal)
     token = request.headers.get("authorization", "").partition(" ")[2].strip()
     await service.revoke_token(session, token)
-    await session.commit()
     return Response(status_code=204)
 
 
@@ -165,7 +154,6 @@ async def request_proof(
     _channel, destination = proof.normalise_contact(data.contact)
     await limiter(request).hit("auth_code_target", destination)
     await proof.request_proof(session, settings, tracking, data.contact, locale)
-    await session.commit()
     return ProofAccepted(
         detail=translate(
             _("Nếu liên hệ này là liên hệ bạn đã để lại, mã xác thực sẽ được gửi tới đó trong ít phút."),
@@ -187,10 +175,5 @@ async def verify_proof(
     tracking = _tracking_code(code)
     _channel, destination = proof.normalise_contact(data.contact)
     await limiter(request).hit("auth_verify_target", destination)
-    try:
-        issued = await proof.verify_proof(session, settings, tracking, data.contact, data.code)
-    except service.WrongCode:
-        await session.commit()  # keep the failed attempt counted
-        raise
-    await session.commit()
+    issued = await proof.verify_proof(session, settings, tracking, data.contact, data.code)
     return ProofTokenOut(access_token=issued.token, expires_in=issued.expires_in, report_id=issued.report_id)

@@ -121,7 +121,9 @@ async def verify_code(
 
 
 class WrongCode(Unauthorized):
-    """A wrong guess: the caller commits the counted attempt before answering."""
+    """A wrong guess: the counted attempt is kept although the request is refused."""
+
+    keeps_changes = True
 
 
 async def create_api_key(session: AsyncSession, name: str, actor: Principal = MACHINE) -> tuple[ApiKey, str]:

@@ -24,6 +24,9 @@ class AppError(Exception):
     status: ClassVar[int] = 400
     slug: ClassVar[str] = "bad-request"
     title: ClassVar[str] = _("Yêu cầu không hợp lệ")
+    # A refusal normally undoes the unit of work; one that must be remembered (a wrong one-time
+    # code counts as an attempt) keeps what was written before it was raised.
+    keeps_changes: ClassVar[bool] = False
 
     def __init__(
         self,

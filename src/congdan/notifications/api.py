@@ -84,7 +84,6 @@ async def mark_read(data: MarkRead, session: SessionDep, principal: PrincipalDep
     require_authenticated(principal)
     assert principal.account_id is not None
     marked = await repository.mark_read(session, principal.account_id, data.ids, utcnow())
-    await session.commit()
     return Marked(marked=marked)
 
 
@@ -133,7 +132,6 @@ async def put_preferences(data: Preferences, session: SessionDep, principal: Pri
         now=utcnow(),
     )
     out = _out(prefs)
-    await session.commit()
     return out
 
 
@@ -183,7 +181,6 @@ async def unsubscribe(
     if target is None:
         raise BadRequest(_("Liên kết hủy nhận thư không hợp lệ."), field="token")
     await service.unsubscribe(session, target, utcnow())
-    await session.commit()
     return _page(
         request,
         locale,
@@ -206,7 +203,6 @@ async def follow(report_id: uuid.UUID, session: SessionDep, principal: Principal
         require_reporter(principal, report)
         return Response(status_code=204)
     await repository.follow(session, report.id, principal.account_id)
-    await session.commit()
     return Response(status_code=204)
 
 
@@ -220,7 +216,6 @@ async def unfollow(report_id: uuid.UUID, session: SessionDep, principal: Princip
     require_authenticated(principal)
     assert principal.account_id is not None
     await repository.unfollow(session, report_id, principal.account_id)
-    await session.commit()
     return Response(status_code=204)
 
 
@@ -254,7 +249,6 @@ async def add_push_subscription(
         session, principal.account_id, data.endpoint, data.keys.p256dh, data.keys.auth, data.user_agent
     )
     out = PushSubscriptionOut(id=row.id, endpoint=row.endpoint, created_at=row.created_at)
-    await session.commit()
     return out
 
 
@@ -269,5 +263,4 @@ async def delete_push_subscription(
 ) -> Response:
     require_authenticated(principal)
     await repository.delete_push_subscription(session, endpoint, principal.account_id)
-    await session.commit()
     return Response(status_code=204)

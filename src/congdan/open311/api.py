@@ -11,7 +11,7 @@ import re
 from collections.abc import Callable, Coroutine
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Header, Query, Request
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.routing import APIRoute
 from starlette.datastructures import UploadFile
@@ -19,8 +19,8 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
 
 from congdan.auth import service as auth
-from congdan.deps import ContextDep, MakerDep, SessionDep, SettingsDep
-from congdan.kit import idempotency as idem
+from congdan.deps import ContextDep, IdempotencyDep, SessionDep, SettingsDep
+from congdan.idempotency.service import request_hash
 from congdan.kit.errors import AppError, BadRequest, Forbidden, NotFound, PayloadTooLarge
 from congdan.kit.i18n import _, bilingual, negotiate, translate
 from congdan.open311 import service
@@ -294,24 +294,14 @@ async def _read_form(request: Request, max_photo_bytes: int) -> tuple[dict[str, 
                 "multipart/form-data": {"schema": _FORM_SCHEMA},
             },
         },
-        "parameters": [
-            {
-                "name": "Idempotency-Key",
-                "in": "header",
-                "required": False,
-                "schema": {"type": "string", "maxLength": 255},
-                "description": "Khóa để gửi lại an toàn / safe retries",
-            }
-        ],
     },
 )
 async def post_request(
     request: Request,
     fmt: FormatDep,
+    idempotent: IdempotencyDep,
     session: SessionDep,
-    maker: MakerDep,
     ctx: ContextDep,
-    idempotency_key: Annotated[str | None, Header(alias="Idempotency-Key", include_in_schema=False)] = None,
     locale: LocaleQuery = None,
 ) -> Response:
     plain, data = await _read_form(request, ctx.settings.max_photo_bytes)
@@ -322,42 +312,24 @@ async def post_request(
         raise Forbidden(_("Thiếu api_key hoặc api_key không hợp lệ."))
     api_key_id = api_key.id
     service.check_jurisdiction(ctx.settings, plain.get("jurisdiction_id"))
-    await session.rollback()  # the key lookup opened a transaction; the write starts its own
-    key = idem.check_key(idempotency_key) if idempotency_key is not None else None
-    scope = f"open311:{api_key_id}"
-    if key is not None:
-        fingerprint = {k: v for k, v in plain.items() if k != "api_key"} | {
-            "attributes": dict(sorted(data.attributes.items())),
-            "media": idem.request_hash(data.media.hex()) if data.media else None,
-        }
-        replay = await idem.claim(
-            maker,
-            scope=scope,
-            key=key,
-            fingerprint=idem.request_hash(fingerprint),
-            lock_seconds=ctx.settings.idempotency_lock_seconds,
-        )
-        if replay is not None:
-            response = render(fmt, "service_requests", [replay.body], replay.status)
-            response.headers.update(replay.headers)
-            response.headers["Idempotent-Replayed"] = "true"
-            return response
-    try:
-        created = await service.create(session, ctx, api_key_id, data, locale)
-        body: dict[str, object] = {
-            "service_request_id": str(created.report.id),
-            "service_notice": created.service_notice,
-            "account_id": created.account_id,
-        }
-        headers = {"Location": f"{PREFIX}/requests/{created.report.id}.{fmt}"}
-        if key is not None:
-            await idem.complete(session, scope=scope, key=key, status=201, body=body, headers=headers)
-        await session.commit()
-    except BaseException:
-        await session.rollback()
-        if key is not None:
-            await idem.release(maker, scope=scope, key=key)
-        raise
+    fingerprint = {k: v for k, v in plain.items() if k != "api_key"} | {
+        "attributes": dict(sorted(data.attributes.items())),
+        "media": request_hash(data.media.hex()) if data.media else None,
+    }
+    replay = await idempotent.claim(f"open311:{api_key_id}", fingerprint)
+    if replay is not None:
+        response = render(fmt, "service_requests", [replay.body], replay.status)
+        response.headers.update(replay.headers)
+        response.headers["Idempotent-Replayed"] = "true"
+        return response
+    created = await service.create(session, ctx, api_key_id, data, locale)
+    body: dict[str, object] = {
+        "service_request_id": str(created.report.id),
+        "service_notice": created.service_notice,
+        "account_id": created.account_id,
+    }
+    headers = {"Location": f"{PREFIX}/requests/{created.report.id}.{fmt}"}
+    await idempotent.remember(session, 201, body, headers)
     response = render(fmt, "service_requests", [body], 201)
     response.headers.update(headers)
     return response

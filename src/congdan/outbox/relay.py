@@ -23,7 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from congdan.config import Settings
 from congdan.db import utcnow
-from congdan.kit.idempotency import purge_expired
+from congdan.idempotency.service import purge_expired
 from congdan.models import OutboxMessage
 from congdan.outbox import repository
 from congdan.outbox.registry import HandlerContext, Registration, load_all, registration_for

@@ -7,7 +7,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Response
 
-from congdan.deps import LocaleDep, PrincipalDep, SessionDep
+from congdan.deps import LocaleDep, PrincipalDep, SessionDep, writes
 from congdan.kit.problems import problems
 from congdan.privacy import service
 from congdan.privacy.schemas import ConsentList, ConsentOut, DataExport, NoticeOut
@@ -44,7 +44,6 @@ async def list_consents(session: SessionDep, principal: PrincipalDep) -> Consent
 async def withdraw_consent(consent_id: uuid.UUID, session: SessionDep, principal: PrincipalDep) -> ConsentOut:
     consent = await service.withdraw(session, principal, consent_id)
     out = service.consent_out(consent)
-    await session.commit()
     return out
 
 
@@ -54,9 +53,9 @@ async def withdraw_consent(consent_id: uuid.UUID, session: SessionDep, principal
     summary="Tải về toàn bộ dữ liệu của tôi / Download all my data",
     responses=problems(401, 404),
 )
+@writes
 async def export(session: SessionDep, principal: PrincipalDep, locale: LocaleDep) -> DataExport:
     result = await service.export(session, principal, locale)
-    await session.commit()  # the audit row of the export
     return result
 
 
@@ -73,5 +72,4 @@ async def delete_me(
     confirm: Annotated[bool, Query(description="Phải là true để xác nhận / must be true")],
 ) -> Response:
     await service.delete_account(session, principal, confirm=confirm)
-    await session.commit()
     return Response(status_code=204)

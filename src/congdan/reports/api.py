@@ -5,13 +5,12 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, File, Header, Query, UploadFile
+from fastapi import APIRouter, Depends, File, Query, UploadFile
 from fastapi.responses import JSONResponse
 from pydantic import AwareDatetime, BeforeValidator
 
 from congdan.authz.policy import can_see_internal
-from congdan.deps import ContextDep, LocaleDep, MakerDep, PrincipalDep, SessionDep
-from congdan.kit import idempotency as idem
+from congdan.deps import ContextDep, IdempotencyDep, LocaleDep, PrincipalDep, SessionDep, writes
 from congdan.kit.codes import normalise_tracking_code
 from congdan.kit.errors import BadRequest, NotFound, PayloadTooLarge, ValidationFailed
 from congdan.kit.i18n import _
@@ -48,16 +47,6 @@ def _iso_only(value: object) -> object:
 
 IsoDatetime = Annotated[AwareDatetime, BeforeValidator(_iso_only)]
 
-IdempotencyHeader = Annotated[
-    str | None,
-    Header(
-        alias="Idempotency-Key",
-        description="Khóa do ứng dụng sinh (ví dụ UUID) để gửi lại an toàn khi mạng chập chờn",
-        max_length=255,
-    ),
-]
-
-
 @router.post(
     "/reports",
     status_code=201,
@@ -68,41 +57,22 @@ IdempotencyHeader = Annotated[
 )
 async def create_report(
     data: ReportCreate,
+    idempotent: IdempotencyDep,
     session: SessionDep,
-    maker: MakerDep,
     principal: PrincipalDep,
     ctx: ContextDep,
     locale: LocaleDep,
-    idempotency_key: IdempotencyHeader = None,
 ) -> JSONResponse:
-    key = idem.check_key(idempotency_key) if idempotency_key is not None else None
     scope = f"reports:{principal.account_id or 'anonymous'}"
-    if key is not None:
-        replay = await idem.claim(
-            maker,
-            scope=scope,
-            key=key,
-            fingerprint=idem.request_hash(data.model_dump(mode="json")),
-            lock_seconds=ctx.settings.idempotency_lock_seconds,
+    replay = await idempotent.claim(scope, data.model_dump(mode="json"))
+    if replay is not None:
+        return JSONResponse(
+            replay.body, status_code=replay.status, headers={**replay.headers, "Idempotent-Replayed": "true"}
         )
-        if replay is not None:
-            return JSONResponse(
-                replay.body,
-                status_code=replay.status,
-                headers={**replay.headers, "Idempotent-Replayed": "true"},
-            )
-    try:
-        report = await service.submit(session, ctx, principal, data)
-        body = (await present.report_out(session, principal, report, locale)).model_dump(mode="json")
-        headers = {"Location": f"/api/v1/reports/{report.id}"}
-        if key is not None:
-            await idem.complete(session, scope=scope, key=key, status=201, body=body, headers=headers)
-        await session.commit()
-    except BaseException:
-        await session.rollback()
-        if key is not None:
-            await idem.release(maker, scope=scope, key=key)
-        raise
+    report = await service.submit(session, ctx, principal, data)
+    body = (await present.report_out(session, principal, report, locale)).model_dump(mode="json")
+    headers = {"Location": f"/api/v1/reports/{report.id}"}
+    await idempotent.remember(session, 201, body, headers)
     return JSONResponse(body, status_code=201, headers=headers)
 
 
@@ -112,6 +82,7 @@ async def create_report(
     summary="Danh sách phản ánh / List reports",
     responses=problems(401),
 )
+@writes
 async def list_reports(
     session: SessionDep,
     principal: PrincipalDep,
@@ -144,7 +115,6 @@ async def list_reports(
     rows = await repository.search(session, principal, filters, after=decode_cursor(cursor), limit=limit + 1)
     page = list(rows[:limit])
     items = await present.reports_out(session, principal, page, locale)
-    await session.commit()  # audit rows for contact details shown to staff
     next_cursor = encode_cursor(page[-1].id) if len(rows) > limit else None
     return ReportPage(items=items, next_cursor=next_cursor)
 
@@ -171,6 +141,7 @@ def _parse_bbox(raw: str) -> tuple[float, float, float, float]:
     "nội dung đầy đủ cần người gửi đăng nhập hoặc xác thực bằng mã một lần.",
     responses=problems(401, 404),
 )
+@writes
 async def get_by_code(
     code: str, session: SessionDep, principal: PrincipalDep, locale: LocaleDep
 ) -> ReportOut | ReportByCodeOut:
@@ -178,7 +149,6 @@ async def get_by_code(
     if normalised is None:
         raise NotFound(_("Không tìm thấy phản ánh với mã này."))
     out = await tracking.by_code_out(session, principal, normalised, locale)
-    await session.commit()  # audit rows for contact details shown to staff
     return out
 
 
@@ -190,12 +160,12 @@ async def get_by_code(
     summary="Xem một phản ánh / Get a report",
     responses=problems(401, 404),
 )
+@writes
 async def get_report(
     report_id: uuid.UUID, session: SessionDep, principal: PrincipalDep, locale: LocaleDep
 ) -> ReportOut:
     report = await service.get_for(session, principal, report_id)
     out = await present.report_out(session, principal, report, locale)
-    await session.commit()  # audit rows for contact details shown to staff
     return out
 
 
@@ -229,7 +199,6 @@ async def transition(
 ) -> ReportOut:
     report = await service.transition(session, ctx, principal, report_id, data)
     out = await present.report_out(session, principal, report, locale)
-    await session.commit()
     return out
 
 
@@ -249,7 +218,6 @@ async def change_category(
 ) -> ReportOut:
     report = await service.change_category(session, ctx, principal, report_id, data)
     out = await present.report_out(session, principal, report, locale)
-    await session.commit()
     return out
 
 
@@ -265,7 +233,6 @@ async def reply(
 ) -> EventOut:
     event = await service.reply(session, principal, report_id, data)
     out = (await present.events_out(session, [event], locale))[0]
-    await session.commit()
     return out
 
 
@@ -281,7 +248,6 @@ async def add_note(
 ) -> EventOut:
     event = await service.add_note(session, principal, report_id, data)
     out = (await present.events_out(session, [event], locale))[0]
-    await session.commit()
     return out
 
 
@@ -296,7 +262,6 @@ async def rate(
 ) -> ReportOut:
     report = await service.rate(session, principal, report_id, data)
     out = await present.report_out(session, principal, report, locale)
-    await session.commit()
     return out
 
 
@@ -326,5 +291,4 @@ async def upload(
         raise ValidationFailed(_("Tệp ảnh trống."), field="file")
     uploaded = await service.upload_photo(session, ctx, principal, b"".join(chunks))
     out = present.upload_out(uploaded.media, uploaded.exif_location)
-    await session.commit()
     return out

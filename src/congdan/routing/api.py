@@ -169,7 +169,6 @@ async def list_rules(
 async def create_rule(data: RuleIn, session: SessionDep, principal: PrincipalDep) -> RuleOut:
     rule = await service.create_rule(session, principal, data)
     out = _rule_out(rule)
-    await session.commit()
     return out
 
 
@@ -184,7 +183,6 @@ async def update_rule(
 ) -> RuleOut:
     rule = await service.update_rule(session, principal, rule_id, data)
     out = _rule_out(rule)
-    await session.commit()
     return out
 
 
@@ -196,7 +194,6 @@ async def update_rule(
 )
 async def delete_rule(rule_id: uuid.UUID, session: SessionDep, principal: PrincipalDep) -> Response:
     await service.delete_rule(session, principal, rule_id)
-    await session.commit()
     return Response(status_code=204)
 
 

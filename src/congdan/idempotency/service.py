@@ -14,14 +14,13 @@ import json
 from dataclasses import dataclass
 from datetime import timedelta
 
-from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from congdan.db import utcnow
+from congdan.idempotency import repository
 from congdan.kit.errors import BadRequest, IdempotencyInProgress, IdempotencyMismatch
 from congdan.kit.i18n import _
-from congdan.models import IdempotencyKey
 
 MAX_KEY_LENGTH = 255
 
@@ -53,21 +52,14 @@ async def claim(
         async with maker() as session:
             try:
                 async with session.begin():
-                    found = (
-                        await session.scalars(
-                            select(IdempotencyKey).where(
-                                IdempotencyKey.scope == scope, IdempotencyKey.key == key
-                            )
-                        )
-                    ).first()
+                    found = await repository.find(session, scope, key)
                     if found is None:
-                        session.add(
-                            IdempotencyKey(
-                                scope=scope,
-                                key=key,
-                                request_hash=fingerprint,
-                                locked_until=now + timedelta(seconds=lock_seconds),
-                            )
+                        repository.add(
+                            session,
+                            scope=scope,
+                            key=key,
+                            fingerprint=fingerprint,
+                            locked_until=now + timedelta(seconds=lock_seconds),
                         )
                         return None
                     if found.request_hash != fingerprint:
@@ -105,11 +97,9 @@ async def complete(
 ) -> None:
     """Stores the answer and the headers that belong to it (Location); call inside the
     transaction that makes the write."""
-    found = (
-        await session.scalars(
-            select(IdempotencyKey).where(IdempotencyKey.scope == scope, IdempotencyKey.key == key)
-        )
-    ).one()
+    found = await repository.find(session, scope, key)
+    if found is None:
+        raise RuntimeError("complete() without a claim")
     found.status = "done"
     found.response_status = status
     found.response_body = body
@@ -119,17 +109,8 @@ async def complete(
 async def release(maker: async_sessionmaker[AsyncSession], *, scope: str, key: str) -> None:
     """Frees the key after a failed request so that a corrected retry may use it."""
     async with maker() as session, session.begin():
-        await session.execute(
-            delete(IdempotencyKey).where(
-                IdempotencyKey.scope == scope,
-                IdempotencyKey.key == key,
-                IdempotencyKey.status == "in_progress",
-            )
-        )
+        await repository.delete_unfinished(session, scope, key)
 
 
 async def purge_expired(session: AsyncSession, older_than: timedelta) -> int:
-    result = await session.execute(
-        delete(IdempotencyKey).where(IdempotencyKey.created_at < utcnow() - older_than)
-    )
-    return int(getattr(result, "rowcount", 0) or 0)
+    return await repository.delete_older_than(session, utcnow() - older_than)

@@ -1,0 +1,30 @@
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import delete, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from congdan.models import IdempotencyKey
+
+
+async def find(session: AsyncSession, scope: str, key: str) -> IdempotencyKey | None:
+    stmt = select(IdempotencyKey).where(IdempotencyKey.scope == scope, IdempotencyKey.key == key)
+    return (await session.scalars(stmt)).first()
+
+
+def add(session: AsyncSession, *, scope: str, key: str, fingerprint: str, locked_until: datetime) -> None:
+    session.add(IdempotencyKey(scope=scope, key=key, request_hash=fingerprint, locked_until=locked_until))
+
+
+async def delete_unfinished(session: AsyncSession, scope: str, key: str) -> None:
+    await session.execute(
+        delete(IdempotencyKey).where(
+            IdempotencyKey.scope == scope, IdempotencyKey.key == key, IdempotencyKey.status == "in_progress"
+        )
+    )
+
+
+async def delete_older_than(session: AsyncSession, moment: datetime) -> int:
+    result = await session.execute(delete(IdempotencyKey).where(IdempotencyKey.created_at < moment))
+    return int(getattr(result, "rowcount", 0) or 0)
