@@ -6,6 +6,7 @@ import hmac
 from dataclasses import dataclass
 from datetime import timedelta
 
+import structlog
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from congdan.accounts import repository as accounts_repo
@@ -25,6 +26,8 @@ from congdan.privacy import service as privacy
 
 TOKEN_PREFIX = "cds"  # noqa: S105 - a visible prefix, not a secret
 API_KEY_PREFIX = "cdk"
+log = structlog.get_logger("auth")
+
 REPORT_TOKEN_PREFIX = "cdr"  # noqa: S105 - a visible prefix: the token proves one report only
 
 
@@ -82,6 +85,11 @@ async def request_code(
         code_hash=keyed_hash(settings.resolved_secret_key, code),
         expires_at=utcnow() + timedelta(minutes=settings.otp_ttl_minutes),
     )
+    if await _is_staff_contact(session, channel, destination):
+        # Staff sign in with their password only. The caller gets the same answer as anyone, so
+        # the endpoint does not tell which addresses belong to staff; nothing is stored or sent.
+        log.info("auth.code_refused_for_staff", channel=channel)
+        return challenge
     session.add(challenge)
     await session.flush()
     message = emit(
@@ -110,14 +118,22 @@ async def verify_code(
         raise WrongCode()
     challenge.consumed_at = utcnow()
     account = await accounts.resident_for(session, channel=channel, destination=destination)
+    if account.role != RESIDENT:
+        # A code sent before the address became a staff one: it must not skip the password.
+        raise Unauthorized(_("Cán bộ đăng nhập bằng email và mật khẩu."))
     if not account.is_active:
         raise Unauthorized(_("Tài khoản đã bị khóa."))
-    if account.role == RESIDENT:
-        await privacy.ensure_consent(session, account, privacy.ACCOUNT, source="sign_in")
-    ttl = timedelta(
-        hours=settings.token_ttl_hours if account.role == RESIDENT else settings.staff_token_ttl_hours
+    await privacy.ensure_consent(session, account, privacy.ACCOUNT, source="sign_in")
+    return await issue_token(session, account, timedelta(hours=settings.token_ttl_hours))
+
+
+async def _is_staff_contact(session: AsyncSession, channel: str, destination: str) -> bool:
+    found = await (
+        accounts_repo.by_phone(session, destination)
+        if channel == "sms"
+        else accounts_repo.by_email(session, destination)
     )
-    return await issue_token(session, account, ttl)
+    return found is not None and found.role != RESIDENT
 
 
 class WrongCode(Unauthorized):
