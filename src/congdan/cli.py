@@ -104,7 +104,9 @@ def serve(
         # Links in messages point where this server listens, unless the operator named an address.
         settings.public_base_url = base_url_for(host, port)
     application = create_app(settings, run_worker=not no_worker)
-    config = uvicorn.Config(application, host=host, port=port, log_level="warning", proxy_headers=True)
+    # Forwarded headers are read by the app, from CONGDAN_TRUSTED_PROXIES only (security/install.py):
+    # uvicorn's own reading trusts 127.0.0.1, and any local client could forge its address.
+    config = uvicorn.Config(application, host=host, port=port, log_level="warning", proxy_headers=False)
     server = uvicorn.Server(config)
     shown = f"[{host}]" if ":" in host else host
     where = settings.resolved_database_url.split("///")[-1] if settings.is_sqlite else "PostgreSQL"

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import ipaddress
 import secrets
 from functools import cached_property
 from pathlib import Path
 
-from pydantic import Field
+from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from congdan.kit.crypto import Keyring, build_keyring
@@ -154,3 +155,24 @@ class Settings(BaseSettings):
     rate_limits: dict[str, str] = Field(default_factory=dict)  # rule -> "N/period;..."; see ratelimit.py
     rate_limit_key_prefix: str = "congdan"
     session_cookie_name: str = "congdan_session"
+    # Reverse proxies whose X-Forwarded-For/-Proto are believed: addresses or CIDRs, comma-separated.
+    # Empty: the socket peer is the client, whatever headers it sends.
+    trusted_proxies: str = ""
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _check_trusted_proxies(cls, value: str) -> str:
+        for entry in _split(value):
+            try:
+                ipaddress.ip_network(entry, strict=False)
+            except ValueError:
+                raise ValueError(f"CONGDAN_TRUSTED_PROXIES: {entry!r} is not an IP address or network") from None
+        return value
+
+    @property
+    def trusted_proxy_list(self) -> list[str]:
+        return _split(self.trusted_proxies)
+
+
+def _split(value: str) -> list[str]:
+    return [part.strip() for part in value.split(",") if part.strip()]

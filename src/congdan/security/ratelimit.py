@@ -4,8 +4,8 @@ Counters live in memory by default (one process) and in Redis when CONGDAN_REDIS
 that every `serve` instance behind a load balancer shares them. A limiter that cannot reach its
 storage lets requests through: a broken Redis must not turn into errors for everybody.
 
-The client address is the socket peer as the ASGI server reports it; behind a reverse proxy run
-uvicorn with --proxy-headers/--forwarded-allow-ips so that it is the real client's address.
+The client address is the socket peer as the ASGI server reports it; behind a reverse proxy, list
+the proxy in CONGDAN_TRUSTED_PROXIES so that it is the real client's address (security/install.py).
 """
 
 from __future__ import annotations
