@@ -418,6 +418,27 @@ def user_set_role(
     typer.echo(f"Đã đổi vai trò / role changed: {role}")
 
 
+@user_app.command("unlock")
+def user_unlock(email: Annotated[str, typer.Option(help="Email")], data_dir: DataDir = None) -> None:
+    """Mở khóa đăng nhập của cán bộ (ghi nhật ký) / let a locked-out staff member sign in (audited)."""
+    from congdan.auth.service import unlock
+    from congdan.authz.policy import MACHINE
+    from congdan.db import standalone_transaction
+    from congdan.kit.errors import AppError
+
+    settings = _settings(data_dir)
+
+    async def run() -> None:
+        async with standalone_transaction(settings) as session:
+            await unlock(session, MACHINE, email)
+
+    try:
+        asyncio.run(run())
+    except AppError as exc:
+        _fail(exc)
+    typer.echo(f"Đã mở khóa đăng nhập / sign-in unlocked: {email.strip().lower()}")
+
+
 @keys_app.command("generate")
 def keys_generate() -> None:
     """In ra một khóa mới cho CONGDAN_DATA_KEY / print a new CONGDAN_DATA_KEY entry."""

@@ -23,7 +23,7 @@ from congdan.kit.codes import normalise_tracking_code
 from congdan.kit.errors import NotFound
 from congdan.kit.i18n import _, translate
 from congdan.kit.problems import problems
-from congdan.security.ratelimit import limit, limiter
+from congdan.security.ratelimit import hit_target, limit
 
 router = APIRouter(prefix="/api/v1/auth", tags=["auth"])
 
@@ -49,7 +49,7 @@ async def request_code(
     data: CodeRequest, request: Request, session: SessionDep, settings: SettingsDep, locale: LocaleDep
 ) -> CodeSent:
     _channel, destination = normalise_destination(phone=data.phone, email=data.email)
-    await limiter(request).hit("auth_code_target", destination)
+    await hit_target(request, "auth_code", destination)
     challenge = await service.request_code(
         session, settings, phone=data.phone, email=data.email, locale=locale
     )
@@ -68,7 +68,7 @@ async def verify_code(
     data: CodeVerify, request: Request, session: SessionDep, settings: SettingsDep
 ) -> TokenOut:
     _channel, destination = normalise_destination(phone=data.phone, email=data.email)
-    await limiter(request).hit("auth_verify_target", destination)
+    await hit_target(request, "auth_verify", destination)
     try:
         issued = await service.verify_code(
             session, settings, phone=data.phone, email=data.email, code=data.code
@@ -91,7 +91,7 @@ async def verify_code(
 async def login(
     data: PasswordLogin, request: Request, session: SessionDep, settings: SettingsDep
 ) -> TokenOut:
-    await limiter(request).hit("login_target", data.email.strip().lower())
+    await hit_target(request, "login", await service.sign_in_count_key(session, data.email))
     issued = await service.login_staff(session, settings, data.email, data.password)
     out = _token_out(issued)
     await session.commit()
@@ -163,7 +163,7 @@ async def request_proof(
 ) -> ProofAccepted:
     tracking = _tracking_code(code)
     _channel, destination = proof.normalise_contact(data.contact)
-    await limiter(request).hit("auth_code_target", destination)
+    await hit_target(request, "auth_code", destination)
     await proof.request_proof(session, settings, tracking, data.contact, locale)
     await session.commit()
     return ProofAccepted(
@@ -186,7 +186,7 @@ async def verify_proof(
 ) -> ProofTokenOut:
     tracking = _tracking_code(code)
     _channel, destination = proof.normalise_contact(data.contact)
-    await limiter(request).hit("auth_verify_target", destination)
+    await hit_target(request, "auth_verify", destination)
     try:
         issued = await proof.verify_proof(session, settings, tracking, data.contact, data.code)
     except service.WrongCode:

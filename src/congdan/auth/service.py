@@ -18,7 +18,7 @@ from congdan.authz.policy import MACHINE, RESIDENT, STAFF_ROLES, Principal, prov
 from congdan.config import Settings
 from congdan.db import utcnow
 from congdan.kit.codes import keyed_hash, new_secret, numeric_code, sha256_hex
-from congdan.kit.errors import Unauthorized, ValidationFailed
+from congdan.kit.errors import NotFound, Unauthorized, ValidationFailed
 from congdan.kit.i18n import _
 from congdan.models import Account, ApiKey, ApiToken, OtpChallenge
 from congdan.outbox.service import emit
@@ -73,6 +73,29 @@ async def login_staff(session: AsyncSession, settings: Settings, email: str, pas
     return issued
 
 
+UNLOCKED = "auth.unlocked"
+
+
+async def sign_in_count_key(session: AsyncSession, email: str) -> str:
+    """What the password sign-in limits of one email are counted under. An administrator's unlock
+    (an audit row, so every `serve` instance sees it) starts a new count."""
+    email = email.strip().lower()
+    account = await accounts_repo.by_email(session, email)
+    if account is None:
+        return email
+    unlocked = await audit.latest_seq(session, UNLOCKED, subject_type="account", subject_id=account.id)
+    return email if unlocked is None else f"{email}#{unlocked}"
+
+
+async def unlock(session: AsyncSession, actor: Principal, email: str) -> Account:
+    """Lets a staff member locked out by someone else's guesses sign in again."""
+    account = await accounts_repo.by_email(session, email.strip().lower())
+    if account is None or account.role not in STAFF_ROLES:
+        raise NotFound(_("Không có tài khoản cán bộ với email này."))
+    await audit.record(session, actor, UNLOCKED, subject_type="account", subject_id=account.id)
+    return account
+
+
 async def request_code(
     session: AsyncSession, settings: Settings, *, phone: str | None, email: str | None, locale: str
 ) -> OtpChallenge:
@@ -90,6 +113,15 @@ async def request_code(
         # the endpoint does not tell which addresses belong to staff; nothing is stored or sent.
         log.info("auth.code_refused_for_staff", channel=channel)
         return challenge
+    current = await repository.open_challenge(session, destination, utcnow())
+    if (
+        current is not None
+        and current.attempts < settings.otp_max_attempts
+        and utcnow() - current.created_at < CODE_KEPT
+    ):
+        # Someone else asking for this destination must not cancel a code its owner is typing;
+        # the owner's own repeat within the minute waits for the message already on its way.
+        return current
     session.add(challenge)
     await session.flush()
     message = emit(
@@ -134,6 +166,10 @@ async def _is_staff_contact(session: AsyncSession, channel: str, destination: st
         else accounts_repo.by_email(session, destination)
     )
     return found is not None and found.role != RESIDENT
+
+
+# How long a fresh code stays the one to type, whatever new requests for its destination arrive.
+CODE_KEPT = timedelta(minutes=1)
 
 
 class WrongCode(Unauthorized):
