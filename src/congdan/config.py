@@ -98,6 +98,12 @@ class Settings(BaseSettings):
     vapid_private_key: str | None = None
     vapid_public_key: str | None = None
     vapid_subject: str = "mailto:admin@congdan.local"
+    # Web-push endpoints: only these hosts (names, or `*.suffix`), comma-separated; empty allows any
+    # public host, e.g. "fcm.googleapis.com,updates.push.services.mozilla.com,*.notify.windows.com,
+    # web.push.apple.com".
+    push_allowed_hosts: str = ""
+    # For tests and development only: lets push go to http and to loopback or private addresses.
+    push_allow_private_endpoints: bool = False
     alert_batch_size: int = Field(default=500, ge=1)
     # Backoff doubles from 1 s to an hour: 16 tries span about five hours, so a provider that is
     # down for an hour loses nothing.
@@ -168,6 +174,10 @@ class Settings(BaseSettings):
             except ValueError:
                 raise ValueError(f"CONGDAN_TRUSTED_PROXIES: {entry!r} is not an IP address or network") from None
         return value
+
+    @property
+    def push_allowed_host_list(self) -> list[str]:
+        return _split(self.push_allowed_hosts)
 
     @property
     def trusted_proxy_list(self) -> list[str]:
