@@ -74,4 +74,5 @@ async def delete_me(
 ) -> Response:
     await service.delete_account(session, principal, confirm=confirm)
     await session.commit()
+    await service.after_erasure(session)
     return Response(status_code=204)
