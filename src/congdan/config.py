@@ -172,7 +172,9 @@ class Settings(BaseSettings):
             try:
                 ipaddress.ip_network(entry, strict=False)
             except ValueError:
-                raise ValueError(f"CONGDAN_TRUSTED_PROXIES: {entry!r} is not an IP address or network") from None
+                raise ValueError(
+                    f"CONGDAN_TRUSTED_PROXIES: {entry!r} is not an IP address or network"
+                ) from None
         return value
 
     @property

@@ -45,9 +45,12 @@ def strict(settings: Settings) -> Settings:
 @pytest_asyncio.fixture
 async def strict_client(strict: Settings) -> AsyncIterator[httpx.AsyncClient]:
     app = create_app(strict, run_worker=False)
-    async with app.router.lifespan_context(app):
-        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://test") as c:
-            yield c
+    transport = httpx.ASGITransport(app=app)
+    async with (
+        app.router.lifespan_context(app),
+        httpx.AsyncClient(transport=transport, base_url="http://test") as c,
+    ):
+        yield c
 
 
 INTERNAL = [
@@ -79,19 +82,20 @@ async def test_internal_endpoints_are_refused_at_registration(
         assert (await session.scalars(select(PushSubscription))).all() == []
 
 
-async def test_only_allowed_push_services_when_listed(
-    strict: Settings, maker: Maker
-) -> None:
+async def test_only_allowed_push_services_when_listed(strict: Settings, maker: Maker) -> None:
     listed = strict.model_copy(update={"push_allowed_hosts": "fcm.googleapis.com, *.notify.windows.com"})
     app = create_app(listed, run_worker=False)
-    async with app.router.lifespan_context(app):
-        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://test") as c:
-            resident = await Actors(c, maker, listed).resident()
-            r = await c.post(
-                "/api/v1/me/push-subscriptions",
-                json=Browser("https://push.attacker.example/abc").subscription(),
-                headers={**resident, "Accept-Language": "en"},
-            )
+    transport = httpx.ASGITransport(app=app)
+    async with (
+        app.router.lifespan_context(app),
+        httpx.AsyncClient(transport=transport, base_url="http://test") as c,
+    ):
+        resident = await Actors(c, maker, listed).resident()
+        r = await c.post(
+            "/api/v1/me/push-subscriptions",
+            json=Browser("https://push.attacker.example/abc").subscription(),
+            headers={**resident, "Accept-Language": "en"},
+        )
     assert r.status_code == 422
     assert "push service" in r.json()["errors"][0]["message"]
     allowed = ["fcm.googleapis.com", "wns2-par02p.notify.windows.com"]
@@ -100,7 +104,9 @@ async def test_only_allowed_push_services_when_listed(
     assert not any(host_allowed(h, listed.push_allowed_host_list) for h in refused)
 
 
-async def _stored_subscription(maker: Maker, client: httpx.AsyncClient, settings: Settings, endpoint: str) -> dict[str, str]:
+async def _stored_subscription(
+    maker: Maker, client: httpx.AsyncClient, settings: Settings, endpoint: str
+) -> dict[str, str]:
     """A resident whose device row points at `endpoint`, as a row registered while the name still
     resolved to a public address (DNS rebinding), or before endpoints were checked."""
     resident = await Actors(client, maker, settings).resident()

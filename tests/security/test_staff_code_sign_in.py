@@ -42,14 +42,18 @@ async def test_staff_email_gets_no_code_and_no_token(client: httpx.AsyncClient, 
         assert r.status_code == 401, r.text
 
 
-async def test_staff_code_written_before_the_fix_does_not_sign_in(client: httpx.AsyncClient, maker: Maker) -> None:
+async def test_staff_code_written_before_the_fix_does_not_sign_in(
+    client: httpx.AsyncClient, maker: Maker
+) -> None:
     """A staff account made after a resident code was sent to the address: the code is refused."""
     email = f"canbo.{uuid.uuid4().hex[:8]}@example.vn"
     r = await client.post("/api/v1/auth/code", json={"email": email})
     assert r.status_code == 202
     [code] = await _codes_sent(maker)
     async with maker() as session, session.begin():
-        await create_staff(session, email=email, password=PASSWORD, role="agency_officer", agency_code="so_xay_dung")
+        await create_staff(
+            session, email=email, password=PASSWORD, role="agency_officer", agency_code="so_xay_dung"
+        )
     r = await client.post("/api/v1/auth/code/verify", json={"email": email, "code": code})
     assert r.status_code == 401, r.text
     assert "mật khẩu" in r.json()["detail"]

@@ -56,7 +56,9 @@ def _from(app: Any) -> Client:
 async def _staff_email(app: Any) -> str:
     email = f"giamdoc.{uuid.uuid4().hex[:8]}@example.vn"
     async with app.state.sessionmaker() as session, session.begin():
-        await create_staff(session, email=email, password=PASSWORD, role="agency_manager", agency_code="so_xay_dung")
+        await create_staff(
+            session, email=email, password=PASSWORD, role="agency_manager", agency_code="so_xay_dung"
+        )
     return email
 
 
@@ -65,7 +67,9 @@ async def test_wrong_passwords_from_one_address_do_not_lock_the_owner_out(defaul
     client_from = _from(default_limits)
     async with client_from("10.66.0.1") as attacker:
         statuses = [
-            (await attacker.post("/api/v1/auth/login", json={"email": email, "password": "doan-thu"})).status_code
+            (
+                await attacker.post("/api/v1/auth/login", json={"email": email, "password": "doan-thu"})
+            ).status_code
             for _ in range(12)
         ]
     assert statuses[:10] == [401] * 10
@@ -107,7 +111,9 @@ async def test_wrong_codes_from_one_address_do_not_block_the_owners_verification
         code = await actors.latest_code(phone)
         wrong = "000000" if code != "000000" else "111111"
         statuses = [
-            (await attacker.post("/api/v1/auth/code/verify", json={"phone": phone, "code": wrong})).status_code
+            (
+                await attacker.post("/api/v1/auth/code/verify", json={"phone": phone, "code": wrong})
+            ).status_code
             for _ in range(12)
         ]
         assert statuses[:10] == [401] * 10
@@ -171,7 +177,9 @@ async def test_an_administrator_unlocks_an_account_and_it_is_audited(settings: S
         async with maker() as session:
             actions = (
                 await session.scalars(
-                    select(AuditEntry.action).where(AuditEntry.subject_id == account_id).order_by(AuditEntry.seq)
+                    select(AuditEntry.action)
+                    .where(AuditEntry.subject_id == account_id)
+                    .order_by(AuditEntry.seq)
                 )
             ).all()
         assert "auth.unlocked" in actions
@@ -184,7 +192,9 @@ async def test_unlocking_an_unknown_email_says_so(settings: Settings) -> None:
     assert "Không có tài khoản cán bộ" in result.stderr
 
 
-@pytest.mark.parametrize("rule", ["login_target_client", "auth_code_target_client", "auth_verify_target_client"])
+@pytest.mark.parametrize(
+    "rule", ["login_target_client", "auth_code_target_client", "auth_verify_target_client"]
+)
 def test_per_address_rules_exist_and_can_be_set(settings: Settings, rule: str) -> None:
     from congdan.security.ratelimit import RateLimiter
 

@@ -38,7 +38,9 @@ async def for_subject(session: AsyncSession, subject_type: str, subject_id: str)
 
 async def latest_seq(session: AsyncSession, action: str, subject_type: str, subject_id: str) -> int | None:
     stmt = select(func.max(AuditEntry.seq)).where(
-        AuditEntry.action == action, AuditEntry.subject_type == subject_type, AuditEntry.subject_id == subject_id
+        AuditEntry.action == action,
+        AuditEntry.subject_type == subject_type,
+        AuditEntry.subject_id == subject_id,
     )
     result: int | None = await session.scalar(stmt)
     return result

@@ -69,7 +69,9 @@ def check_url(endpoint: str, settings: Settings) -> tuple[str, int]:
         raise RefusedEndpoint(_("Địa chỉ nhận thông báo đẩy phải là một địa chỉ https.")) from None
     host = parts.hostname
     if not host_allowed(host, settings.push_allowed_host_list):
-        raise RefusedEndpoint(_("Địa chỉ nhận thông báo đẩy không thuộc dịch vụ thông báo đẩy được chấp nhận."))
+        raise RefusedEndpoint(
+            _("Địa chỉ nhận thông báo đẩy không thuộc dịch vụ thông báo đẩy được chấp nhận.")
+        )
     literal = _literal(host)
     if literal is not None and not settings.push_allow_private_endpoints and not is_public(literal):
         raise RefusedEndpoint(_NOT_PUBLIC)

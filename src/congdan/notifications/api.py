@@ -253,7 +253,12 @@ async def add_push_subscription(
     require_authenticated(principal)
     assert principal.account_id is not None
     row = await service.register_push(
-        session, settings, principal.account_id, data.endpoint, (data.keys.p256dh, data.keys.auth), data.user_agent
+        session,
+        settings,
+        principal.account_id,
+        data.endpoint,
+        (data.keys.p256dh, data.keys.auth),
+        data.user_agent,
     )
     out = PushSubscriptionOut(id=row.id, endpoint=row.endpoint, created_at=row.created_at)
     await session.commit()

@@ -134,6 +134,7 @@ async def empty_write_ahead_log(session: AsyncSession) -> None:
     async with engine.connect() as conn:
         raw = await conn.get_raw_connection()
         driver = raw.driver_connection
+        assert driver is not None  # a pooled connection always has its driver's
         # It waits for readers to move on; a busy server gets the next automatic checkpoint instead.
         await driver.execute("PRAGMA busy_timeout=2000")
         try:
