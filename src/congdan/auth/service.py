@@ -26,9 +26,9 @@ from congdan.privacy import service as privacy
 
 TOKEN_PREFIX = "cds"  # noqa: S105 - a visible prefix, not a secret
 API_KEY_PREFIX = "cdk"
-log = structlog.get_logger("auth")
-
 REPORT_TOKEN_PREFIX = "cdr"  # noqa: S105 - a visible prefix: the token proves one report only
+
+log = structlog.get_logger("auth")
 
 
 @dataclass(frozen=True)

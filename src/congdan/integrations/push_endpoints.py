@@ -32,6 +32,9 @@ class RefusedEndpoint(OSError):
         self.message = message
 
 
+_NOT_PUBLIC = _("Địa chỉ nhận thông báo đẩy phải là một địa chỉ công khai trên Internet.")
+
+
 def is_public(address: Address) -> bool:
     if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
         address = address.ipv4_mapped
@@ -76,9 +79,6 @@ def check_url(endpoint: str, settings: Settings) -> tuple[str, int]:
     if literal is not None and not settings.push_allow_private_endpoints and not is_public(literal):
         raise RefusedEndpoint(_NOT_PUBLIC)
     return host, port
-
-
-_NOT_PUBLIC = _("Địa chỉ nhận thông báo đẩy phải là một địa chỉ công khai trên Internet.")
 
 
 def _refuse_private(addresses: list[str], settings: Settings) -> None:
