@@ -11,6 +11,7 @@ import httpx
 import pytest
 
 from congdan.config import Settings
+from tests.conftest import report_body
 from tests.security.serve import congdan_serve
 
 
@@ -53,6 +54,23 @@ async def test_code_requests_with_forged_addresses_are_limited(settings: Setting
             ]
     assert statuses[:10] == [202] * 10
     assert set(statuses[10:]) == {429}
+
+
+async def test_anonymous_reports_with_forged_addresses_are_limited(
+    settings: Settings, tmp_path: Path
+) -> None:
+    with congdan_serve(settings, tmp_path) as base:
+        async with httpx.AsyncClient(base_url=base, timeout=60) as client:
+            statuses = [
+                (
+                    await client.post(
+                        "/api/v1/reports", json=report_body(), headers={"X-Forwarded-For": f"192.0.2.{i}"}
+                    )
+                ).status_code
+                for i in range(32)
+            ]
+    assert statuses[:30] == [201] * 30
+    assert set(statuses[30:]) == {429}
 
 
 @pytest.mark.parametrize("trusted", ["127.0.0.1/32", "127.0.0.0/8, 10.0.0.0/8"])
