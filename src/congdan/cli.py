@@ -495,6 +495,8 @@ def audit_verify(data_dir: DataDir = None) -> None:
 
 
 def main() -> None:
+    from pydantic import ValidationError
+
     from congdan.kit.crypto import KeyConfigError
 
     try:
@@ -502,4 +504,9 @@ def main() -> None:
     except KeyConfigError as exc:
         # A missing or malformed data key is a setup mistake: say so without a traceback.
         typer.echo(f"Lỗi cấu hình / configuration error: {exc}", err=True)
+        raise SystemExit(1) from None
+    except ValidationError as exc:
+        # A malformed CONGDAN_ setting, likewise.
+        messages = "; ".join(str(error["msg"]).removeprefix("Value error, ") for error in exc.errors())
+        typer.echo(f"Lỗi cấu hình / configuration error: {messages}", err=True)
         raise SystemExit(1) from None

@@ -5,6 +5,8 @@ address that is not a trusted proxy is the client. Against a real `congdan serve
 from __future__ import annotations
 
 import json
+import os
+import subprocess
 from pathlib import Path
 
 import httpx
@@ -12,7 +14,7 @@ import pytest
 
 from congdan.config import Settings
 from tests.conftest import report_body
-from tests.security.serve import congdan_serve
+from tests.security.serve import CONGDAN, congdan_serve
 
 
 async def _logins(base: str, forwarded: list[str]) -> list[int]:
@@ -93,3 +95,20 @@ def test_trusted_proxies_must_be_addresses_or_networks() -> None:
         Settings(trusted_proxies="127.0.0.1, localhost")
     assert Settings(trusted_proxies=" 10.0.0.0/8 ,::1").trusted_proxy_list == ["10.0.0.0/8", "::1"]
     assert Settings().trusted_proxy_list == []
+
+
+def test_serve_refuses_a_malformed_trusted_proxy_list(tmp_path: Path) -> None:
+    assert CONGDAN is not None
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CONGDAN_")}
+    env["CONGDAN_TRUSTED_PROXIES"] = "10.0.0.1, proxy.local"
+    result = subprocess.run(
+        [CONGDAN, "serve", "--data-dir", str(tmp_path)],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 1
+    assert "CONGDAN_TRUSTED_PROXIES: 'proxy.local' is not an IP address or network" in result.stderr
+    assert "Traceback" not in result.stderr
