@@ -64,6 +64,8 @@ INTERNAL = [
     "https://0.0.0.0/push",
     "https://no-such-host.invalid/push",
     "http://push.example.com/abc",
+    "https://[::1/push",
+    "https://push.example.com:99999/abc",
 ]
 
 

@@ -62,7 +62,10 @@ def _literal(host: str) -> Address | None:
 
 def check_url(endpoint: str, settings: Settings) -> tuple[str, int]:
     """The endpoint's host and port, if its form is acceptable; raises RefusedEndpoint if not."""
-    parts = urlsplit(endpoint)
+    try:
+        parts = urlsplit(endpoint)
+    except ValueError:  # e.g. an unclosed "[" around an IPv6 address
+        raise RefusedEndpoint(_("Địa chỉ nhận thông báo đẩy phải là một địa chỉ https.")) from None
     schemes = ("https", "http") if settings.push_allow_private_endpoints else ("https",)
     if parts.scheme not in schemes or not parts.hostname:
         raise RefusedEndpoint(_("Địa chỉ nhận thông báo đẩy phải là một địa chỉ https."))
