@@ -86,6 +86,8 @@ async def settings(data_dir: Path) -> AsyncIterator[Settings]:
         data_key=TEST_DATA_KEY,
         pool_size=5,
         rate_limits_enabled=False,  # tests/test_ratelimit.py turns them on in an app of its own
+        # The test push services listen on 127.0.0.1; tests/security/test_ssrf_push.py turns it off.
+        push_allow_private_endpoints=True,
     )
     await upgrade(s)
     await _snapshot_reference_data(s)

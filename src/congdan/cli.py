@@ -104,7 +104,9 @@ def serve(
         # Links in messages point where this server listens, unless the operator named an address.
         settings.public_base_url = base_url_for(host, port)
     application = create_app(settings, run_worker=not no_worker)
-    config = uvicorn.Config(application, host=host, port=port, log_level="warning", proxy_headers=True)
+    # Forwarded headers are read by the app, from CONGDAN_TRUSTED_PROXIES only (security/install.py):
+    # uvicorn's own reading trusts 127.0.0.1, and any local client could forge its address.
+    config = uvicorn.Config(application, host=host, port=port, log_level="warning", proxy_headers=False)
     server = uvicorn.Server(config)
     shown = f"[{host}]" if ":" in host else host
     where = settings.resolved_database_url.split("///")[-1] if settings.is_sqlite else "PostgreSQL"
@@ -416,6 +418,27 @@ def user_set_role(
     typer.echo(f"Đã đổi vai trò / role changed: {role}")
 
 
+@user_app.command("unlock")
+def user_unlock(email: Annotated[str, typer.Option(help="Email")], data_dir: DataDir = None) -> None:
+    """Mở khóa đăng nhập của cán bộ (ghi nhật ký) / let a locked-out staff member sign in (audited)."""
+    from congdan.auth.service import unlock
+    from congdan.authz.policy import MACHINE
+    from congdan.db import standalone_transaction
+    from congdan.kit.errors import AppError
+
+    settings = _settings(data_dir)
+
+    async def run() -> None:
+        async with standalone_transaction(settings) as session:
+            await unlock(session, MACHINE, email)
+
+    try:
+        asyncio.run(run())
+    except AppError as exc:
+        _fail(exc)
+    typer.echo(f"Đã mở khóa đăng nhập / sign-in unlocked: {email.strip().lower()}")
+
+
 @keys_app.command("generate")
 def keys_generate() -> None:
     """In ra một khóa mới cho CONGDAN_DATA_KEY / print a new CONGDAN_DATA_KEY entry."""
@@ -472,6 +495,8 @@ def audit_verify(data_dir: DataDir = None) -> None:
 
 
 def main() -> None:
+    from pydantic import ValidationError
+
     from congdan.kit.crypto import KeyConfigError
 
     try:
@@ -479,4 +504,9 @@ def main() -> None:
     except KeyConfigError as exc:
         # A missing or malformed data key is a setup mistake: say so without a traceback.
         typer.echo(f"Lỗi cấu hình / configuration error: {exc}", err=True)
+        raise SystemExit(1) from None
+    except ValidationError as exc:
+        # A malformed CONGDAN_ setting, likewise.
+        messages = "; ".join(str(error["msg"]).removeprefix("Value error, ") for error in exc.errors())
+        typer.echo(f"Lỗi cấu hình / configuration error: {messages}", err=True)
         raise SystemExit(1) from None

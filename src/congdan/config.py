@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import ipaddress
 import secrets
 from functools import cached_property
 from pathlib import Path
 
-from pydantic import Field
+from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from congdan.kit.crypto import Keyring, build_keyring
@@ -97,6 +98,12 @@ class Settings(BaseSettings):
     vapid_private_key: str | None = None
     vapid_public_key: str | None = None
     vapid_subject: str = "mailto:admin@congdan.local"
+    # Web-push endpoints: only these hosts (names, or `*.suffix`), comma-separated; empty allows any
+    # public host, e.g. "fcm.googleapis.com,updates.push.services.mozilla.com,*.notify.windows.com,
+    # web.push.apple.com".
+    push_allowed_hosts: str = ""
+    # For tests and development only: lets push go to http and to loopback or private addresses.
+    push_allow_private_endpoints: bool = False
     alert_batch_size: int = Field(default=500, ge=1)
     # Backoff doubles from 1 s to an hour: 16 tries span about five hours, so a provider that is
     # down for an hour loses nothing.
@@ -154,3 +161,30 @@ class Settings(BaseSettings):
     rate_limits: dict[str, str] = Field(default_factory=dict)  # rule -> "N/period;..."; see ratelimit.py
     rate_limit_key_prefix: str = "congdan"
     session_cookie_name: str = "congdan_session"
+    # Reverse proxies whose X-Forwarded-For/-Proto are believed: addresses or CIDRs, comma-separated.
+    # Empty: the socket peer is the client, whatever headers it sends.
+    trusted_proxies: str = ""
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _check_trusted_proxies(cls, value: str) -> str:
+        for entry in _split(value):
+            try:
+                ipaddress.ip_network(entry, strict=False)
+            except ValueError:
+                raise ValueError(
+                    f"CONGDAN_TRUSTED_PROXIES: {entry!r} is not an IP address or network"
+                ) from None
+        return value
+
+    @property
+    def push_allowed_host_list(self) -> list[str]:
+        return _split(self.push_allowed_hosts)
+
+    @property
+    def trusted_proxy_list(self) -> list[str]:
+        return _split(self.trusted_proxies)
+
+
+def _split(value: str) -> list[str]:
+    return [part.strip() for part in value.split(",") if part.strip()]

@@ -55,7 +55,9 @@ async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
     read_only = not _unit_writes(request)
     maker: async_sessionmaker[AsyncSession] = state.read_sessionmaker if read_only else state.sessionmaker
     undo: list[Callable[[], Awaitable[None]]] = []
+    then: list[Callable[[AsyncSession], Awaitable[None]]] = []
     request.state.after_rollback = undo
+    request.state.after_commit = then
     async with maker() as session:
         try:
             yield session
@@ -70,7 +72,10 @@ async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
             raise
         if read_only:
             await session.rollback()
-        else:
+            return
+        await session.commit()
+        for step in then:
+            await step(session)
             await session.commit()
 
 
@@ -85,6 +90,11 @@ async def _roll_back(session: AsyncSession, undo: list[Callable[[], Awaitable[No
 def after_rollback(request: Request, step: Callable[[], Awaitable[None]]) -> None:
     """Runs `step` if the request's unit of work is rolled back."""
     request.state.after_rollback.append(step)
+
+
+def after_commit(request: Request, step: Callable[[AsyncSession], Awaitable[None]]) -> None:
+    """Runs `step` (in a transaction of its own) once the request's unit of work has committed."""
+    request.state.after_commit.append(step)
 
 
 IdempotencyHeader = Annotated[

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from sqlalchemy import select, text
+from sqlalchemy import func, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from congdan.models import AuditEntry
@@ -34,3 +34,13 @@ async def for_subject(session: AsyncSession, subject_type: str, subject_id: str)
         .order_by(AuditEntry.seq)
     )
     return (await session.scalars(stmt)).all()
+
+
+async def latest_seq(session: AsyncSession, action: str, subject_type: str, subject_id: str) -> int | None:
+    stmt = select(func.max(AuditEntry.seq)).where(
+        AuditEntry.action == action,
+        AuditEntry.subject_type == subject_type,
+        AuditEntry.subject_id == subject_id,
+    )
+    result: int | None = await session.scalar(stmt)
+    return result

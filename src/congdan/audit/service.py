@@ -119,3 +119,10 @@ async def verify_chain(session: AsyncSession, *, batch: int = 1000) -> Verificat
             if problem is not None:
                 return Verification(checked, prev, broken_seq=expected_seq, problem=problem)
             prev, expected_seq, checked = row.hash, expected_seq + 1, checked + 1
+
+
+async def latest_seq(
+    session: AsyncSession, action: str, *, subject_type: str, subject_id: str | uuid.UUID
+) -> int | None:
+    """The position of the newest `action` row about one subject, or None if there is none."""
+    return await repository.latest_seq(session, action, subject_type, str(subject_id))

@@ -23,7 +23,7 @@ from congdan.kit.codes import normalise_tracking_code
 from congdan.kit.errors import NotFound
 from congdan.kit.i18n import _, translate
 from congdan.kit.problems import problems
-from congdan.security.ratelimit import limit, limiter
+from congdan.security.ratelimit import hit_target, limit
 
 router = APIRouter(prefix="/api/v1/auth", tags=["auth"])
 
@@ -49,7 +49,7 @@ async def request_code(
     data: CodeRequest, request: Request, session: SessionDep, settings: SettingsDep, locale: LocaleDep
 ) -> CodeSent:
     _channel, destination = normalise_destination(phone=data.phone, email=data.email)
-    await limiter(request).hit("auth_code_target", destination)
+    await hit_target(request, "auth_code", destination)
     challenge = await service.request_code(
         session, settings, phone=data.phone, email=data.email, locale=locale
     )
@@ -67,7 +67,7 @@ async def verify_code(
     data: CodeVerify, request: Request, session: SessionDep, settings: SettingsDep
 ) -> TokenOut:
     _channel, destination = normalise_destination(phone=data.phone, email=data.email)
-    await limiter(request).hit("auth_verify_target", destination)
+    await hit_target(request, "auth_verify", destination)
     # A wrong code raises WrongCode, whose counted attempt the unit of work keeps.
     issued = await service.verify_code(session, settings, phone=data.phone, email=data.email, code=data.code)
     return _token_out(issued)
@@ -83,7 +83,7 @@ async def verify_code(
 async def login(
     data: PasswordLogin, request: Request, session: SessionDep, settings: SettingsDep
 ) -> TokenOut:
-    await limiter(request).hit("login_target", data.email.strip().lower())
+    await hit_target(request, "login", await service.sign_in_count_key(session, data.email))
     issued = await service.login_staff(session, settings, data.email, data.password)
     return _token_out(issued)
 
@@ -152,7 +152,7 @@ async def request_proof(
 ) -> ProofAccepted:
     tracking = _tracking_code(code)
     _channel, destination = proof.normalise_contact(data.contact)
-    await limiter(request).hit("auth_code_target", destination)
+    await hit_target(request, "auth_code", destination)
     await proof.request_proof(session, settings, tracking, data.contact, locale)
     return ProofAccepted(
         detail=translate(
@@ -174,6 +174,6 @@ async def verify_proof(
 ) -> ProofTokenOut:
     tracking = _tracking_code(code)
     _channel, destination = proof.normalise_contact(data.contact)
-    await limiter(request).hit("auth_verify_target", destination)
+    await hit_target(request, "auth_verify", destination)
     issued = await proof.verify_proof(session, settings, tracking, data.contact, data.code)
     return ProofTokenOut(access_token=issued.token, expires_in=issued.expires_in, report_id=issued.report_id)

@@ -6,6 +6,7 @@ import hmac
 from dataclasses import dataclass
 from datetime import timedelta
 
+import structlog
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from congdan.accounts import repository as accounts_repo
@@ -17,7 +18,7 @@ from congdan.authz.policy import MACHINE, RESIDENT, STAFF_ROLES, Principal, prov
 from congdan.config import Settings
 from congdan.db import utcnow
 from congdan.kit.codes import keyed_hash, new_secret, numeric_code, sha256_hex
-from congdan.kit.errors import Unauthorized, ValidationFailed
+from congdan.kit.errors import NotFound, Unauthorized, ValidationFailed
 from congdan.kit.i18n import _
 from congdan.models import Account, ApiKey, ApiToken, OtpChallenge
 from congdan.outbox.service import emit
@@ -26,6 +27,8 @@ from congdan.privacy import service as privacy
 TOKEN_PREFIX = "cds"  # noqa: S105 - a visible prefix, not a secret
 API_KEY_PREFIX = "cdk"
 REPORT_TOKEN_PREFIX = "cdr"  # noqa: S105 - a visible prefix: the token proves one report only
+
+log = structlog.get_logger("auth")
 
 
 @dataclass(frozen=True)
@@ -70,6 +73,29 @@ async def login_staff(session: AsyncSession, settings: Settings, email: str, pas
     return issued
 
 
+UNLOCKED = "auth.unlocked"
+
+
+async def sign_in_count_key(session: AsyncSession, email: str) -> str:
+    """What the password sign-in limits of one email are counted under. An administrator's unlock
+    (an audit row, so every `serve` instance sees it) starts a new count."""
+    email = email.strip().lower()
+    account = await accounts_repo.by_email(session, email)
+    if account is None:
+        return email
+    unlocked = await audit.latest_seq(session, UNLOCKED, subject_type="account", subject_id=account.id)
+    return email if unlocked is None else f"{email}#{unlocked}"
+
+
+async def unlock(session: AsyncSession, actor: Principal, email: str) -> Account:
+    """Lets a staff member locked out by someone else's guesses sign in again."""
+    account = await accounts_repo.by_email(session, email.strip().lower())
+    if account is None or account.role not in STAFF_ROLES:
+        raise NotFound(_("Không có tài khoản cán bộ với email này."))
+    await audit.record(session, actor, UNLOCKED, subject_type="account", subject_id=account.id)
+    return account
+
+
 async def request_code(
     session: AsyncSession, settings: Settings, *, phone: str | None, email: str | None, locale: str
 ) -> OtpChallenge:
@@ -82,6 +108,20 @@ async def request_code(
         code_hash=keyed_hash(settings.resolved_secret_key, code),
         expires_at=utcnow() + timedelta(minutes=settings.otp_ttl_minutes),
     )
+    if await _is_staff_contact(session, channel, destination):
+        # Staff sign in with their password only. The caller gets the same answer as anyone, so
+        # the endpoint does not tell which addresses belong to staff; nothing is stored or sent.
+        log.info("auth.code_refused_for_staff", channel=channel)
+        return challenge
+    current = await repository.open_challenge(session, destination, utcnow())
+    if (
+        current is not None
+        and current.attempts < settings.otp_max_attempts
+        and utcnow() - current.created_at < CODE_KEPT
+    ):
+        # Someone else asking for this destination must not cancel a code its owner is typing;
+        # the owner's own repeat within the minute waits for the message already on its way.
+        return current
     session.add(challenge)
     await session.flush()
     message = emit(
@@ -110,14 +150,26 @@ async def verify_code(
         raise WrongCode()
     challenge.consumed_at = utcnow()
     account = await accounts.resident_for(session, channel=channel, destination=destination)
+    if account.role != RESIDENT:
+        # A code sent before the address became a staff one: it must not skip the password.
+        raise Unauthorized(_("Cán bộ đăng nhập bằng email và mật khẩu."))
     if not account.is_active:
         raise Unauthorized(_("Tài khoản đã bị khóa."))
-    if account.role == RESIDENT:
-        await privacy.ensure_consent(session, account, privacy.ACCOUNT, source="sign_in")
-    ttl = timedelta(
-        hours=settings.token_ttl_hours if account.role == RESIDENT else settings.staff_token_ttl_hours
+    await privacy.ensure_consent(session, account, privacy.ACCOUNT, source="sign_in")
+    return await issue_token(session, account, timedelta(hours=settings.token_ttl_hours))
+
+
+async def _is_staff_contact(session: AsyncSession, channel: str, destination: str) -> bool:
+    found = await (
+        accounts_repo.by_phone(session, destination)
+        if channel == "sms"
+        else accounts_repo.by_email(session, destination)
     )
-    return await issue_token(session, account, ttl)
+    return found is not None and found.role != RESIDENT
+
+
+# How long a fresh code stays the one to type, whatever new requests for its destination arrive.
+CODE_KEPT = timedelta(minutes=1)
 
 
 class WrongCode(Unauthorized):

@@ -1,13 +1,16 @@
 """Web Push (RFC 8030/8291) to the installed app, signed with the server's VAPID key (pywebpush).
 
 A message's `to` is the subscription's endpoint; its keys travel in `data`. A 404 or 410 from the
-push service means the subscription is gone: the error says so, and the caller forgets it.
+push service means the subscription is gone: the error says so, and the caller forgets it. The
+endpoint is checked again before every send and reached only on public addresses, with redirects
+never followed (push_endpoints.py).
 """
 
 from __future__ import annotations
 
 import base64
 import json
+from typing import Any, cast
 
 import aiohttp
 from cryptography.hazmat.primitives import serialization
@@ -16,6 +19,7 @@ from pywebpush import WebPushException, webpush_async
 
 from congdan.config import Settings
 from congdan.integrations.channels import ChannelError, OutgoingMessage
+from congdan.integrations.push_endpoints import PublicOnlyResolver, RefusedEndpoint, check_url
 
 GONE = (404, 410)
 
@@ -56,7 +60,14 @@ class WebPushChannel:
             "keys": {"p256dh": message.data.get("p256dh", ""), "auth": message.data.get("auth", "")},
         }
         try:
-            async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=20)) as http:
+            check_url(message.to, self.settings)
+        except RefusedEndpoint as exc:
+            raise ChannelError(f"refused endpoint: {exc.message}", gone=True) from exc
+        connector = aiohttp.TCPConnector(resolver=PublicOnlyResolver(self.settings))
+        try:
+            async with aiohttp.ClientSession(
+                timeout=aiohttp.ClientTimeout(total=20), connector=connector
+            ) as http:
                 response = await webpush_async(
                     subscription,
                     data=self.payload(message),
@@ -64,7 +75,7 @@ class WebPushChannel:
                     vapid_claims={"sub": self.settings.vapid_subject},
                     ttl=3600 if message.priority else 24 * 3600,
                     headers={"Urgency": "high" if message.priority else "normal"},
-                    aiohttp_session=http,
+                    aiohttp_session=cast(aiohttp.ClientSession, _NoRedirects(http)),
                 )
                 status = getattr(response, "status", 0)
                 return f"{status} {getattr(response, 'reason', '')}".strip()
@@ -73,8 +84,24 @@ class WebPushChannel:
             answer = f"{code} {exc.message}"[:500]
             if code in GONE:
                 raise ChannelError(answer, gone=True) from exc
-            raise ChannelError(answer, permanent=400 <= code < 500 and code not in (408, 429)) from exc
+            # A redirect is not followed: the endpoint is not a push service's.
+            raise ChannelError(answer, permanent=300 <= code < 500 and code not in (408, 429)) from exc
+        except aiohttp.ClientConnectorError as exc:
+            if isinstance(exc.os_error, RefusedEndpoint):
+                raise ChannelError(f"refused endpoint: {exc.os_error.message}", gone=True) from exc
+            raise ChannelError(f"{type(exc).__name__}: {exc}") from exc
         except (aiohttp.ClientError, TimeoutError, OSError) as exc:
             raise ChannelError(f"{type(exc).__name__}: {exc}") from exc
         except ValueError as exc:  # malformed subscription keys
             raise ChannelError(f"invalid subscription: {exc}", permanent=True) from exc
+
+
+class _NoRedirects:
+    """The session pywebpush posts through, with redirects off: a push service answers itself, and
+    a redirect could point anywhere, the server's own network included."""
+
+    def __init__(self, session: aiohttp.ClientSession) -> None:
+        self.session = session
+
+    async def post(self, url: str, **kwargs: Any) -> aiohttp.ClientResponse:
+        return await self.session.post(url, allow_redirects=False, **kwargs)

@@ -238,15 +238,20 @@ async def vapid_key(settings: SettingsDep) -> VapidKey:
     response_model=PushSubscriptionOut,
     status_code=201,
     summary="Đăng ký thông báo đẩy cho thiết bị này / Register this device for push",
-    responses=problems(401),
+    responses=problems(401, 422),
 )
 async def add_push_subscription(
-    data: PushSubscriptionIn, session: SessionDep, principal: PrincipalDep
+    data: PushSubscriptionIn, session: SessionDep, principal: PrincipalDep, settings: SettingsDep
 ) -> PushSubscriptionOut:
     require_authenticated(principal)
     assert principal.account_id is not None
-    row = await repository.save_push_subscription(
-        session, principal.account_id, data.endpoint, data.keys.p256dh, data.keys.auth, data.user_agent
+    row = await service.register_push(
+        session,
+        settings,
+        principal.account_id,
+        data.endpoint,
+        (data.keys.p256dh, data.keys.auth),
+        data.user_agent,
     )
     out = PushSubscriptionOut(id=row.id, endpoint=row.endpoint, created_at=row.created_at)
     return out

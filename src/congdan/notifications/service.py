@@ -23,7 +23,9 @@ from congdan.authz.policy import (
 )
 from congdan.config import Settings
 from congdan.integrations.channels import InboxChannel, OutgoingMessage
+from congdan.integrations.push_endpoints import RefusedEndpoint, check_endpoint
 from congdan.kit.crypto import Keyring, keyring_for
+from congdan.kit.errors import ValidationFailed
 from congdan.kit.i18n import DEFAULT_LOCALE, LOCALES
 from congdan.models import Account, Delivery, NotificationPreference, OutboxMessage, PushSubscription, Report
 from congdan.notifications import repository
@@ -354,3 +356,20 @@ async def unsubscribe(session: AsyncSession, target: Unsubscribe, now: datetime)
         else None,
         now=now,
     )
+
+
+async def register_push(
+    session: AsyncSession,
+    settings: Settings,
+    account_id: uuid.UUID,
+    endpoint: str,
+    keys: tuple[str, str],
+    user_agent: str | None,
+) -> PushSubscription:
+    """Saves a device's subscription once its endpoint is one the server may send to."""
+    try:
+        await check_endpoint(endpoint, settings)
+    except RefusedEndpoint as exc:
+        raise ValidationFailed(exc.message, field="endpoint") from None
+    p256dh, auth = keys
+    return await repository.save_push_subscription(session, account_id, endpoint, p256dh, auth, user_agent)

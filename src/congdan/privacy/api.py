@@ -5,9 +5,9 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Response
+from fastapi import APIRouter, Query, Request, Response
 
-from congdan.deps import LocaleDep, PrincipalDep, SessionDep, writes
+from congdan.deps import LocaleDep, PrincipalDep, SessionDep, after_commit, writes
 from congdan.kit.problems import problems
 from congdan.privacy import service
 from congdan.privacy.schemas import ConsentList, ConsentOut, DataExport, NoticeOut
@@ -67,9 +67,12 @@ async def export(session: SessionDep, principal: PrincipalDep, locale: LocaleDep
     responses=problems(401, 403, 404),
 )
 async def delete_me(
+    request: Request,
     session: SessionDep,
     principal: PrincipalDep,
     confirm: Annotated[bool, Query(description="Phải là true để xác nhận / must be true")],
 ) -> Response:
     await service.delete_account(session, principal, confirm=confirm)
+    # Old copies of the erased rows leave SQLite's log once the erasure is committed.
+    after_commit(request, service.after_erasure)
     return Response(status_code=204)

@@ -4,8 +4,9 @@ import uuid
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import delete, or_, select, update
-from sqlalchemy.ext.asyncio import AsyncSession
+import structlog
+from sqlalchemy import delete, or_, select, text, update
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from congdan.models import (
     Account,
@@ -15,9 +16,12 @@ from congdan.models import (
     Media,
     Notification,
     OtpChallenge,
+    OutboxMessage,
     Report,
     ReportEvent,
 )
+
+log = structlog.get_logger("privacy")
 
 
 async def active_consent(
@@ -105,8 +109,46 @@ async def unattached_media_of(session: AsyncSession, account_id: uuid.UUID) -> S
 
 async def erase_traces(session: AsyncSession, account_id: uuid.UUID, names: Sequence[str]) -> None:
     """Rows that name the person without pointing at the account: sign-in codes sent to them,
-    deliveries addressed to them, remembered answers that carry their contact details."""
+    deliveries addressed to them, remembered answers that carry their contact details, and the
+    messages queued for them (which would otherwise wait, or fail against the deleted account on
+    every retry). A message a worker holds right now is left to finish."""
     await session.execute(delete(OtpChallenge).where(OtpChallenge.destination.in_(names)))
     await session.execute(delete(Delivery).where(Delivery.recipient.in_(names)))
     await session.execute(delete(IdempotencyKey).where(IdempotencyKey.scope == f"reports:{account_id}"))
     await session.execute(update(Media).where(Media.owner_id == account_id).values(owner_id=None))
+    await session.execute(
+        delete(OutboxMessage).where(
+            OutboxMessage.payload["account_id"].as_string() == str(account_id),
+            OutboxMessage.status != "processing",
+        )
+    )
+
+
+async def empty_write_ahead_log(session: AsyncSession) -> None:
+    """On SQLite, copies a committed erasure into the database file and empties the log, where the
+    deleted rows' old pages would otherwise stay until the log is reused. A checkpoint cannot run
+    inside a transaction, so it goes on a connection of its own, outside one."""
+    engine = session.bind
+    if not isinstance(engine, AsyncEngine) or engine.dialect.name != "sqlite":
+        return
+    async with engine.connect() as conn:
+        raw = await conn.get_raw_connection()
+        driver = raw.driver_connection
+        assert driver is not None  # a pooled connection always has its driver's
+        # It waits for readers to move on; a busy server gets the next automatic checkpoint instead.
+        await driver.execute("PRAGMA busy_timeout=2000")
+        try:
+            cursor = await driver.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            busy = (await cursor.fetchone() or (0,))[0]
+            await cursor.close()
+        finally:
+            await driver.execute("PRAGMA busy_timeout=30000")
+    if busy:
+        log.warning("privacy.wal_not_emptied", reason="readers or a writer kept the log busy")
+
+
+async def overwrite_deleted_content(session: AsyncSession, on: bool) -> None:
+    """On SQLite, while on, deleted rows are overwritten with zeros instead of left in free pages.
+    It is a setting of the connection, so the erasure turns it off again before handing it back."""
+    if session.get_bind().dialect.name == "sqlite":
+        await session.execute(text(f"PRAGMA secure_delete = {'ON' if on else 'OFF'}"))

@@ -213,6 +213,7 @@ async def delete_account(session: AsyncSession, principal: Principal, *, confirm
     if account is None:
         raise NotFound()
     now = utcnow()
+    await repository.overwrite_deleted_content(session, on=True)
     anonymised = await repository.anonymise_reports(session, account.id, now)
     names = [v for v in (account.phone, account.email, str(account.id)) if v]
     # Photos uploaded but never sent belong to nobody else: they go, files after commit.
@@ -239,4 +240,10 @@ async def delete_account(session: AsyncSession, principal: Principal, *, confirm
     )
     await session.delete(account)
     await session.flush()
+    await repository.overwrite_deleted_content(session, on=False)
     return anonymised
+
+
+async def after_erasure(session: AsyncSession) -> None:
+    """Once the erasure is committed: no old copy of the deleted rows stays in SQLite's log."""
+    await repository.empty_write_ahead_log(session)

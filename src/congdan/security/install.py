@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from fastapi import Depends, FastAPI
+from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from congdan.config import Settings
 from congdan.security.csrf import CsrfCookie, CsrfFailed, csrf_failed, csrf_protect
@@ -21,3 +22,7 @@ def install(app: FastAPI, settings: Settings) -> None:
     app.add_middleware(CsrfCookie)
     app.add_middleware(ClientRateLimit)
     app.add_middleware(SecurityHeaders)
+    if settings.trusted_proxy_list:
+        # Outermost, so that the rate limits and the logs see the client the proxies name: the
+        # right-most address in X-Forwarded-For that is not itself a trusted proxy.
+        app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=settings.trusted_proxy_list)

@@ -4,8 +4,8 @@ Counters live in memory by default (one process) and in Redis when CONGDAN_REDIS
 that every `serve` instance behind a load balancer shares them. A limiter that cannot reach its
 storage lets requests through: a broken Redis must not turn into errors for everybody.
 
-The client address is the socket peer as the ASGI server reports it; behind a reverse proxy run
-uvicorn with --proxy-headers/--forwarded-allow-ips so that it is the real client's address.
+The client address is the socket peer as the ASGI server reports it; behind a reverse proxy, list
+the proxy in CONGDAN_TRUSTED_PROXIES so that it is the real client's address (security/install.py).
 """
 
 from __future__ import annotations
@@ -34,11 +34,17 @@ log = structlog.get_logger("ratelimit")
 DEFAULT_RULES: dict[str, str] = {
     "client": "600/minute",  # every request from one address
     "auth_code_client": "10/minute;60/hour",
-    "auth_code_target": "3/10minutes;10/day",  # codes sent to one phone number or email
+    # A target (a phone number, an email, a staff account) is counted per client address first, so
+    # one caller spends only their own share; the target's own ceiling is higher, against many
+    # addresses at once (`congdan user unlock` starts a staff account's count afresh).
+    "auth_code_target_client": "3/10minutes;10/day",  # codes one address asks for one destination
+    "auth_code_target": "6/10minutes;20/day",  # codes sent to one phone number or email
     "auth_verify_client": "30/minute;200/hour",
-    "auth_verify_target": "10/10minutes;30/day",
+    "auth_verify_target_client": "10/10minutes;30/day",
+    "auth_verify_target": "30/10minutes;100/day",
     "login_client": "20/minute;100/hour",
-    "login_target": "10/10minutes;50/day",  # attempts on one staff email
+    "login_target_client": "10/10minutes;50/day",  # attempts from one address on one staff email
+    "login_target": "50/10minutes;200/day",
     "reports_client": "30/minute;300/hour",
     "reports_account": "20/minute;100/hour",
     "uploads_client": "60/minute;600/hour",
@@ -115,6 +121,14 @@ def _storage(settings: Settings) -> Storage:
 def client_address(scope: Scope) -> str:
     client = scope.get("client")
     return str(client[0]) if client else "unknown"
+
+
+async def hit_target(request: Request, name: str, target: str) -> None:
+    """Counts a request aimed at one target: `<name>_target_client` for this address first, then
+    `<name>_target`, which a caller stopped by their own share no longer adds to."""
+    rl = limiter(request)
+    await rl.hit(f"{name}_target_client", f"{target}|{client_address(request.scope)}")
+    await rl.hit(f"{name}_target", target)
 
 
 def limiter(request: Request) -> RateLimiter:
