@@ -6,7 +6,6 @@ from __future__ import annotations
 import asyncio
 import json
 from collections.abc import Iterator
-from pathlib import Path
 
 import httpx
 import pytest
@@ -46,7 +45,7 @@ async def test_half_a_million_unknown_keys_while_healthz_is_asked(server: Server
 
 
 async def test_unknown_keys_that_fit_are_told_in_a_short_answer(server: ServerProcess) -> None:
-    flood = _flood(200)
+    flood = _flood(90)  # fewer than the keys an object may have
     async with httpx.AsyncClient(base_url=server.url, timeout=60, trust_env=False) as client:
         vi = await client.post("/api/v1/reports", content=flood, headers=JSON)
         en = await client.post("/api/v1/reports", content=flood, headers=JSON | {"accept-language": "en"})
@@ -54,8 +53,8 @@ async def test_unknown_keys_that_fit_are_told_in_a_short_answer(server: ServerPr
     errors = vi.json()["errors"]
     assert len(errors) == 21
     assert errors[0] == {"field": "k0", "message": "Trường này không được chấp nhận."}
-    assert errors[-1] == {"field": "body", "message": "Và 180 lỗi khác."}
-    assert en.json()["errors"][-1]["message"] == "And 180 more errors."
+    assert errors[-1] == {"field": "body", "message": "Và 70 lỗi khác."}
+    assert en.json()["errors"][-1]["message"] == "And 70 more errors."
     assert len(vi.content) < 4096
 
 

@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from congdan.models.open311 import Open311Submission
 from congdan.models.reports import Report
 from tests.conftest import report_body
-from tests.open311_support import BASE, new_api_key, pothole_form, post_request
+from tests.open311_support import BASE, new_api_key, post_request, pothole_form
 
 pytestmark = pytest.mark.asyncio
 
@@ -42,7 +42,9 @@ async def test_a_text_attribute_with_a_control_character_is_refused(
 
 
 @pytest.mark.parametrize("field", ["description", "address"])
-async def test_the_json_api_refuses_control_characters_in_any_text(client: httpx.AsyncClient, field: str) -> None:
+async def test_the_json_api_refuses_control_characters_in_any_text(
+    client: httpx.AsyncClient, field: str
+) -> None:
     r = await client.post("/api/v1/reports", json=report_body(**{field: "Ổ gà\u0001 sâu"}))
     assert r.status_code == 422, r.text
     problem = r.json()
