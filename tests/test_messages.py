@@ -144,10 +144,11 @@ async def test_a_body_over_the_limit_is_told_the_limit(client: httpx.AsyncClient
     # JSON bodies have a limit of their own, far smaller, told in kilobytes.
     kb = settings.max_json_body_bytes // 1024
     json_body = b"{" + b" " * settings.max_json_body_bytes + b"}"
-    r = await client.post("/api/v1/reports", content=json_body, headers={"Content-Type": "application/json"})
+    as_json = {"Content-Type": "application/json"}
+    r = await client.post("/api/v1/reports", content=json_body, headers=as_json)
     assert r.status_code == 413
     assert r.json()["detail"] == f"Dữ liệu gửi lên vượt quá giới hạn {kb} KB."
-    r = await client.post("/api/v1/reports", content=json_body, headers={"Content-Type": "application/json"} | EN)
+    r = await client.post("/api/v1/reports", content=json_body, headers=as_json | EN)
     assert r.json()["detail"] == f"The request body is over the {kb} KB limit."
 
 

@@ -37,7 +37,6 @@ from congdan.kit.errors import (
     ServiceUnavailable,
 )
 from congdan.kit.i18n import _, negotiate
-from congdan.kit.limits import BODY_LIMIT_KEY
 from congdan.kit.problems import problem_response
 from congdan.kit.validation import from_pydantic
 from congdan.live.api import router as live_router
@@ -229,7 +228,8 @@ def _install_error_handlers(app: FastAPI) -> None:
         if exc.status_code == 404:
             error = NotFound()
         elif exc.status_code == 413:
-            error = PayloadTooLarge.over(request.app.state.settings.max_body_bytes)
+            limit = request.scope.get("starlette.max_body_size", request.app.state.settings.max_body_bytes)
+            error = PayloadTooLarge.over(limit)
         elif exc.status_code == 405:
             error = _MethodNotAllowed(headers={"Allow": _allowed_methods(request)})
         else:
@@ -315,7 +315,9 @@ class BodySizeLimit:
     """Refuses bodies over the limit while they stream in, not after they are buffered.
 
     JSON bodies are small (a report is a few kilobytes), so they get the small JSON limit unless
-    their route declares another; forms and files get the general one; `per_path` wins over both.
+    their route declares another (FastAPI's `max_body_size=` on the route, which FastAPI enforces
+    too; here the refusal comes first and names the limit); forms and files get the general one;
+    `per_path` wins over both.
     A body that small is parsed and validated in well under a millisecond per kilobyte, so it is
     done on the event loop: a thread would cost more than the work (figures in docs/reliability.md)."""
 
@@ -339,11 +341,10 @@ class BodySizeLimit:
         if self._declared is None:
             routes = scope["app"].routes if "app" in scope else []
             self._declared = [
-                (route, int(extra[BODY_LIMIT_KEY]))
+                (route, declared)
                 for context in iter_route_contexts(routes)
                 if isinstance(route := context.route, BaseRoute)
-                and isinstance(extra := getattr(route, "openapi_extra", None), dict)
-                and BODY_LIMIT_KEY in extra
+                and isinstance(declared := getattr(route, "max_body_size", None), int)
             ]
         for route, limit in self._declared:
             if route.matches(scope)[0] == Match.FULL:

@@ -24,7 +24,6 @@ from congdan.authz.policy import require_authenticated
 from congdan.db import utcnow
 from congdan.deps import LocaleDep, PrincipalDep, SessionDep, SettingsDep
 from congdan.kit.errors import NotFound, PayloadTooLarge
-from congdan.kit.limits import body_limit
 from congdan.kit.pagination import decode_cursor, encode_cursor
 from congdan.kit.problems import problems
 from congdan.models import Announcement, AnnouncementAttachment
@@ -80,7 +79,7 @@ async def get_announcement(
 @router.post(
     "/announcements",
     # A long notice written with \u escapes (20,000 characters) is about 120 KB of JSON.
-    openapi_extra=body_limit(256 * 1024),
+    max_body_size=256 * 1024,
     response_model=AnnouncementOut,
     status_code=201,
     summary="Đăng thông báo (có thể hẹn giờ) / Publish or schedule an announcement",

@@ -11,7 +11,6 @@ validation would spend time (and words) on each unknown key.
 
 from __future__ import annotations
 
-import json
 import re
 from typing import Any
 
@@ -46,59 +45,64 @@ def _refusal(text: str, field: str) -> ValidationFailed | None:
     return ValidationFailed(CONTROL_MESSAGE, field=field, code=f"{ord(char):04X}")
 
 
+def _refuse_unsafe(text: str, field: str) -> None:
+    error = _refusal(text, field)
+    if error is not None:
+        raise error
+
+
 def _printable(name: str) -> str:
     return _UNSAFE.sub("", name)
 
 
-def _check_document(document: Any) -> None:
-    """The first unsafe string or overfull object, walked without recursion (depth costs nothing)."""
-    stack: list[tuple[str, Any]] = [("", document)]
+def _check_document(document: Any, *, strings: bool) -> None:
+    """The first overfull object (and unsafe string, when the body may hold one), walked without
+    recursion; a path is built only for containers, so a big flat body costs one pass."""
+    stack: list[tuple[tuple[str, ...], Any]] = [((), document)]
     while stack:
         path, value = stack.pop()
-        if isinstance(value, str):
-            error = _refusal(value, path or "body")
-            if error is not None:
-                raise error
-        elif isinstance(value, dict):
+        if isinstance(value, dict):
             if len(value) > MAX_KEYS:
-                raise ValidationFailed(TOO_MANY_KEYS, field=path or "body", n=MAX_KEYS)
-            children = []
-            for key, item in value.items():
-                where = f"{path}.{key}" if path else key
-                error = _refusal(key, _printable(where))
-                if error is not None:
-                    raise error
-                children.append((where, item))
-            stack.extend(reversed(children))
+                raise ValidationFailed(TOO_MANY_KEYS, field=_field(path), n=MAX_KEYS)
+            items: Any = value.items()
         elif isinstance(value, list):
-            stack.extend(reversed([(f"{path}.{i}" if path else str(i), v) for i, v in enumerate(value)]))
+            items = enumerate(value)
+        else:
+            continue
+        for key, item in items:
+            if strings and isinstance(key, str):
+                _refuse_unsafe(key, _field((*path, key)))
+            if isinstance(item, dict | list):
+                stack.append(((*path, str(key)), item))
+            elif strings and isinstance(item, str):
+                _refuse_unsafe(item, _field((*path, str(key))))
 
 
-def _needs_parsing(body: bytes) -> bool:
-    """Whether the body may hold an unsafe character or too many keys: most bodies may not."""
-    if any(m.group().lower()[-6:] not in _ALLOWED_ESCAPES for m in _JSON_UNSAFE.finditer(body)):
-        return True
-    return body.count(b":") > MAX_KEYS
+def _field(path: tuple[str, ...]) -> str:
+    return _printable(".".join(path)) or "body"
+
+
+def _may_hold_unsafe(body: bytes) -> bool:
+    if b"\\u" not in body and b"\xef\xbf" not in body:
+        return False
+    return any(m.group().lower()[-6:] not in _ALLOWED_ESCAPES for m in _JSON_UNSAFE.finditer(body))
 
 
 async def refuse_unsafe_text(request: Request) -> None:
     for name, value in [*request.path_params.items(), *request.query_params.multi_items()]:
-        error = _refusal(f"{name}{value}", _printable(name))
-        if error is not None:
-            raise error
+        _refuse_unsafe(f"{name}{value}", _printable(name))
     content_type = request.headers.get("content-type", "")
     if content_type.startswith("application/json") or content_type.endswith("+json"):
         body = await request.body()  # already read and kept by FastAPI for the endpoint
-        if _needs_parsing(body):
+        strings = _may_hold_unsafe(body)
+        if strings or body.count(b":") > MAX_KEYS:
             try:
-                document = json.loads(body)
+                document = await request.json()  # parsed once: FastAPI has parsed it already
             except (ValueError, RecursionError):
                 return  # not JSON after all: the endpoint's validation says so
-            _check_document(document)
+            _check_document(document, strings=strings)
     elif content_type.startswith(("application/x-www-form-urlencoded", "multipart/form-data")):
         form = await request.form()
         for name, value in form.multi_items():
             if isinstance(value, str):
-                error = _refusal(f"{name}{value}", _printable(name))
-                if error is not None:
-                    raise error
+                _refuse_unsafe(f"{name}{value}", _printable(name))
