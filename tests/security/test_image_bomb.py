@@ -12,6 +12,7 @@ import pytest
 from PIL import Image
 
 from congdan.config import Settings
+from congdan.integrations import images
 from tests.security.server import ServerProcess, serve
 
 pytestmark = pytest.mark.asyncio
@@ -78,3 +79,14 @@ async def test_ten_hostile_uploads_at_once_stay_under_the_ceiling(
     assert [r.status_code for r in answers[20:]] == [200] * 10
     grown = server.peak_rss_mib() - before
     assert grown < CEILING_MIB, f"peak memory grew by {grown:.0f} MiB"
+
+
+async def test_a_large_jpeg_is_decoded_at_a_reduced_scale() -> None:
+    """The draft mode decodes an 8000×6000 JPEG at half scale: a quarter of the pixels in memory,
+    still more than the 2560 pixels a side that are kept."""
+    out = io.BytesIO()
+    Image.new("L", (8000, 6000), 90).save(out, format="JPEG")
+    decoded = images._open(out.getvalue(), images.ImageLimits(max_pixels=50_000_000))
+    assert decoded.size == (4000, 3000)
+    processed = images.process_image(out.getvalue(), max_pixels=50_000_000)
+    assert (processed.width, processed.height) == (2560, 1920)
