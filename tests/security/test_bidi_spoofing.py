@@ -52,4 +52,4 @@ async def test_pages_isolate_user_text(client: httpx.AsyncClient) -> None:
     assert page.status_code == 200, page.text
     assert '<p class="note" dir="auto">Ổ gà trước số 12</p>' in page.text
     home = await client.get("/")
-    assert '<bdi>Ổ gà trước số 12</bdi>' in home.text
+    assert "<bdi>Ổ gà trước số 12</bdi>" in home.text

@@ -18,7 +18,7 @@ from tests.security.server import ServerProcess, serve
 pytestmark = pytest.mark.asyncio
 
 # What ten uploads at once may add to the server's peak memory: two decodes of a 36-megapixel
-# photo at a time (image_workers=2) need about 400 MiB; unbounded, ten strips took several GiB.
+# photo at a time (image_workers=2) measured about 470 MiB; unbounded, six strips took 4 GiB.
 CEILING_MIB = 700
 
 
