@@ -40,7 +40,15 @@ async def test_an_announcement_title_loses_them_too(client: httpx.AsyncClient, a
     assert r.status_code == 201, r.text
     assert r.json()["title"] == "Cấm xe Lê Lợi"
     assert r.json()["body"] == "Từ 22 giờ.\nĐến 5 giờ."
+    pdf = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+    attached = await client.post(
+        f"/api/v1/announcements/{r.json()['id']}/attachments",
+        files={"file": ("Lịch.pdf", pdf, "application/pdf")},
+        headers=officer,
+    )
+    assert attached.status_code == 201, attached.text
     page = await client.get(f"/tin-tuc/{r.json()['id']}")
+    assert "<bdi>Lịch.pdf</bdi>" in page.text
     assert page.status_code == 200
     assert '<h2 dir="auto">Cấm xe Lê Lợi</h2>' in page.text
     assert '<div dir="auto"' in page.text
