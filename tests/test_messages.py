@@ -134,12 +134,22 @@ async def test_a_photo_over_our_own_pixel_limit_gives_its_size(
 
 async def test_a_body_over_the_limit_is_told_the_limit(client: httpx.AsyncClient, settings: Settings) -> None:
     mb = settings.max_body_bytes // (1024 * 1024)
-    big = b"{" + b" " * (settings.max_body_bytes + 1) + b"}"
-    r = await client.post("/api/v1/reports", content=big, headers={"Content-Type": "application/json"})
+    big = b"a=" + b"b" * (settings.max_body_bytes + 1)
+    form = {"Content-Type": "application/x-www-form-urlencoded"}
+    r = await client.post("/api/v1/reports", content=big, headers=form)
     assert r.status_code == 413
     assert r.json()["detail"] == f"Dữ liệu gửi lên vượt quá giới hạn {mb} MB."
-    r = await client.post("/api/v1/reports", content=big, headers={"Content-Type": "application/json"} | EN)
+    r = await client.post("/api/v1/reports", content=big, headers=form | EN)
     assert r.json()["detail"] == f"The request body is over the {mb} MB limit."
+    # JSON bodies have a limit of their own, far smaller, told in kilobytes.
+    kb = settings.max_json_body_bytes // 1024
+    json_body = b"{" + b" " * settings.max_json_body_bytes + b"}"
+    as_json = {"Content-Type": "application/json"}
+    r = await client.post("/api/v1/reports", content=json_body, headers=as_json)
+    assert r.status_code == 413
+    assert r.json()["detail"] == f"Dữ liệu gửi lên vượt quá giới hạn {kb} KB."
+    r = await client.post("/api/v1/reports", content=json_body, headers=as_json | EN)
+    assert r.json()["detail"] == f"The request body is over the {kb} KB limit."
 
 
 async def test_news_pages_name_the_units(client: httpx.AsyncClient, actors: Actors, maker: Maker) -> None:

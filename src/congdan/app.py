@@ -118,7 +118,10 @@ def create_app(settings: Settings | None = None, *, run_worker: bool | None = No
     # A photo upload is refused as soon as it passes the photo limit, not after it is all spooled.
     upload_limit = settings.max_photo_bytes + 64 * 1024  # the multipart envelope around the file
     app.add_middleware(
-        BodySizeLimit, max_bytes=settings.max_body_bytes, per_path={"/api/v1/uploads": upload_limit}
+        BodySizeLimit,
+        max_bytes=settings.max_body_bytes,
+        max_json_bytes=settings.max_json_body_bytes,
+        per_path={"/api/v1/uploads": upload_limit},
     )
     install_security(app, settings)
     # Outermost, so that every layer and route sees the GET it stands for.
@@ -214,7 +217,8 @@ def _install_error_handlers(app: FastAPI) -> None:
         if exc.status_code == 404:
             error = NotFound()
         elif exc.status_code == 413:
-            error = PayloadTooLarge.over(request.app.state.settings.max_body_bytes)
+            limit = request.scope.get("starlette.max_body_size", request.app.state.settings.max_body_bytes)
+            error = PayloadTooLarge.over(limit)
         elif exc.status_code == 405:
             error = _MethodNotAllowed(headers={"Allow": _allowed_methods(request)})
         else:
@@ -297,21 +301,53 @@ class HeadAsGet:
 
 
 class BodySizeLimit:
-    """Refuses bodies over the limit while they stream in, not after they are buffered."""
+    """Refuses bodies over the limit while they stream in, not after they are buffered.
 
-    def __init__(self, app: ASGIApp, max_bytes: int, per_path: dict[str, int] | None = None) -> None:
+    JSON bodies are small (a report is a few kilobytes), so they get the small JSON limit unless
+    their route declares another (FastAPI's `max_body_size=` on the route, which FastAPI enforces
+    too; here the refusal comes first and names the limit); forms and files get the general one;
+    `per_path` wins over both.
+    That keeps parsing and validation on the event loop short enough to stay there: the worst JSON
+    body allowed costs about 10 ms (figures in docs/reliability.md)."""
+
+    def __init__(
+        self, app: ASGIApp, max_bytes: int, max_json_bytes: int, per_path: dict[str, int] | None = None
+    ) -> None:
         self.app = app
         self.max_bytes = max_bytes
+        self.max_json_bytes = max_json_bytes
         self.per_path = per_path or {}
+        self._declared: list[tuple[BaseRoute, int]] | None = None
+
+    def _limit(self, scope: Scope) -> int:
+        if scope["path"] in self.per_path:
+            return self.per_path[scope["path"]]
+        headers = dict(scope.get("headers") or [])
+        content_type = headers.get(b"content-type", b"").split(b";")[0].strip().lower()
+        # FastAPI reads a body without a content type as JSON.
+        if content_type and content_type != b"application/json" and not content_type.endswith(b"+json"):
+            return self.max_bytes
+        if self._declared is None:
+            routes = scope["app"].routes if "app" in scope else []
+            self._declared = [
+                (route, declared)
+                for context in iter_route_contexts(routes)
+                if isinstance(route := context.route, BaseRoute)
+                and isinstance(declared := getattr(route, "max_body_size", None), int)
+            ]
+        for route, limit in self._declared:
+            if route.matches(scope)[0] == Match.FULL:
+                return limit
+        return self.max_json_bytes
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        max_bytes = self.per_path.get(scope["path"], self.max_bytes)
+        max_bytes = self._limit(scope)
         declared = dict(scope.get("headers") or []).get(b"content-length")
         if declared is not None and declared.isdigit() and int(declared) > max_bytes:
-            await self._reject(scope, send)
+            await self._reject(scope, send, max_bytes)
             return
         received = 0
 
@@ -330,13 +366,12 @@ class BodySizeLimit:
         except StarletteHTTPException as exc:
             if exc.status_code != 413:
                 raise
-            await self._reject(scope, send)
+            await self._reject(scope, send, max_bytes)
 
-    async def _reject(self, scope: Scope, send: Send) -> None:
+    async def _reject(self, scope: Scope, send: Send, max_bytes: int) -> None:
         headers = dict(scope.get("headers") or [])
         raw = headers.get(b"accept-language")
         locale = negotiate(raw.decode("latin-1") if raw else None)
-        max_bytes = self.per_path.get(scope["path"], self.max_bytes)
         response = problem_response(PayloadTooLarge.over(max_bytes), locale, scope.get("path"))
         await response({"type": "http"} | dict(scope), _noop_receive, send)
 

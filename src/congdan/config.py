@@ -46,6 +46,13 @@ class Settings(BaseSettings):
     max_photo_bytes: int = 10 * 1024 * 1024
     max_photo_pixels: int = 50_000_000
     max_body_bytes: int = 12 * 1024 * 1024
+    # JSON bodies: a report is a few kilobytes; an operation that needs more declares its own limit.
+    max_json_body_bytes: int = 64 * 1024
+    # A photo within the pixel count can still be a 1×49,000,000 strip that costs a gigabyte.
+    max_photo_side: int = 20_000
+    max_photo_aspect: int = 20
+    # Photos decoded at once (each may briefly hold a few hundred megabytes).
+    image_workers: int = Field(default=2, ge=1)
     reopen_days: int = 7
     default_deadline_days: int = 5
     idempotency_lock_seconds: int = 60

@@ -78,6 +78,8 @@ async def get_announcement(
 
 @router.post(
     "/announcements",
+    # A long notice written with \u escapes (20,000 characters) is about 120 KB of JSON.
+    max_body_size=256 * 1024,
     response_model=AnnouncementOut,
     status_code=201,
     summary="Đăng thông báo (có thể hẹn giờ) / Publish or schedule an announcement",

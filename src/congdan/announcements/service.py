@@ -24,7 +24,7 @@ from congdan.db import new_id
 from congdan.integrations.storage import Storage
 from congdan.kit.errors import FieldError, NotFound, UnsupportedMediaType, ValidationFailed
 from congdan.kit.i18n import _
-from congdan.kit.text import clean_plain_text
+from congdan.kit.text import clean_line, clean_plain_text
 from congdan.models import Announcement, AnnouncementAttachment, OutboxMessage
 from congdan.notifications import service as notify
 from congdan.notifications.repository import deliveries_by_status
@@ -79,7 +79,7 @@ async def publish(
         kind=data.kind,
         agency_code=agency,
         author_id=principal.account_id,
-        title=clean_plain_text(data.title),
+        title=clean_line(data.title),
         body=clean_plain_text(data.body),
         scope=data.scope,
         area_codes=units if data.scope == "units" else [],
@@ -114,7 +114,7 @@ async def send_alert(
         alert_type=data.alert_type,
         agency_code=agency,
         author_id=principal.account_id,
-        title=clean_plain_text(data.title),
+        title=clean_line(data.title),
         body=clean_plain_text(data.body),
         scope="units" if units else "city",
         area_codes=units,

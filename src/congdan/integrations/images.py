@@ -6,10 +6,14 @@ copying bytes through would keep them.
 
 from __future__ import annotations
 
+import asyncio
+import functools
 import hashlib
 import io
 import math
+import threading
 import warnings
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import pillow_heif
@@ -40,8 +44,34 @@ class ProcessedImage:
     extension = "jpg"
 
 
-def process_image(raw: bytes, *, max_pixels: int) -> ProcessedImage:
-    image = _open(raw, max_pixels)
+@dataclass(frozen=True)
+class ImageLimits:
+    max_pixels: int
+    max_side: int = 20_000
+    max_aspect: int = 20
+
+
+_pools: dict[int, ThreadPoolExecutor] = {}
+_pools_lock = threading.Lock()
+
+
+def _pool(workers: int) -> ThreadPoolExecutor:
+    with _pools_lock:
+        if workers not in _pools:
+            _pools[workers] = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="images")
+        return _pools[workers]
+
+
+async def process_photo(raw: bytes, limits: ImageLimits, *, workers: int) -> ProcessedImage:
+    """Decodes in a pool of its own, `workers` wide, off the event loop: however many uploads
+    arrive at once, only that many decodes hold their pixels in memory; the rest wait their turn
+    holding only their (size-limited) bytes."""
+    job = functools.partial(process_image, raw, max_pixels=limits.max_pixels, limits=limits)
+    return await asyncio.get_running_loop().run_in_executor(_pool(workers), job)
+
+
+def process_image(raw: bytes, *, max_pixels: int, limits: ImageLimits | None = None) -> ProcessedImage:
+    image = _open(raw, limits or ImageLimits(max_pixels))
     gps = gps_point(image)  # before the EXIF goes
     try:
         image = ImageOps.exif_transpose(image)  # keep the orientation the phone meant, then drop EXIF
@@ -97,15 +127,20 @@ def _format_name(raw: bytes) -> str:
         return str(im.format)
 
 
-def _open(raw: bytes, max_pixels: int) -> Image.Image:
+def _open(raw: bytes, limits: ImageLimits) -> Image.Image:
+    max_pixels = limits.max_pixels
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
             image = Image.open(io.BytesIO(raw))
             if image.format not in ACCEPTED_FORMATS:
                 raise UnsupportedMediaType(_("Chỉ nhận ảnh JPEG, PNG, WebP hoặc HEIC."))
+            _check_shape(image.width, image.height, limits)
             if image.width * image.height > max_pixels:
                 raise too_large(max_pixels, image.width, image.height)
+            if image.format == "JPEG":
+                # Decodes at 1/2, 1/4 or 1/8 scale when that still covers the largest size kept.
+                image.draft(image.mode, (MAX_SIDE, MAX_SIDE))
             image.load()
             return image
     except (Image.DecompressionBombWarning, Image.DecompressionBombError) as exc:
@@ -115,6 +150,27 @@ def _open(raw: bytes, max_pixels: int) -> Image.Image:
         raise UnsupportedMediaType(_("Tệp không phải là ảnh JPEG, PNG, WebP hoặc HEIC.")) from exc
     except (OSError, SyntaxError, ValueError) as exc:
         raise UnsupportedMediaType(_("Không đọc được ảnh: tệp hỏng hoặc không phải ảnh.")) from exc
+
+
+def _check_shape(width: int, height: int, limits: ImageLimits) -> None:
+    """Sides and shape are checked before the pixel count: a strip within the count still costs
+    a decode row by row and a resize of its long side."""
+    if max(width, height) > limits.max_side:
+        raise ValidationFailed(
+            _("Ảnh %(width)s×%(height)s quá dài hoặc quá rộng: mỗi cạnh tối đa %(side)s điểm ảnh."),
+            field="photo",
+            width=width,
+            height=height,
+            side=limits.max_side,
+        )
+    if max(width, height) > limits.max_aspect * max(1, min(width, height)):
+        raise ValidationFailed(
+            _("Ảnh %(width)s×%(height)s quá hẹp: cạnh dài tối đa gấp %(ratio)s lần cạnh ngắn."),
+            field="photo",
+            width=width,
+            height=height,
+            ratio=limits.max_aspect,
+        )
 
 
 def too_large(max_pixels: int, width: int | None = None, height: int | None = None) -> ValidationFailed:

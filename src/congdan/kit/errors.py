@@ -106,7 +106,10 @@ class PayloadTooLarge(AppError):
 
     @classmethod
     def over(cls, max_bytes: int) -> PayloadTooLarge:
-        """The refusal that names the limit, in whole megabytes (a body over 10.06 MB is over 10 MB)."""
+        """The refusal that names the limit, in whole megabytes (a body over 10.06 MB is over 10 MB),
+        or kilobytes under one megabyte."""
+        if max_bytes < 1024 * 1024:
+            return cls(_("Dữ liệu gửi lên vượt quá giới hạn %(kb)s KB."), kb=max(1, max_bytes // 1024))
         return cls(_("Dữ liệu gửi lên vượt quá giới hạn %(mb)s MB."), mb=max(1, max_bytes // (1024 * 1024)))
 
 

@@ -106,8 +106,16 @@ _INVALID_JSON_SOMEWHERE = _("Nội dung gửi lên không phải JSON hợp lệ
 _SOURCES = ("body", "query", "path", "header", "cookie", "form")
 
 
+# Enough to fix a form; a body of thousands of unknown keys gets a short answer, not a long one.
+MAX_ERRORS = 20
+_MORE_ERRORS = N_("Và %(n)s lỗi khác.", "Và %(n)s lỗi khác.")
+
+
 def from_pydantic(errors: Sequence[Any]) -> ValidationFailed:
-    return ValidationFailed(errors=[_field_error(err) for err in errors])
+    told = [_field_error(err) for err in errors[:MAX_ERRORS]]
+    if len(errors) > MAX_ERRORS:
+        told.append(FieldError("body", _MORE_ERRORS, {"n": len(errors) - MAX_ERRORS}))
+    return ValidationFailed(errors=told)
 
 
 def _field_error(err: Any) -> FieldError:

@@ -61,12 +61,17 @@ def parse_w3c(raw: str, *, date_only: bool = False) -> datetime | None:
     return moment if moment.tzinfo is not None else None
 
 
+# What XML 1.0 cannot carry at all. The edge refuses it in new text; text stored before then is
+# written without it, so that one old row cannot make the whole document unreadable.
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
+
+
 def _text(value: object) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, float) and math.isfinite(value) and value.is_integer():
         return str(int(value)) if abs(value) < 1e15 else repr(value)
-    return str(value)
+    return _NOT_XML.sub("", str(value))
 
 
 def _fill(parent: ET.Element, key: str, value: object) -> None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import secrets
 import uuid
 from collections.abc import Sequence
@@ -18,13 +17,13 @@ from congdan.authz import policy
 from congdan.authz.policy import Principal
 from congdan.config import Settings
 from congdan.db import utcnow
-from congdan.integrations.images import process_image
+from congdan.integrations.images import ImageLimits, process_photo
 from congdan.integrations.storage import Storage
 from congdan.kit.codes import tracking_code
 from congdan.kit.contact import normalise_email, normalise_phone
 from congdan.kit.errors import Conflict, FieldError, InvalidTransition, NotFound, ValidationFailed
 from congdan.kit.i18n import _
-from congdan.kit.text import clean_plain_text, fold
+from congdan.kit.text import clean_line, clean_plain_text, fold
 from congdan.models import Account, Category, ClassifierExample, Media, Report, ReportEvent, ReportFollower
 from congdan.outbox.service import emit
 from congdan.privacy import service as privacy
@@ -58,7 +57,9 @@ class Uploaded:
 
 
 async def upload_photo(session: AsyncSession, ctx: Context, principal: Principal, raw: bytes) -> Uploaded:
-    processed = await asyncio.to_thread(process_image, raw, max_pixels=ctx.settings.max_photo_pixels)
+    settings = ctx.settings
+    limits = ImageLimits(settings.max_photo_pixels, settings.max_photo_side, settings.max_photo_aspect)
+    processed = await process_photo(raw, limits, workers=settings.image_workers)
     # A random name the client never chose, fanned out so no folder grows huge.
     name = secrets.token_hex(16)
     key = f"photos/{name[:2]}/{name}.{processed.extension}"
@@ -121,7 +122,7 @@ async def submit(session: AsyncSession, ctx: Context, principal: Principal, data
         errors.append(place.error)
     contact_phone = contact_email = contact_name = None
     if data.contact is not None:
-        contact_name = clean_plain_text(data.contact.name) if data.contact.name else None
+        contact_name = clean_line(data.contact.name) or None if data.contact.name else None
         if data.contact.phone:
             contact_phone = normalise_phone(data.contact.phone)
             if contact_phone is None:

@@ -8,7 +8,7 @@ from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 from congdan.config import Settings
 from congdan.security.csrf import CsrfCookie, CsrfFailed, csrf_failed, csrf_protect
 from congdan.security.headers import SecurityHeaders
-from congdan.security.inputs import refuse_nul
+from congdan.security.inputs import refuse_unsafe_text
 from congdan.security.ratelimit import ClientRateLimit, RateLimiter
 
 
@@ -16,7 +16,7 @@ def install(app: FastAPI, settings: Settings) -> None:
     """Adds the protections in front of every route; the middlewares are the outermost layers."""
     app.state.rate_limiter = RateLimiter(settings)
     # Every route added from here on (all of them: install runs before the routers are included).
-    app.router.dependencies.append(Depends(refuse_nul))
+    app.router.dependencies.append(Depends(refuse_unsafe_text))
     app.router.dependencies.append(Depends(csrf_protect))
     app.add_exception_handler(CsrfFailed, csrf_failed)
     app.add_middleware(CsrfCookie)
