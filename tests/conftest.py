@@ -7,7 +7,7 @@ from __future__ import annotations
 import io
 import os
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +18,7 @@ from PIL import Image
 from sqlalchemy import Table, delete, select, text, tuple_, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from congdan import wiring
 from congdan.app import create_app
 from congdan.config import Settings
 from congdan.db import Base, make_engine, make_sessionmaker
@@ -29,6 +30,7 @@ from congdan.models import (
     Report,
     RoutingRule,
 )
+from congdan.outbox.registry import Registry
 from congdan.outbox.relay import Relay
 from congdan.routing.service import seed_rules
 
@@ -121,9 +123,22 @@ async def client(app: Any) -> AsyncIterator[httpx.AsyncClient]:
         yield c
 
 
+def make_relay(
+    maker: async_sessionmaker[AsyncSession],
+    settings: Settings,
+    *,
+    register: Callable[[Registry], None] | None = None,
+) -> Relay:
+    """A worker wired as the processes wire theirs (congdan.wiring), plus a test's own handlers."""
+    shared = wiring.build(settings)
+    if register is not None:
+        register(shared.registry)
+    return shared.relay(maker, settings)
+
+
 @pytest_asyncio.fixture
 async def relay(maker: async_sessionmaker[AsyncSession], settings: Settings) -> Relay:
-    return Relay(maker, settings)
+    return make_relay(maker, settings)
 
 
 # The reference data `upgrade` writes (units, agencies, categories, the first classifier …), by

@@ -19,7 +19,7 @@ from congdan.models import Announcement, Area, Notification, OutboxMessage
 from congdan.outbox import repository as outbox_repository
 from congdan.outbox.relay import Relay
 from congdan.outbox.service import emit
-from tests.conftest import Actors
+from tests.conftest import Actors, make_relay
 from tests.servers import HttpRecorder
 
 Maker = async_sessionmaker[AsyncSession]
@@ -39,7 +39,7 @@ def wired(settings: Settings, http_server: HttpRecorder) -> Settings:
 
 @pytest.fixture
 def worker(maker: Maker, wired: Settings) -> Relay:
-    return Relay(maker, wired)
+    return make_relay(maker, wired)
 
 
 async def _me(client: httpx.AsyncClient, headers: dict[str, str]) -> uuid.UUID:

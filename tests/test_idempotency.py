@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from congdan.db import utcnow
 from congdan.models import IdempotencyKey, OutboxMessage, Report
-from tests.conftest import Actors, report_body
+from tests.conftest import Actors, make_relay, report_body
 
 
 async def _count(maker: async_sessionmaker[AsyncSession], model: type) -> int:
@@ -145,7 +145,6 @@ async def test_bad_key_is_400(client: httpx.AsyncClient) -> None:
 async def test_workers_forget_keys_past_their_retention(
     client: httpx.AsyncClient, maker: async_sessionmaker[AsyncSession], settings: Any
 ) -> None:
-    from congdan.outbox.relay import Relay
 
     for key in ("old-key", "fresh-key"):
         r = await client.post("/api/v1/reports", json=report_body(), headers={"Idempotency-Key": key})
@@ -156,7 +155,7 @@ async def test_workers_forget_keys_past_their_retention(
             .where(IdempotencyKey.key == "old-key")
             .values(created_at=utcnow() - timedelta(hours=settings.idempotency_retention_hours + 1))
         )
-    relay = Relay(maker, settings)
+    relay = make_relay(maker, settings)
     stop = asyncio.Event()
     worker = asyncio.create_task(relay.run_forever(stop))  # housekeeping runs on its first round
     try:

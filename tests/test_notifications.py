@@ -20,7 +20,7 @@ from congdan.models import Account, Delivery, Notification, OutboxMessage
 from congdan.notifications.service import quiet_until
 from congdan.outbox.relay import Relay
 from congdan.outbox.service import emit
-from tests.conftest import Actors, submit
+from tests.conftest import Actors, make_relay, submit
 from tests.servers import HttpRecorder, SmtpServer
 
 Maker = async_sessionmaker[AsyncSession]
@@ -42,7 +42,7 @@ def wired(settings: Settings, smtp_server: SmtpServer, http_server: HttpRecorder
 
 @pytest.fixture
 def worker(maker: Maker, wired: Settings) -> Relay:
-    return Relay(maker, wired)
+    return make_relay(maker, wired)
 
 
 async def _account_id(client: httpx.AsyncClient, headers: dict[str, str]) -> uuid.UUID:
@@ -376,7 +376,7 @@ async def test_concurrent_relays_send_each_row_once(
 ) -> None:
     for n in range(12):
         await submit(client, contact={"phone": f"09123450{n:02d}"})
-    relays = [Relay(maker, wired.model_copy(update={"outbox_batch_size": 2})) for _ in range(4)]
+    relays = [make_relay(maker, wired.model_copy(update={"outbox_batch_size": 2})) for _ in range(4)]
     await asyncio.gather(*[r.drain() for r in relays])
     refs = [r.json()["ref"] for r in http_server.requests]
     assert len(refs) == 24 and len(set(refs)) == 24
@@ -389,7 +389,7 @@ async def test_a_crash_between_send_and_mark_never_sends_again(
 ) -> None:
     http_server.delay = 5.0  # the gateway has the message but has not answered yet
     await submit(client, contact={"phone": "0912345678"})
-    doomed = Relay(maker, wired)
+    doomed = make_relay(maker, wired)
     await doomed.run_once()  # fans out the report's events into notify.send rows
     task = asyncio.create_task(doomed.run_once())
     await asyncio.wait_for(http_server.arrived.wait(), timeout=10)
@@ -403,7 +403,7 @@ async def test_a_crash_between_send_and_mark_never_sends_again(
             .where(OutboxMessage.status == "processing")
             .values(locked_until=utcnow() - timedelta(seconds=1))
         )
-    await Relay(maker, wired).drain()
+    await make_relay(maker, wired).drain()
     sms = await _deliveries(maker, "sms")
     assert sorted(d.status for d in sms) == ["sent", "unknown"]
     assert len(http_server.requests) == 2  # the interrupted one was not sent twice
@@ -505,7 +505,7 @@ async def test_sign_in_codes_overtake_a_backlog(
     for n in range(5):
         await submit(client, contact={"phone": f"09123451{n:02d}"})
     assert (await client.post("/api/v1/auth/code", json={"phone": "0987654321"})).status_code == 202
-    relay = Relay(maker, wired.model_copy(update={"outbox_batch_size": 1}))
+    relay = make_relay(maker, wired.model_copy(update={"outbox_batch_size": 1}))
     for _ in range(3):
         await relay.run_once()  # the code's event, then its SMS, come before the earlier reports'
     assert [r.json()["to"] for r in http_server.requests] == ["+84987654321"]
@@ -522,7 +522,7 @@ def test_the_retry_schedule_outlasts_an_hour_long_outage(settings: Settings) -> 
 async def test_a_provider_down_for_many_tries_loses_nothing(
     client: httpx.AsyncClient, maker: Maker, settings: Settings, http_server: HttpRecorder
 ) -> None:
-    relay = Relay(maker, settings.model_copy(update={"sms_gateway_url": f"{http_server.url}/sms"}))
+    relay = make_relay(maker, settings.model_copy(update={"sms_gateway_url": f"{http_server.url}/sms"}))
     http_server.status = 503
     await submit(client, contact={"phone": "0912345678"})
     for _ in range(settings.outbox_max_attempts + 2):  # more tries than an ordinary event gets

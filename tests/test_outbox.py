@@ -8,36 +8,40 @@ from datetime import timedelta
 
 import httpx
 import pytest
+import pytest_asyncio
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from congdan.config import Settings
 from congdan.db import utcnow
 from congdan.models import Account, Delivery, Notification, OutboxMessage
-from congdan.outbox import registry
-from congdan.outbox.registry import HandlerContext
+from congdan.outbox.registry import HandlerContext, Registry
 from congdan.outbox.relay import Relay, backoff_seconds
 from congdan.outbox.service import emit
-from tests.conftest import Actors, report_body
+from tests.conftest import Actors, make_relay, report_body
 
 CALLS: list[str] = []
 
 
+async def flaky(session: AsyncSession, message: OutboxMessage, ctx: HandlerContext) -> None:
+    CALLS.append(str(message.id))
+    if message.payload.get("fail"):
+        raise RuntimeError("provider down")
+    session.add(Delivery(outbox_id=message.id, channel="test", recipient="x", status="sent"))
+
+
+def _register(registry: Registry) -> None:
+    registry.handles("test.flaky")(flaky)
+
+
 @pytest.fixture(autouse=True)
-def _test_handlers() -> object:
-    """Registers handlers for test-only event types for the duration of a test."""
+def _calls() -> None:
     CALLS.clear()
 
-    async def flaky(session: AsyncSession, message: OutboxMessage, ctx: HandlerContext) -> None:
-        CALLS.append(str(message.id))
-        if message.payload.get("fail"):
-            raise RuntimeError("provider down")
-        session.add(Delivery(outbox_id=message.id, channel="test", recipient="x", status="sent"))
 
-    registry.load_all()
-    registry._HANDLERS["test.flaky"] = registry.Registration(flaky)
-    yield
-    registry._HANDLERS.pop("test.flaky", None)
+@pytest_asyncio.fixture
+async def relay(maker: async_sessionmaker[AsyncSession], settings: Settings) -> Relay:
+    return make_relay(maker, settings, register=_register)
 
 
 async def _emit(maker: async_sessionmaker[AsyncSession], **payload: object) -> uuid.UUID:
@@ -66,7 +70,7 @@ async def test_handled_once_and_marked_done(relay: Relay, maker: async_sessionma
 async def test_failure_backs_off_then_dead_letters(
     maker: async_sessionmaker[AsyncSession], settings: Settings
 ) -> None:
-    relay = Relay(maker, settings.model_copy(update={"outbox_max_attempts": 3}))
+    relay = make_relay(maker, settings.model_copy(update={"outbox_max_attempts": 3}), register=_register)
     mid = await _emit(maker, fail=True)
     await relay.drain()
     row = await _get(maker, mid)
@@ -99,7 +103,7 @@ async def test_a_dead_workers_lease_is_taken_over(
                 status="processing", locked_by="dead-worker", locked_until=utcnow() + timedelta(seconds=30)
             )
         )
-    relay = Relay(maker, settings)
+    relay = make_relay(maker, settings, register=_register)
     assert await relay.drain() == 0  # still leased
     async with maker() as s, s.begin():
         await s.execute(update(OutboxMessage).values(locked_until=utcnow() - timedelta(seconds=1)))
@@ -111,7 +115,7 @@ async def test_a_worker_that_lost_its_lease_does_not_run_the_handler(
     maker: async_sessionmaker[AsyncSession], settings: Settings
 ) -> None:
     mid = await _emit(maker)
-    relay = Relay(maker, settings)
+    relay = make_relay(maker, settings, register=_register)
     async with maker() as s, s.begin():
         await s.execute(
             update(OutboxMessage).values(
@@ -126,7 +130,10 @@ async def test_concurrent_workers_never_run_a_row_twice(
     maker: async_sessionmaker[AsyncSession], settings: Settings
 ) -> None:
     ids = {await _emit(maker) for _ in range(40)}
-    relays = [Relay(maker, settings.model_copy(update={"outbox_batch_size": 3})) for _ in range(4)]
+    relays = [
+        make_relay(maker, settings.model_copy(update={"outbox_batch_size": 3}), register=_register)
+        for _ in range(4)
+    ]
     totals = await asyncio.gather(*[r.drain() for r in relays])
     assert sum(totals) == 40
     assert sorted(CALLS) == sorted(str(i) for i in ids)

@@ -22,7 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from congdan.config import Settings
 from congdan.models import Area, Delivery, PushSubscription
 from congdan.outbox.relay import Relay
-from tests.conftest import Actors, submit
+from tests.conftest import Actors, make_relay, submit
 from tests.servers import HttpRecorder
 
 Maker = async_sessionmaker[AsyncSession]
@@ -66,7 +66,7 @@ def wired(settings: Settings, vapid_pem: str) -> Settings:
 
 @pytest.fixture
 def worker(maker: Maker, wired: Settings) -> Relay:
-    return Relay(maker, wired)
+    return make_relay(maker, wired)
 
 
 async def _register(client: httpx.AsyncClient, headers: dict[str, str], browser: Browser) -> None:

@@ -18,7 +18,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import BaseRoute, Match
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from congdan import __version__
+from congdan import __version__, wiring
 from congdan.agencies.api import router as agencies_router
 from congdan.announcements.api import router as announcements_router
 from congdan.areas.api import router as areas_router
@@ -27,8 +27,7 @@ from congdan.auth.api import me_router, proof_router
 from congdan.auth.api import router as auth_router
 from congdan.config import Settings
 from congdan.db import make_engine, make_read_sessionmaker, make_sessionmaker, utcnow
-from congdan.integrations.live import make_broker
-from congdan.integrations.storage import LocalStorage
+from congdan.integrations.storage import Storage
 from congdan.kit.errors import (
     AppError,
     BadRequest,
@@ -60,7 +59,10 @@ from congdan.web.tracking import router as tracking_router
 log = structlog.get_logger("app")
 
 
-def create_app(settings: Settings | None = None, *, run_worker: bool | None = None) -> FastAPI:
+def create_app(
+    settings: Settings | None = None, *, run_worker: bool | None = None, storage: Storage | None = None
+) -> FastAPI:
+    """`storage` replaces the media folder of the settings (another store, in tests or deployments)."""
     settings = settings or Settings()
     worker_enabled = settings.run_worker_in_process if run_worker is None else run_worker
 
@@ -73,7 +75,9 @@ def create_app(settings: Settings | None = None, *, run_worker: bool | None = No
         app.state.engine = engine
         app.state.sessionmaker = maker
         app.state.read_sessionmaker = make_read_sessionmaker(engine)
-        app.state.storage = LocalStorage(settings.resolved_media_dir)
+        shared = wiring.build(settings, storage=storage)
+        app.state.shared = shared
+        app.state.storage = shared.storage
         app.state.area_index = AreaIndex([])
         app.state.area_index_loaded_at = float("-inf")
         app.state.classifier = ClassifierHolder()
@@ -85,12 +89,12 @@ def create_app(settings: Settings | None = None, *, run_worker: bool | None = No
         except (OSError, DBAPIError, PoolTimeout, TimeoutError) as exc:
             # Start anyway: requests answer 503 until the database is back, then the index loads.
             log.warning("startup.database_unavailable", error=str(exc)[:300])
-        app.state.live = make_broker(settings.redis_url)  # live updates (issue 5)
+        app.state.live = shared.live
         stop = asyncio.Event()
         worker_task = None
         app.state.relay = None
         if worker_enabled:
-            relay = Relay(maker, settings, resources={"live": app.state.live})
+            relay = shared.relay(maker, settings)
             app.state.relay = relay
             worker_task = asyncio.create_task(supervise(relay, stop))
         app.state.worker_started_at = time.monotonic()
@@ -100,7 +104,7 @@ def create_app(settings: Settings | None = None, *, run_worker: bool | None = No
             stop.set()
             if worker_task is not None:
                 await worker_task
-            await app.state.live.close()
+            await shared.close()
             await engine.dispose()
 
     app = FastAPI(

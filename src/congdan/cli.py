@@ -55,11 +55,15 @@ def _fail(exc: Exception) -> NoReturn:
 
 
 def _load_handlers() -> None:
-    """Every outbox handler, imported before anything starts: a missing module is said here."""
-    from congdan.outbox.registry import HandlersUnavailable, load_all
-
+    """Every outbox handler and what the process wires together, imported before anything starts:
+    a missing module (a dependency not installed) is said here, by name, and nothing starts."""
     try:
-        load_all()
+        from congdan.wiring import HandlersUnavailable, build_registry
+    except ImportError as exc:
+        typer.echo(f"Lỗi / error: thiếu mô-đun / missing module {exc.name or ''}: {exc}", err=True)
+        raise typer.Exit(1) from exc
+    try:
+        build_registry()
     except HandlersUnavailable as exc:
         typer.echo(f"Lỗi / error: không tải được các bộ xử lý outbox / {exc}", err=True)
         raise typer.Exit(1) from exc
@@ -88,6 +92,7 @@ def serve(
     data_dir: DataDir = None,
 ) -> None:
     """Chạy máy chủ (tự áp dụng migration) / run the server (applies migrations)."""
+    _load_handlers()
     import uvicorn
 
     from congdan.app import create_app
@@ -96,7 +101,6 @@ def serve(
 
     settings = _settings(data_dir)
     _configure_logging(settings)
-    _load_handlers()
     asyncio.run(upgrade(settings))
     if demo:
         _print_demo(settings)
@@ -150,16 +154,15 @@ def _print_demo(settings: Settings) -> None:
 @app.command()
 def worker(data_dir: DataDir = None) -> None:
     """Chạy worker xử lý outbox / run an outbox worker."""
+    settings = _settings(data_dir)
+    _configure_logging(settings)
+    _load_handlers()
     import signal
 
     import structlog
 
+    from congdan import wiring
     from congdan.db import make_engine, make_sessionmaker
-    from congdan.outbox.relay import Relay
-
-    settings = _settings(data_dir)
-    _configure_logging(settings)
-    _load_handlers()
 
     async def run() -> bool:
         """True when the loop ended because it was asked to."""
@@ -168,10 +171,13 @@ def worker(data_dir: DataDir = None) -> None:
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(sig, stop.set)
+        # The same shared pieces as `serve`: live updates reach servers through Redis when set.
+        shared = wiring.build(settings)
         try:
-            relay = Relay(make_sessionmaker(engine), settings)
+            relay = shared.relay(make_sessionmaker(engine), settings)
             await relay.run_forever(stop)
         finally:
+            await shared.close()
             await engine.dispose()
         return stop.is_set()
 

@@ -155,9 +155,11 @@ def get_locale(accept_language: Annotated[str | None, Header()] = None) -> str:
     return negotiate(accept_language)
 
 
-async def get_principal(
-    request: Request, session: Annotated[AsyncSession, Depends(get_session, scope="function")]
-) -> Principal:
+async def get_principal(request: Request) -> Principal:
+    """Who is calling, read in a short read-only session of its own before the unit of work starts:
+    a write's unit of work (and on SQLite its write lock) then begins only when the endpoint uses it,
+    so that what the endpoint does first in transactions of its own (an Idempotency-Key claim)
+    never waits for it."""
     header = request.headers.get("authorization")
     if not header:
         return PUBLIC
@@ -166,7 +168,8 @@ async def get_principal(
         raise Unauthorized(
             _("Tiêu đề Authorization phải có dạng 'Bearer <token>'."), headers={"WWW-Authenticate": "Bearer"}
         )
-    principal = await auth.principal_for_token(session, token.strip())
+    async with request.app.state.read_sessionmaker() as session:
+        principal = await auth.principal_for_token(session, token.strip())
     if principal is None:
         raise Unauthorized(
             _("Phiên đăng nhập không hợp lệ hoặc đã hết hạn."),

@@ -22,8 +22,7 @@ from congdan.app import create_app
 from congdan.config import Settings
 from congdan.integrations.push_endpoints import host_allowed
 from congdan.models import Delivery, PushSubscription
-from congdan.outbox.relay import Relay
-from tests.conftest import Actors, report_body
+from tests.conftest import Actors, make_relay, report_body
 from tests.servers import HttpRecorder, free_port
 from tests.test_push import Browser
 
@@ -131,7 +130,7 @@ async def test_an_internal_endpoint_already_stored_is_not_reached_at_send_time(
     resident = await _stored_subscription(maker, strict_client, strict, form.format(port=port))
     r = await strict_client.post("/api/v1/reports", json=report_body(), headers=resident)
     assert r.status_code == 201, r.text
-    await Relay(maker, strict).drain()
+    await make_relay(maker, strict).drain()
     assert http_server.requests == []
     async with maker() as session:
         push = (await session.scalars(select(Delivery).where(Delivery.channel == "push"))).all()
@@ -180,7 +179,7 @@ async def test_redirects_are_not_followed(
     )
     assert r.status_code == 201, r.text
     assert (await client.post("/api/v1/reports", json=report_body(), headers=resident)).status_code == 201
-    await Relay(maker, wired).drain()
+    await make_relay(maker, wired).drain()
     assert redirecting["push"] >= 1
     assert redirecting["internal"] == 0
     async with maker() as session:

@@ -7,9 +7,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from congdan.announcements import service
 from congdan.db import utcnow
 from congdan.models import OutboxMessage
-from congdan.outbox.registry import HandlerContext, handles
+from congdan.outbox.registry import HandlerContext, Registry
 
 
-@handles(service.FANOUT_EVENT)
 async def fan_out(session: AsyncSession, message: OutboxMessage, ctx: HandlerContext) -> None:
     await service.fanout_batch(session, ctx.settings, message, utcnow(), batch=ctx.settings.alert_batch_size)
+
+
+def register(registry: Registry) -> None:
+    registry.handles(service.FANOUT_EVENT)(fan_out)

@@ -21,7 +21,7 @@ from congdan.live import service as live
 from congdan.models import Delivery, OtpChallenge, OutboxMessage, Report
 from congdan.notifications import repository, service
 from congdan.notifications.messages import STAFF_EVENTS, local_time
-from congdan.outbox.registry import HandlerContext, handles, sends
+from congdan.outbox.registry import HandlerContext, Registry
 
 # The coordinators' triage queue has its own live channel.
 COORDINATION_QUEUE = "coordination"
@@ -58,13 +58,6 @@ def _notice(ctx: HandlerContext, report: Report, kind: str, **params: object) ->
     )
 
 
-@handles(
-    "report.submitted",
-    "report.status_changed",
-    "report.replied",
-    "report.info_requested",
-    "report.progress_posted",
-)
 async def notify_residents(session: AsyncSession, message: OutboxMessage, ctx: HandlerContext) -> None:
     payload = message.payload
     report = await _report(session, payload)
@@ -112,7 +105,6 @@ def _announce_live(
     live.publish_after_commit(session, ctx.resources.get("live"), [(c, data) for c in channels])
 
 
-@handles(*STAFF_EVENTS)
 async def notify_staff(session: AsyncSession, message: OutboxMessage, ctx: HandlerContext) -> None:
     report = await _report(session, message.payload)
     if report is not None:
@@ -135,7 +127,6 @@ async def _notify_staff(
         await service.fan_out(session, ctx.settings, message, notice, group, utcnow())
 
 
-@handles("auth.code_requested", scrub_keys=("code",))
 async def deliver_sign_in_code(session: AsyncSession, message: OutboxMessage, ctx: HandlerContext) -> None:
     payload = message.payload
     channel = str(payload["channel"])
@@ -261,9 +252,19 @@ async def forget_destination(session: AsyncSession, claim: Claim) -> None:
         await repository.delete_push_subscription(session, claim.message.to)
 
 
-sends(
-    service.SEND_EVENT,
-    NotifySender(),
-    scrub_keys=("subject", "text", "html", "unsubscribe_url"),
-    max_attempts=lambda settings: settings.notify_max_attempts,
-)
+def register(registry: Registry) -> None:
+    registry.handles(
+        "report.submitted",
+        "report.status_changed",
+        "report.replied",
+        "report.info_requested",
+        "report.progress_posted",
+    )(notify_residents)
+    registry.handles(*STAFF_EVENTS)(notify_staff)
+    registry.handles("auth.code_requested", scrub_keys=("code",))(deliver_sign_in_code)
+    registry.sends(
+        service.SEND_EVENT,
+        NotifySender(),
+        scrub_keys=("subject", "text", "html", "unsubscribe_url"),
+        max_attempts=lambda settings: settings.notify_max_attempts,
+    )

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any, Protocol
@@ -61,54 +60,38 @@ class Registration:
         return self.max_attempts(settings) if self.max_attempts else settings.outbox_max_attempts
 
 
-_HANDLERS: dict[str, Registration] = {}
+class Registry:
+    """Which handler runs for which event type. Built once per process by the composition root
+    (congdan.wiring), where each domain's tasks module registers its handlers into it."""
 
+    def __init__(self) -> None:
+        self._handlers: dict[str, Registration] = {}
 
-def handles(*event_types: str, scrub_keys: tuple[str, ...] = ()) -> Callable[[Handler], Handler]:
-    def register(func: Handler) -> Handler:
-        for event_type in event_types:
-            if event_type in _HANDLERS:
-                raise RuntimeError(f"two handlers for {event_type}")
-            _HANDLERS[event_type] = Registration(func, scrub_keys)
-        return func
+    def add(self, event_type: str, registration: Registration) -> None:
+        if event_type in self._handlers:
+            raise RuntimeError(f"two handlers for {event_type}")
+        self._handlers[event_type] = registration
 
-    return register
+    def handles(self, *event_types: str, scrub_keys: tuple[str, ...] = ()) -> Callable[[Handler], Handler]:
+        def register(func: Handler) -> Handler:
+            for event_type in event_types:
+                self.add(event_type, Registration(func, scrub_keys))
+            return func
 
+        return register
 
-def sends(
-    event_type: str,
-    sender: Sender,
-    *,
-    scrub_keys: tuple[str, ...] = (),
-    max_attempts: Callable[[Settings], int] | None = None,
-) -> None:
-    if event_type in _HANDLERS:
-        raise RuntimeError(f"two handlers for {event_type}")
-    _HANDLERS[event_type] = Registration(scrub_keys=scrub_keys, sender=sender, max_attempts=max_attempts)
+    def sends(
+        self,
+        event_type: str,
+        sender: Sender,
+        *,
+        scrub_keys: tuple[str, ...] = (),
+        max_attempts: Callable[[Settings], int] | None = None,
+    ) -> None:
+        self.add(event_type, Registration(scrub_keys=scrub_keys, sender=sender, max_attempts=max_attempts))
 
+    def get(self, event_type: str) -> Registration | None:
+        return self._handlers.get(event_type)
 
-def registration_for(event_type: str) -> Registration | None:
-    return _HANDLERS.get(event_type)
-
-
-TASK_MODULES = (
-    "congdan.announcements.tasks",
-    "congdan.auth.tasks",
-    "congdan.notifications.tasks",
-    "congdan.privacy.tasks",
-    "congdan.reports.tasks",
-)
-
-
-class HandlersUnavailable(RuntimeError):
-    """A domain's handlers could not be imported: the process must not start without them."""
-
-
-def load_all() -> None:
-    """Imports every domain's tasks module so their handlers are registered."""
-    for name in TASK_MODULES:
-        try:
-            importlib.import_module(name)
-        except ImportError as exc:
-            missing = f" (missing module: {exc.name})" if exc.name else ""
-            raise HandlersUnavailable(f"cannot load the outbox handlers in {name}{missing}: {exc}") from exc
+    def event_types(self) -> list[str]:
+        return sorted(self._handlers)

@@ -26,7 +26,7 @@ from congdan.db import utcnow
 from congdan.idempotency.service import purge_expired
 from congdan.models import OutboxMessage
 from congdan.outbox import repository
-from congdan.outbox.registry import HandlerContext, Registration, load_all, registration_for
+from congdan.outbox.registry import HandlerContext, Registration, Registry
 
 log = structlog.get_logger("outbox")
 
@@ -42,11 +42,10 @@ class Relay:
         self,
         maker: async_sessionmaker[AsyncSession],
         settings: Settings,
+        registry: Registry,
         resources: dict[str, Any] | None = None,
     ) -> None:
-        # Every handler is registered now, at start: a module that cannot be imported stops the
-        # process here with its name, not at the first message that needs it.
-        load_all()
+        self.registry = registry
         self.maker = maker
         self.settings = settings
         self.worker_id = worker_identity()
@@ -173,7 +172,7 @@ class Relay:
                     message = await repository.lock_for_processing(session, message_id, self.worker_id)
                     if message is None:
                         return
-                    registration = registration_for(message.event_type)
+                    registration = self.registry.get(message.event_type)
                     claim = None
                     if registration is not None and registration.sender is not None:
                         # Committed before the provider is called, so a second run sees it.
@@ -232,7 +231,7 @@ class Relay:
             message.attempts += 1
             message.last_error = error
             message.locked_until = None
-            registration = registration_for(message.event_type)
+            registration = self.registry.get(message.event_type)
             budget = _budget(registration, self.settings)
             if message.attempts >= budget:
                 message.status = "dead"

@@ -31,6 +31,8 @@ from congdan.reports import present
 
 # Bump when the notice text changes in substance: residents are then asked again.
 NOTICE_VERSION = "2026-11-30"
+# Outbox event: stored files of erased data are to be deleted (payload: their storage keys).
+MEDIA_ERASED = "privacy.media_erased"
 ACCOUNT = "account"
 REPORT_HANDLING = "report_handling"
 PURPOSES = {
@@ -224,7 +226,7 @@ async def delete_account(session: AsyncSession, principal: Principal, *, confirm
             await session.delete(media)
         emit(
             session,
-            "privacy.media_erased",
+            MEDIA_ERASED,
             aggregate_type="account",
             aggregate_id=str(account.id),
             payload={"keys": keys},

@@ -1,1 +1,0 @@
-"""Delivering one-time codes lives with the other messages, in congdan.notifications.tasks."""
