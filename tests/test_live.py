@@ -6,8 +6,10 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import sys
 import uuid
 from collections.abc import AsyncIterator
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -175,3 +177,37 @@ async def test_brokers_deliver_only_to_their_channel(kind: str) -> None:
         assert got == "cập nhật"
     finally:
         await broker.close()
+
+
+@needs_redis
+async def test_a_separate_worker_process_publishes_to_servers_through_redis(
+    settings: Settings, actors: Actors
+) -> None:
+    """`congdan worker` as its own process, with no server in it: the page open on a server (which
+    runs no worker) hears what that worker handled."""
+    from tests.fresh_db import cli_env
+
+    wired = settings.model_copy(update={"redis_url": REDIS_URL})
+    env = cli_env(wired) | {"CONGDAN_REDIS_URL": REDIS_URL, "CONGDAN_OUTBOX_POLL_SECONDS": "0.1"}
+    congdan = Path(sys.executable).with_name("congdan")
+    worker = await asyncio.create_subprocess_exec(
+        str(congdan), "worker", env=env, stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.PIPE
+    )
+    try:
+        async with serve(wired, worker=False) as url, httpx.AsyncClient(base_url=url) as client:
+            officer = await _sign_in(client, actors, "agency_officer", "so_xay_dung")
+            report = (await client.post("/api/v1/reports", json=report_body())).json()
+            page = Stream(client, f"/api/v1/reports/{report['id']}/live")
+            await page.next("ready")
+            await client.post(
+                f"/api/v1/reports/{report['id']}/transitions", json={"to": "in_progress"}, headers=officer
+            )
+            update = await page.next()
+            while update.get("status") != "in_progress":
+                update = await page.next()
+            assert update["report_id"] == report["id"]
+            await page.close()
+    finally:
+        worker.terminate()
+        _out, err = await asyncio.wait_for(worker.communicate(), timeout=30)
+    assert worker.returncode == 0, err.decode(errors="replace")[-2000:]
