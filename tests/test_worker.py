@@ -283,7 +283,7 @@ async def test_a_long_handler_keeps_its_row_while_another_worker_polls(
     stop = asyncio.Event()
     other = asyncio.create_task(second.run_forever(stop))
     try:
-        assert await working == 1
+        assert await asyncio.wait_for(working, 10) == 1
     finally:
         stop.set()
         await asyncio.wait_for(other, 10)
