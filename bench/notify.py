@@ -50,6 +50,7 @@ from harness import (
     machine,
     percentile,
     stop_server,
+    throwaway_data_key,
     write_json,
 )
 from sqlalchemy import func, select
@@ -143,10 +144,12 @@ async def _measure(
     engine = None
     try:
         await gateway.start()
+        data_key = os.environ.get("CONGDAN_DATA_KEY") or throwaway_data_key()
         settings = Settings(
             data_dir=tmp,
             database_url=db_url,
             secret_key="bench",
+            data_key=data_key,
             sms_gateway_url=gateway.url,
             log_level="WARNING",
         )
@@ -157,6 +160,7 @@ async def _measure(
             "CONGDAN_DATA_DIR": str(tmp),
             "CONGDAN_DATABASE_URL": db_url,
             "CONGDAN_SECRET_KEY": "bench",
+            "CONGDAN_DATA_KEY": data_key,
             "CONGDAN_SMS_GATEWAY_URL": gateway.url,
             "CONGDAN_LOG_LEVEL": "WARNING",
             "CONGDAN_ALERT_BATCH_SIZE": str(args.batch),
