@@ -40,6 +40,7 @@ async def alert_fanout(
     maker: async_sessionmaker[AsyncSession],
     db_url: str,
     coordinator_id: uuid.UUID,
+    keyring: Any,
 ) -> dict[str, Any]:
     """Seconds until every delivery is queued, and how many SMS reach `gateway` within
     --deliver-seconds after that."""
@@ -57,8 +58,20 @@ async def alert_fanout(
         t = time.perf_counter()
         await conn.copy_records_to_table(
             "accounts",
-            records=[(i, "resident", f"+848{n:08d}", "vi", True, now) for n, i in enumerate(ids)],
-            columns=["id", "role", "phone", "locale", "is_active", "created_at"],
+            # Stored as the application stores them: sealed, with the keyed hash it looks them up by.
+            records=[
+                (
+                    i,
+                    "resident",
+                    keyring.seal(phone, "accounts.phone"),
+                    keyring.lookup_hash(phone),
+                    "vi",
+                    True,
+                    now,
+                )
+                for i, phone in ((i, f"+848{n:08d}") for n, i in enumerate(ids))
+            ],
+            columns=["id", "role", "phone", "phone_hash", "locale", "is_active", "created_at"],
         )
         await conn.copy_records_to_table(
             "subscriptions",

@@ -261,7 +261,7 @@ async def _measure(
         # Alert fan-out to many residents of one ward.
         alert: dict[str, Any] = {}
         if args.residents > 0:
-            alert = await alert_fanout(args, gateway, maker, db_url, coordinator.id)
+            alert = await alert_fanout(args, gateway, maker, db_url, coordinator.id, settings.keyring)
 
         within_10s = sum(1 for v in notify_latency if v <= 10.0) / max(len(notify_latency), 1)
         return {
