@@ -28,11 +28,8 @@ import asyncio
 import contextlib
 import json
 import os
-import platform
 import random
-import re
 import signal
-import socket
 import statistics
 import subprocess
 import sys
@@ -42,14 +39,27 @@ import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import asyncpg
 import httpx
+from crash_checks import unfinished_rows, verify, wait_drain, wait_rows_done
+from harness import (
+    CENTRE_LAT,
+    CENTRE_LONG,
+    REPO,
+    Postgres,
+    fresh_database,
+    launch,
+    machine,
+    serve,
+    stop_server,
+    throwaway_data_key,
+    wait_ready,
+    write_json,
+)
 
-REPO = Path(__file__).resolve().parents[1]
 ADMIN_URL = os.environ.get("CONGDAN_CRASH_ADMIN_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
-KEY_IN_TEXT = re.compile(r"\[(crash-[0-9a-f-]+)\]")
-CENTRE_LAT, CENTRE_LONG = 10.7725, 106.6980
 PROBLEMS = (
     "Ổ gà lớn giữa làn xe máy",
     "Nắp hố ga bị vỡ, rất nguy hiểm",
@@ -83,18 +93,14 @@ class Figures:
         self.statuses[str(status)] = self.statuses.get(str(status), 0) + 1
 
 
-def _data_key() -> str:
-    from congdan.kit.crypto import generate_key_entry
-
-    return generate_key_entry()
-
-
-_DATA_KEY = _data_key()
+_DATA_KEY = throwaway_data_key()
 
 
 class Server:
-    def __init__(self, database_url: str, data_dir: Path, port: int, log: Path) -> None:
-        self.port = port
+    """`congdan serve` with its in-process worker, killed and started again on the same port, for
+    the clients keep their address. The first start chooses the port (see harness.serve)."""
+
+    def __init__(self, database_url: str, data_dir: Path, log: Path) -> None:
         self.log = log
         self.env = os.environ | {
             "PYTHONPATH": str(REPO / "src"),
@@ -108,24 +114,20 @@ class Server:
             "CONGDAN_OUTBOX_POLL_SECONDS": "0.2",
             "CONGDAN_LOG_LEVEL": "WARNING",
         }
+        self.command = [sys.executable, "-c", "from congdan.cli import main; main()", "serve"]
         self.proc: subprocess.Popen[bytes] | None = None
+        self.port = 0
 
-    def start(self) -> None:
-        with self.log.open("ab") as out:
-            self.proc = subprocess.Popen(
-                [
-                    sys.executable,
-                    "-c",
-                    "from congdan.cli import main; main()",
-                    "serve",
-                    "--port",
-                    str(self.port),
-                ],
-                env=self.env,
-                stdout=out,
-                stderr=subprocess.STDOUT,
-                start_new_session=True,
-            )
+    @property
+    def base(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    async def start(self) -> None:
+        served = await serve(self.command, self.env, self.log, limit_s=120, step=0.05)
+        self.proc, self.port, self.command = served.proc, served.port, served.command
+
+    def restart(self) -> None:
+        self.proc = launch(self.command, self.env, self.log)
 
     def kill(self) -> None:
         if self.proc is not None and self.proc.poll() is None:
@@ -133,32 +135,13 @@ class Server:
             self.proc.wait()
 
     def stop(self) -> None:
-        if self.proc is not None and self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                self.proc.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                self.kill()
+        if self.proc is not None:
+            stop_server(self.proc)
 
     async def wait_ready(self, limit: float = 60.0) -> float:
         """Seconds until /readyz says the database is reachable."""
-        start = time.monotonic()
-        async with httpx.AsyncClient(timeout=1.0) as http:
-            while time.monotonic() - start < limit:
-                with contextlib.suppress(httpx.HTTPError):
-                    r = await http.get(f"http://127.0.0.1:{self.port}/readyz")
-                    if r.status_code == 200:
-                        return time.monotonic() - start
-                if self.proc is not None and self.proc.poll() is not None:
-                    raise RuntimeError(f"server exited with {self.proc.returncode}; see {self.log}")
-                await asyncio.sleep(0.05)
-        raise RuntimeError(f"server not ready after {limit} s; see {self.log}")
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+        assert self.proc is not None
+        return await wait_ready(self.base, self.proc, self.log, limit, step=0.05)
 
 
 def pg_cluster(action: str) -> None:
@@ -245,158 +228,29 @@ async def probe_while_db_down(base: str, stop: asyncio.Event, figures: Figures) 
             await asyncio.sleep(0.1)
 
 
-async def verify(database_url: str, figures: Figures) -> dict[str, Any]:
-    conn = await asyncpg.connect(database_url.replace("postgresql+asyncpg://", "postgresql://"))
-    try:
-        rows = await conn.fetch("SELECT id::text AS id, description FROM reports")
-        outbox = await conn.fetch(
-            "SELECT aggregate_id, status FROM outbox WHERE event_type = 'report.submitted'"
-        )
-    finally:
-        await conn.close()
-    by_key: dict[str, list[str]] = {}
-    for row in rows:
-        match = KEY_IN_TEXT.search(row["description"])
-        if match:
-            by_key.setdefault(match.group(1), []).append(row["id"])
-    submitted: dict[str, list[str]] = {}
-    for row in outbox:
-        submitted.setdefault(row["aggregate_id"], []).append(row["status"])
-    missing = [k for k in figures.acknowledged if k not in by_key]
-    wrong_id = [k for k, rid in figures.acknowledged.items() if k in by_key and by_key[k] != [rid]]
-    duplicated = [k for k, ids in by_key.items() if len(ids) > 1]
-    without_outbox = [
-        k for k, rid in figures.acknowledged.items() if submitted.get(rid) is None or len(submitted[rid]) != 1
-    ]
-    undelivered = [k for k, rid in figures.acknowledged.items() if submitted.get(rid, [""])[0] != "done"]
-    return {
-        "reports_in_database": len(by_key),
-        "acknowledged_found_exactly_once": len(figures.acknowledged) - len(missing) - len(wrong_id),
-        "missing": missing,
-        "wrong_id": wrong_id,
-        "duplicated": duplicated,
-        "without_outbox_row": without_outbox,
-        "outbox_not_done": undelivered,
-        "stored_but_never_acknowledged": len([k for k in by_key if k not in figures.acknowledged]),
-    }
-
-
-async def unfinished_rows(database_url: str, status: str) -> list[Any]:
-    conn = await asyncpg.connect(database_url.replace("postgresql+asyncpg://", "postgresql://"))
-    try:
-        rows = await conn.fetch("SELECT id FROM outbox WHERE status = $1", status)
-    finally:
-        await conn.close()
-    return [row["id"] for row in rows]
-
-
-async def wait_rows_done(database_url: str, ids: list[Any], since: float, limit: float = 120.0) -> float:
-    """Seconds from `since` until none of `ids` is pending or being processed."""
-    conn = await asyncpg.connect(database_url.replace("postgresql+asyncpg://", "postgresql://"))
-    try:
-        while time.monotonic() - since < limit:
-            left = await conn.fetchval(
-                "SELECT count(*) FROM outbox"
-                " WHERE id = ANY($1::uuid[]) AND status IN ('pending', 'processing')",
-                ids,
-            )
-            if left == 0:
-                return time.monotonic() - since
-            await asyncio.sleep(0.1)
-    finally:
-        await conn.close()
-    raise RuntimeError("the rows left by the killed server were not handled")
-
-
-async def wait_drain(database_url: str, limit: float = 120.0) -> float:
-    conn = await asyncpg.connect(database_url.replace("postgresql+asyncpg://", "postgresql://"))
-    start = time.monotonic()
-    try:
-        while time.monotonic() - start < limit:
-            left = await conn.fetchval(
-                "SELECT count(*) FROM outbox WHERE status IN ('pending', 'processing')"
-            )
-            if left == 0:
-                return time.monotonic() - start
-            await asyncio.sleep(0.2)
-    finally:
-        await conn.close()
-    raise RuntimeError("outbox did not drain")
-
-
 async def run(args: argparse.Namespace) -> dict[str, Any]:
-    name = f"congdan_crash_{uuid.uuid4().hex[:10]}"
-    base_url, _sep, _db = ADMIN_URL.rpartition("/")
-    database_url = f"{base_url}/{name}".replace("postgresql://", "postgresql+asyncpg://")
-    admin = await asyncpg.connect(ADMIN_URL)
-    await admin.execute(f'CREATE DATABASE "{name}"')
-    await admin.close()
+    admin = urlsplit(ADMIN_URL)
+    pg = Postgres(admin.hostname or "127.0.0.1", admin.port or 5432, admin.username or "postgres")
     tmp = Path(tempfile.mkdtemp(prefix="congdan-crash-"))
     log = tmp / "server.log"
-    port = free_port()
-    server = Server(database_url, tmp / "data", port, log)
-    base = f"http://127.0.0.1:{port}"
     figures = Figures()
     stop = asyncio.Event()
     started = time.monotonic()
-    try:
-        server.start()
-        await server.wait_ready(120)
-        clients = [
-            asyncio.create_task(client_loop(i, base, stop, figures, args.retry_window))
-            for i in range(args.clients)
-        ]
-        for _ in range(args.kills):
-            await asyncio.sleep(args.interval * random.uniform(0.7, 1.3))
-            figures.kill_times.append(time.monotonic())
-            server.kill()
-            held = await unfinished_rows(database_url, "processing")
-            backlog = await unfinished_rows(database_url, "pending")
-            server.start()
-            figures.kill_recoveries.append(await server.wait_ready())
-        # The rows the last killed process held (leased): how soon are they done? And the rows that
-        # were only waiting in the queue, which measure how far the worker was behind the load.
-        killed_at = figures.kill_times[-1]
-        figures.kill_held = len(held)
-        figures.kill_backlog = len(backlog)
-        figures.kill_drain_seconds = await wait_rows_done(database_url, held, killed_at)
-        figures.kill_backlog_seconds = await wait_rows_done(database_url, backlog, killed_at, limit=600)
-
-        await asyncio.sleep(args.interval)
-        probe_stop = asyncio.Event()
-        probe = asyncio.create_task(probe_while_db_down(base, probe_stop, figures))
-        down = time.monotonic()
-        pg_cluster("stop")
-        await asyncio.sleep(args.db_down)
-        pg_cluster("start")
-        up = time.monotonic()
-        figures.db_down_seconds = up - down
-        await wait_pg()
-        probe_stop.set()
-        await probe
-        await server.wait_ready()
-        figures.db_recovery_ready = time.monotonic() - up
-        await asyncio.sleep(args.interval)
-        later = [t for t in figures.ack_times if t > up]
-        figures.db_recovery_first_201 = (min(later) - up) if later else None
-
-        stop.set()
-        await asyncio.gather(*clients)
-        figures.drain_seconds = await wait_drain(database_url)
-        checks = await verify(database_url, figures)
-    finally:
-        stop.set()
-        server.stop()
-        with contextlib.suppress(Exception):
-            await wait_pg(30)
-            admin = await asyncpg.connect(ADMIN_URL)
-            await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-            await admin.close()
+    async with fresh_database(pg, "congdan_crash") as name:
+        database_url = pg.sqlalchemy_url(name)
+        server = Server(database_url, tmp / "data", log)
+        try:
+            checks = await _disrupt(args, server, database_url, figures, stop)
+        finally:
+            stop.set()
+            server.stop()
+            with contextlib.suppress(RuntimeError):
+                await wait_pg(30)  # dropping the database needs it back
 
     down_probes = [(s, t) for s, t in figures.db_down_probes if s != 200]
     latencies = [t for _s, t in down_probes]
     return {
-        "machine": f"{platform.machine()}, {os.cpu_count()} CPUs, Python {platform.python_version()}",
+        "machine": machine(),
         "clients": args.clients,
         "seconds": round(time.monotonic() - started, 1),
         "requests_sent": figures.attempts,
@@ -424,6 +278,56 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
         **checks,
         "server_log": str(log),
     }
+
+
+async def _disrupt(
+    args: argparse.Namespace, server: Server, database_url: str, figures: Figures, stop: asyncio.Event
+) -> dict[str, Any]:
+    """The load, the kills and the PostgreSQL restart; then the checks on what the database holds."""
+    await server.start()
+    base = server.base
+    clients = [
+        asyncio.create_task(client_loop(i, base, stop, figures, args.retry_window))
+        for i in range(args.clients)
+    ]
+    for _ in range(args.kills):
+        await asyncio.sleep(args.interval * random.uniform(0.7, 1.3))
+        figures.kill_times.append(time.monotonic())
+        server.kill()
+        held = await unfinished_rows(database_url, "processing")
+        backlog = await unfinished_rows(database_url, "pending")
+        server.restart()
+        figures.kill_recoveries.append(await server.wait_ready())
+    # The rows the last killed process held (leased): how soon are they done? And the rows that
+    # were only waiting in the queue, which measure how far the worker was behind the load.
+    killed_at = figures.kill_times[-1]
+    figures.kill_held = len(held)
+    figures.kill_backlog = len(backlog)
+    figures.kill_drain_seconds = await wait_rows_done(database_url, held, killed_at)
+    figures.kill_backlog_seconds = await wait_rows_done(database_url, backlog, killed_at, limit=600)
+
+    await asyncio.sleep(args.interval)
+    probe_stop = asyncio.Event()
+    probe = asyncio.create_task(probe_while_db_down(base, probe_stop, figures))
+    down = time.monotonic()
+    pg_cluster("stop")
+    await asyncio.sleep(args.db_down)
+    pg_cluster("start")
+    up = time.monotonic()
+    figures.db_down_seconds = up - down
+    await wait_pg()
+    probe_stop.set()
+    await probe
+    await server.wait_ready()
+    figures.db_recovery_ready = time.monotonic() - up
+    await asyncio.sleep(args.interval)
+    later = [t for t in figures.ack_times if t > up]
+    figures.db_recovery_first_201 = (min(later) - up) if later else None
+
+    stop.set()
+    await asyncio.gather(*clients)
+    figures.drain_seconds = await wait_drain(database_url)
+    return await verify(database_url, figures.acknowledged)
 
 
 def failures(result: dict[str, Any]) -> list[str]:
@@ -463,7 +367,9 @@ def main() -> None:
     parser.add_argument("--db-down", type=float, default=3.0, help="seconds PostgreSQL stays stopped")
     parser.add_argument("--retry-window", type=float, default=60.0, help="how long a client keeps retrying")
     parser.add_argument(
-        "--max-kill-drain", type=float, default=10.0,
+        "--max-kill-drain",
+        type=float,
+        default=10.0,
         help="seconds from the last kill until the rows that server held are handled",
     )
     parser.add_argument("--json", type=Path)
@@ -480,10 +386,8 @@ def main() -> None:
     result["max_kill_drain_seconds"] = args.max_kill_drain
     problems = failures(result)
     result["failures"] = problems
-    text = json.dumps(result, indent=1, ensure_ascii=False)
-    print(text)
-    if args.json:
-        args.json.write_text(text)
+    print(json.dumps(result, indent=1, ensure_ascii=False))
+    write_json(args.json, result)
     if problems:
         print("CRASH HARNESS FAILED:\n- " + "\n- ".join(problems), file=sys.stderr)
         sys.exit(1)

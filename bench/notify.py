@@ -27,14 +27,9 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import contextlib
-import json
 import os
-import platform
 import random
 import re
-import secrets
-import signal
 import subprocess
 import sys
 import tempfile
@@ -44,33 +39,26 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-import asyncpg
 from aiohttp import web
+from alert_fanout import alert_fanout, wait_until
+from harness import (
+    REPO,
+    Postgres,
+    fresh_database,
+    is_loopback,
+    launch,
+    machine,
+    percentile,
+    stop_server,
+    throwaway_data_key,
+    write_json,
+)
 from sqlalchemy import func, select
 
-REPO = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO / "src"))
+from congdan.config import Settings
+from congdan.db import make_engine, make_sessionmaker
 
-from congdan.config import Settings  # noqa: E402
-from congdan.db import make_engine, make_sessionmaker, new_id, utcnow  # noqa: E402
-
-REFERENCE_INSERT = """
-INSERT INTO outbox (id, event_type, aggregate_type, aggregate_id, payload, status, attempts,
-                    available_at, created_at, priority)
-SELECT gen_random_uuid(), 'bench.ref', 'bench', 'x',
-       '{"channel": "sms", "to": "+84800000000", "text": "Canh bao khan"}'::json, 'ref', 0, now(), now(), 0
-FROM generate_series(1, $1)
-"""
 CODE = re.compile(r"[0-9A-Z]{5}-[0-9A-Z]{5}")
-
-
-def percentile(values: list[float], q: float) -> float | None:
-    if not values:
-        return None
-    ordered = sorted(values)
-    k = (len(ordered) - 1) * q
-    lo, hi = int(k), min(int(k) + 1, len(ordered) - 1)
-    return ordered[lo] + (ordered[hi] - ordered[lo]) * (k - lo)
 
 
 def ms(value: float | None) -> float | None:
@@ -117,68 +105,51 @@ class Gateway:
             await self.runner.cleanup()
 
 
-async def wait_until(predicate: Any, limit_s: float, step: float = 0.05) -> bool:
-    deadline = time.perf_counter() + limit_s
-    while time.perf_counter() < deadline:
-        if await predicate():
-            return True
-        await asyncio.sleep(step)
-    return False
-
-
 def start_workers(n: int, env: dict[str, str], log_dir: Path) -> list[subprocess.Popen[bytes]]:
-    procs = []
-    for i in range(n):
-        log = (log_dir / f"worker-{i}.log").open("wb")
-        procs.append(
-            subprocess.Popen(
-                [sys.executable, "-c", "from congdan.cli import main; main()", "worker"],
-                env=env,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-            )
-        )
-    return procs
+    command = [sys.executable, "-c", "from congdan.cli import main; main()", "worker"]
+    return [launch(command, env, log_dir / f"worker-{i}.log") for i in range(n)]
 
 
 def stop_workers(procs: list[subprocess.Popen[bytes]]) -> None:
     for proc in procs:
-        if proc.poll() is None:
-            proc.send_signal(signal.SIGTERM)
-    for proc in procs:
-        try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+        stop_server(proc)
 
 
 async def bench(args: argparse.Namespace) -> dict[str, Any]:
-    from congdan.announcements import service as announcements
-    from congdan.announcements.schemas import AlertIn
+    pg = Postgres(args.pg_host, args.pg_port, args.pg_user)
+    gateway = Gateway()
+    procs: list[subprocess.Popen[bytes]] = []
+    tmp = Path(tempfile.mkdtemp(prefix="congdan-bench-notify-"))
+    async with fresh_database(pg) as name:
+        db_url = pg.sqlalchemy_url(name)
+        try:
+            return await _measure(args, gateway, procs, tmp, db_url)
+        finally:
+            stop_workers(procs)
+            await gateway.stop()
+
+
+async def _measure(
+    args: argparse.Namespace, gateway: Gateway, procs: list[subprocess.Popen[bytes]], tmp: Path, db_url: str
+) -> dict[str, Any]:
     from congdan.areas.service import load_index
     from congdan.authz.policy import PUBLIC, Principal
     from congdan.integrations.storage import LocalStorage
     from congdan.migrate import upgrade
-    from congdan.models import Account, Announcement, OutboxMessage
+    from congdan.models import Account, OutboxMessage
     from congdan.outbox.service import emit
     from congdan.reports import service as reports
     from congdan.reports.schemas import ReportCreate, TransitionIn
 
-    admin_url = f"postgresql://{args.pg_user}@{args.pg_host}:{args.pg_port}/postgres"
-    name = f"congdan_bench_{secrets.token_hex(5)}"
-    admin = await asyncpg.connect(admin_url)
-    await admin.execute(f'CREATE DATABASE "{name}"')
-    db_url = f"postgresql+asyncpg://{args.pg_user}@{args.pg_host}:{args.pg_port}/{name}"
-    gateway = Gateway()
-    procs: list[subprocess.Popen[bytes]] = []
-    tmp = Path(tempfile.mkdtemp(prefix="congdan-bench-notify-"))
     engine = None
     try:
         await gateway.start()
+        data_key = os.environ.get("CONGDAN_DATA_KEY") or throwaway_data_key()
         settings = Settings(
             data_dir=tmp,
             database_url=db_url,
             secret_key="bench",
+            data_key=data_key,
             sms_gateway_url=gateway.url,
             log_level="WARNING",
         )
@@ -189,11 +160,12 @@ async def bench(args: argparse.Namespace) -> dict[str, Any]:
             "CONGDAN_DATA_DIR": str(tmp),
             "CONGDAN_DATABASE_URL": db_url,
             "CONGDAN_SECRET_KEY": "bench",
+            "CONGDAN_DATA_KEY": data_key,
             "CONGDAN_SMS_GATEWAY_URL": gateway.url,
             "CONGDAN_LOG_LEVEL": "WARNING",
             "CONGDAN_ALERT_BATCH_SIZE": str(args.batch),
         }
-        procs = start_workers(args.workers, env, tmp)
+        procs.extend(start_workers(args.workers, env, tmp))
         engine = make_engine(settings)
         maker = make_sessionmaker(engine)
         async with maker() as s:
@@ -289,90 +261,12 @@ async def bench(args: argparse.Namespace) -> dict[str, Any]:
         # Alert fan-out to many residents of one ward.
         alert: dict[str, Any] = {}
         if args.residents > 0:
-            conn = await asyncpg.connect(db_url.replace("postgresql+asyncpg://", "postgresql://"))
-            try:
-                ward = await conn.fetchval("SELECT code FROM areas ORDER BY code LIMIT 1")
-                now = datetime.now(UTC)
-                ids = [new_id() for _ in range(args.residents)]
-                t = time.perf_counter()
-                await conn.copy_records_to_table(
-                    "accounts",
-                    records=[(i, "resident", f"+848{n:08d}", "vi", True, now) for n, i in enumerate(ids)],
-                    columns=["id", "role", "phone", "locale", "is_active", "created_at"],
-                )
-                await conn.copy_records_to_table(
-                    "subscriptions",
-                    records=[(i, "unit", ward, now) for i in ids],
-                    columns=["account_id", "kind", "value", "created_at"],
-                )
-                await conn.execute("ANALYZE")
-                alert["setup_s"] = round(time.perf_counter() - t, 2)
-                # Reference: writing as many outbox rows as the fan-out queues, in one statement.
-                t = time.perf_counter()
-                async with conn.transaction():
-                    await conn.execute(REFERENCE_INSERT, args.residents)
-                alert["reference_insert_s"] = round(time.perf_counter() - t, 2)
-                await conn.execute("DELETE FROM outbox WHERE event_type = 'bench.ref'")
-            finally:
-                await conn.close()
-            before = gateway.alert_count
-            async with maker() as s, s.begin():
-                announcement = await announcements.send_alert(
-                    s,
-                    Principal(account_id=coordinator.id, role="coordinator"),
-                    AlertIn(
-                        alert_type="flood_tide",
-                        title="Triều cường",
-                        body="Nước dâng 1,8 m lúc 17 giờ.",
-                        units=[ward],
-                    ),
-                    utcnow(),
-                )
-            t0 = time.perf_counter()
-            first_sms: list[float] = []
-
-            async def fanned_out() -> bool:
-                if gateway.alert_count > before and not first_sms:
-                    first_sms.append(time.perf_counter() - t0)
-                async with maker() as s:
-                    return bool(
-                        await s.scalar(
-                            select(Announcement.fanned_out).where(Announcement.id == announcement.id)
-                        )
-                    )
-
-            ok = await wait_until(fanned_out, limit_s=args.fanout_timeout, step=0.2)
-            alert["fanout_s"] = round(time.perf_counter() - t0, 2) if ok else None
-            alert["sms_at_fanout_end"] = gateway.alert_count - before
-
-            async def delivered() -> bool:
-                if gateway.alert_count > before and not first_sms:
-                    first_sms.append(time.perf_counter() - t0)
-                return gateway.alert_count - before >= args.residents
-
-            t1 = time.perf_counter()
-            await wait_until(delivered, limit_s=args.deliver_seconds, step=0.5)
-            alert["first_sms_s"] = round(first_sms[0], 2) if first_sms else None
-            alert["sms_delivered"] = gateway.alert_count - before
-            alert["sms_per_s_after_fanout"] = round(
-                (gateway.alert_count - before - alert["sms_at_fanout_end"])
-                / max(time.perf_counter() - t1, 1e-9),
-                1,
-            )
-            alert["all_delivered_s"] = (
-                round(gateway.last_arrival - t0, 2) if alert["sms_delivered"] >= args.residents else None
-            )
-            alert["residents"] = args.residents
-            alert["batch"] = args.batch
+            alert = await alert_fanout(args, gateway, maker, db_url, coordinator.id, settings.keyring)
 
         within_10s = sum(1 for v in notify_latency if v <= 10.0) / max(len(notify_latency), 1)
         return {
             "when": datetime.now(UTC).isoformat(timespec="seconds"),
-            "machine": {
-                "cpus": os.cpu_count(),
-                "python": platform.python_version(),
-                "platform": platform.platform(),
-            },
+            "machine": machine(),
             "workers": args.workers,
             "poll_seconds": settings.outbox_poll_seconds,
             "samples": args.samples,
@@ -393,13 +287,8 @@ async def bench(args: argparse.Namespace) -> dict[str, Any]:
             "alert": alert,
         }
     finally:
-        stop_workers(procs)
         if engine is not None:
             await engine.dispose()
-        await gateway.stop()
-        with contextlib.suppress(Exception):
-            await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        await admin.close()
 
 
 def table(result: dict[str, Any]) -> str:
@@ -455,7 +344,7 @@ def parse_args() -> argparse.Namespace:
     p.add_argument("--pg-user", default="postgres")
     p.add_argument("--seed", type=int, default=1)
     args = p.parse_args()
-    if args.pg_host not in ("127.0.0.1", "localhost", "::1"):
+    if not is_loopback(args.pg_host):
         p.error("loopback only")
     return args
 
@@ -464,9 +353,7 @@ def main() -> None:
     args = parse_args()
     result = asyncio.run(bench(args))
     print(table(result))
-    if args.json:
-        args.json.parent.mkdir(parents=True, exist_ok=True)
-        args.json.write_text(json.dumps(result, ensure_ascii=False, indent=2))
+    write_json(args.json, result)
 
 
 if __name__ == "__main__":

@@ -15,8 +15,6 @@ import argparse
 import asyncio
 import hashlib
 import json
-import os
-import platform
 import sys
 import tempfile
 import time
@@ -24,7 +22,7 @@ import uuid
 from pathlib import Path
 from typing import Any
 
-import asyncpg
+from harness import Postgres, fresh_database, machine, write_json
 from sqlalchemy import text
 
 from congdan.audit import service as audit
@@ -33,8 +31,6 @@ from congdan.config import Settings
 from congdan.db import make_engine, make_sessionmaker
 from congdan.kit.crypto import build_keyring, generate_key_entry
 from congdan.migrate import upgrade
-
-ADMIN = "postgresql://postgres@127.0.0.1:5432/postgres"
 
 
 def sealing(seconds: float) -> dict[str, float]:
@@ -91,50 +87,45 @@ async def writers(settings: Settings, n: int, seconds: float, chained: bool) -> 
 
 async def chain(writers_n: int, seconds: float, use_sqlite: bool) -> dict[str, Any]:
     tmp = Path(tempfile.mkdtemp(prefix="congdan-bench-privacy-"))
-    name = f"congdan_bench_{uuid.uuid4().hex[:8]}"
-    url = f"sqlite+aiosqlite:///{tmp / 'bench.sqlite3'}"
-    if not use_sqlite:
-        conn = await asyncpg.connect(ADMIN)
-        await conn.execute(f'CREATE DATABASE "{name}"')
-        await conn.close()
-        url = f"postgresql+asyncpg://postgres@127.0.0.1:5432/{name}"
+    if use_sqlite:
+        return await _chain(writers_n, seconds, f"sqlite+aiosqlite:///{tmp / 'bench.sqlite3'}", tmp)
+    pg = Postgres("127.0.0.1", 5432, "postgres")
+    async with fresh_database(pg) as name:
+        return await _chain(writers_n, seconds, pg.sqlalchemy_url(name), tmp)
+
+
+async def _chain(writers_n: int, seconds: float, url: str, tmp: Path) -> dict[str, Any]:
     settings = Settings(
         data_dir=tmp, database_url=url, secret_key="bench", data_key=generate_key_entry(), pool_size=writers_n
     )
-    try:
-        await upgrade(settings)
-        engine = make_engine(settings)
-        async with engine.begin() as conn:
-            await conn.execute(
-                text(
-                    "CREATE TABLE bench_plain (id VARCHAR(36) PRIMARY KEY, actor_role VARCHAR(32), "
-                    "action VARCHAR(64), details TEXT)"
-                )
+    await upgrade(settings)
+    engine = make_engine(settings)
+    async with engine.begin() as conn:
+        await conn.execute(
+            text(
+                "CREATE TABLE bench_plain (id VARCHAR(36) PRIMARY KEY, actor_role VARCHAR(32), "
+                "action VARCHAR(64), details TEXT)"
             )
-        await engine.dispose()
-        plain = await writers(settings, writers_n, seconds, chained=False)
-        chained = await writers(settings, writers_n, seconds, chained=True)
-        plain_again = await writers(settings, writers_n, seconds, chained=False)
-        engine = make_engine(settings)
-        async with make_sessionmaker(engine)() as session:
-            verified = await audit.verify_chain(session)
-        await engine.dispose()
-        reference = (plain + plain_again) / 2
-        return {
-            "database": "sqlite" if use_sqlite else "postgresql",
-            "writers": writers_n,
-            "seconds_per_phase": seconds,
-            "plain_insert_tx_per_s": [round(plain, 1), round(plain_again, 1)],
-            "audit_record_tx_per_s": round(chained, 1),
-            "audit_vs_plain": round(chained / reference, 3),
-            "chain_rows_verified": verified.checked,
-            "chain_intact": verified.problem is None,
-        }
-    finally:
-        if not use_sqlite:
-            conn = await asyncpg.connect(ADMIN)
-            await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-            await conn.close()
+        )
+    await engine.dispose()
+    plain = await writers(settings, writers_n, seconds, chained=False)
+    chained = await writers(settings, writers_n, seconds, chained=True)
+    plain_again = await writers(settings, writers_n, seconds, chained=False)
+    engine = make_engine(settings)
+    async with make_sessionmaker(engine)() as session:
+        verified = await audit.verify_chain(session)
+    await engine.dispose()
+    reference = (plain + plain_again) / 2
+    return {
+        "database": "sqlite" if url.startswith("sqlite") else "postgresql",
+        "writers": writers_n,
+        "seconds_per_phase": seconds,
+        "plain_insert_tx_per_s": [round(plain, 1), round(plain_again, 1)],
+        "audit_record_tx_per_s": round(chained, 1),
+        "audit_vs_plain": round(chained / reference, 3),
+        "chain_rows_verified": verified.checked,
+        "chain_intact": verified.problem is None,
+    }
 
 
 def main() -> None:
@@ -146,15 +137,12 @@ def main() -> None:
     args = parser.parse_args()
     result = {
         "command": " ".join([Path(sys.executable).name, *sys.argv]),
-        "machine": f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}",
+        "machine": machine(),
         "sealing": sealing(min(args.seconds, 3.0)),
         "audit_chain": asyncio.run(chain(args.writers, args.seconds, args.sqlite)),
     }
-    out = json.dumps(result, indent=2)
-    print(out)
-    if args.json:
-        args.json.parent.mkdir(parents=True, exist_ok=True)
-        args.json.write_text(out + "\n")
+    print(json.dumps(result, indent=2))
+    write_json(args.json, result)
 
 
 if __name__ == "__main__":

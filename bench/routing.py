@@ -22,12 +22,8 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import json
 import math
-import os
-import platform
 import random
-import secrets
 import subprocess
 import sys
 import tempfile
@@ -37,25 +33,22 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from submit import (  # the sibling benchmark holds the shared machinery
+from harness import (
     CENTRE_LAT,
     CENTRE_LONG,
     Postgres,
-    _throwaway_data_key,
     congdan_command,
-    cpu_model,
-    free_port,
+    congdan_env,
+    fresh_database,
     git_revision,
     loadavg,
-    mem_total_gib,
-    outcome,
-    report_body,
-    run_load,
+    machine,
+    serve,
     stop_server,
-    wait_ready,
+    upgrade_database,
+    write_json,
 )
+from load import outcome, report_body, run_load
 
 from congdan.routing.classifier import Example, evaluate, heldout_corpus, train, training_corpus
 from congdan.routing.normalise import folded
@@ -139,99 +132,73 @@ def random_point(rng: random.Random, radius_m: float = 2000.0) -> tuple[float, f
 
 async def suggest_latency(args: argparse.Namespace) -> dict[str, Any]:
     pg = Postgres(args.pg_host, args.pg_port, args.pg_user)
-    database = f"congdan_bench_{secrets.token_hex(4)}"
     tmp = Path(tempfile.mkdtemp(prefix="congdan-bench-"))
     proc: subprocess.Popen[bytes] | None = None
-    created = False
     texts = [e.text for e in heldout_corpus()]
     try:
-        await pg.admin(f'CREATE DATABASE "{database}"')
-        created = True
-        env = {
-            **os.environ,
-            "CONGDAN_DATABASE_URL": pg.sqlalchemy_url(database),
-            "CONGDAN_DATA_DIR": str(tmp / "data"),
-            "CONGDAN_LOG_LEVEL": "WARNING",
-            "CONGDAN_DATA_KEY": os.environ.get("CONGDAN_DATA_KEY") or _throwaway_data_key(),
+        async with fresh_database(pg) as database:
             # The whole load comes from one address; the per-client limits would refuse most of it.
-            "CONGDAN_RATE_LIMITS_ENABLED": "false",
-        }
-        done = await asyncio.to_thread(
-            subprocess.run,
-            [*congdan_command(), "db", "upgrade"],
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=600,
-            check=False,
-        )
-        if done.returncode != 0:
-            raise RuntimeError(f"congdan db upgrade failed ({done.returncode}):\n{done.stdout}{done.stderr}")
-        port = free_port()
-        base_url = f"http://127.0.0.1:{port}"
-        serve = [*congdan_command(), "serve", "--host", "127.0.0.1", "--port", str(port), "--no-worker"]
-        log_path = tmp / "server.log"
-        with log_path.open("wb") as log_file:
-            proc = subprocess.Popen(  # noqa: ASYNC220 - started once
-                serve, env=env, stdout=log_file, stderr=subprocess.STDOUT, start_new_session=True
-            )
-        await wait_ready(base_url, proc, log_path, 120)
-        limits = httpx.Limits(max_connections=args.concurrency * 2)
-        async with httpx.AsyncClient(base_url=base_url, timeout=30, limits=limits, trust_env=False) as client:
-            rng = random.Random(args.seed)
-            for start in range(0, args.reports, 50):
-                batch = [report_body(rng) for _ in range(min(50, args.reports - start))]
-                answers = await asyncio.gather(*(client.post("/api/v1/reports", json=b) for b in batch))
-                bad = [a.status_code for a in answers if a.status_code != 201]
-                if bad:
-                    raise RuntimeError(f"seeding reports failed: {bad[:5]}")
-
-            async def healthz(c: httpx.AsyncClient, r: random.Random) -> tuple[bool, str]:
-                return outcome(await c.get("/healthz"), 200)
-
-            async def suggest(c: httpx.AsyncClient, r: random.Random) -> tuple[bool, str]:
-                lat, lon = random_point(r)
-                body = {"description": r.choice(texts), "lat": lat, "long": lon}
-                return outcome(await c.post("/api/v1/reports/suggest", json=body), 200)
-
-            await run_load(
-                client, "warmup", suggest, concurrency=args.concurrency, duration=2, seed=args.seed
-            )
-            floor = await run_load(
-                client,
-                "healthz",
-                healthz,
-                concurrency=args.concurrency,
-                duration=args.duration,
-                seed=args.seed,
-            )
-            measured = await run_load(
-                client,
-                "suggest",
-                suggest,
-                concurrency=args.concurrency,
-                duration=args.duration,
-                seed=args.seed,
-            )
-            sample = (
-                await client.post(
-                    "/api/v1/reports/suggest",
-                    json={"description": texts[0], "lat": CENTRE_LAT, "long": CENTRE_LONG},
-                )
-            ).json()
-        return {
-            "database": database,
-            "seeded_reports": args.reports,
-            "floor_healthz": floor.summary(),
-            "suggest": measured.summary(),
-            "duplicates_in_sample_answer": len(sample.get("duplicates", [])),
-            "server": " ".join(serve),
-        }
+            env = congdan_env(pg.sqlalchemy_url(database), tmp / "data", rate_limits_enabled="false")
+            await upgrade_database(env)
+            served = await serve([*congdan_command(), "serve", "--no-worker"], env, tmp / "server.log")
+            proc = served.proc
+            return await _measure_suggest(args, served.base_url, texts) | {
+                "database": database,
+                "server": " ".join(served.command),
+            }
     finally:
         if proc is not None:
             stop_server(proc)
-        if created:
-            await pg.admin(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
+
+
+async def _measure_suggest(args: argparse.Namespace, base_url: str, texts: list[str]) -> dict[str, Any]:
+    limits = httpx.Limits(max_connections=args.concurrency * 2)
+    async with httpx.AsyncClient(base_url=base_url, timeout=30, limits=limits, trust_env=False) as client:
+        rng = random.Random(args.seed)
+        for start in range(0, args.reports, 50):
+            batch = [report_body(rng) for _ in range(min(50, args.reports - start))]
+            answers = await asyncio.gather(*(client.post("/api/v1/reports", json=b) for b in batch))
+            bad = [a.status_code for a in answers if a.status_code != 201]
+            if bad:
+                raise RuntimeError(f"seeding reports failed: {bad[:5]}")
+
+        async def healthz(c: httpx.AsyncClient, r: random.Random) -> tuple[bool, str]:
+            return outcome(await c.get("/healthz"), 200)
+
+        async def suggest(c: httpx.AsyncClient, r: random.Random) -> tuple[bool, str]:
+            lat, lon = random_point(r)
+            body = {"description": r.choice(texts), "lat": lat, "long": lon}
+            return outcome(await c.post("/api/v1/reports/suggest", json=body), 200)
+
+        await run_load(client, "warmup", suggest, concurrency=args.concurrency, duration=2, seed=args.seed)
+        floor = await run_load(
+            client,
+            "healthz",
+            healthz,
+            concurrency=args.concurrency,
+            duration=args.duration,
+            seed=args.seed,
+        )
+        measured = await run_load(
+            client,
+            "suggest",
+            suggest,
+            concurrency=args.concurrency,
+            duration=args.duration,
+            seed=args.seed,
+        )
+        sample = (
+            await client.post(
+                "/api/v1/reports/suggest",
+                json={"description": texts[0], "lat": CENTRE_LAT, "long": CENTRE_LONG},
+            )
+        ).json()
+    return {
+        "seeded_reports": args.reports,
+        "floor_healthz": floor.summary(),
+        "suggest": measured.summary(),
+        "duplicates_in_sample_answer": len(sample.get("duplicates", [])),
+    }
 
 
 def markdown(f: dict[str, Any]) -> str:
@@ -287,13 +254,7 @@ def main(argv: list[str] | None = None) -> int:
         "benchmark": "routing: classifier accuracy and speed, POST /api/v1/reports/suggest",
         "started_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "command": " ".join([Path(sys.argv[0]).name, *(argv if argv is not None else sys.argv[1:])]),
-        "machine": {
-            "nproc": os.cpu_count(),
-            "cpu_model": cpu_model(),
-            "memory_gib": mem_total_gib(),
-            "python": platform.python_version(),
-            "loadavg_at_start": loadavg(),
-        },
+        "machine": machine(),
         "code": git_revision(),
     }
     print("accuracy and in-process speed …", file=sys.stderr)
@@ -303,9 +264,7 @@ def main(argv: list[str] | None = None) -> int:
         figures["http"] = asyncio.run(suggest_latency(args))
     figures["machine"]["loadavg_at_end"] = loadavg()
     print(markdown(figures))
-    if args.json:
-        args.json.parent.mkdir(parents=True, exist_ok=True)
-        args.json.write_text(json.dumps(figures, ensure_ascii=False, indent=2), encoding="utf-8")
+    write_json(args.json, figures)
     return 0
 
 

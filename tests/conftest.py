@@ -72,6 +72,23 @@ async def _drop_pg_database(admin_url: str, test_url: str) -> None:
         await conn.close()
 
 
+
+def _whole_suite(config: pytest.Config) -> bool:
+    tests = Path(__file__).resolve().parent
+    chosen = all(Path(arg).resolve() == tests for arg in config.args)
+    narrowed = config.option.keyword or config.option.markexpr or getattr(config.option, "lf", False)
+    return chosen and not narrowed
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    # The coverage floor is the figure of the whole suite on SQLite, the README's command; a run of a
+    # few files or tests, or on PostgreSQL (other branches of the same code), still shows its coverage
+    # but is not held to it.
+    measuring = config.pluginmanager.getplugin("_cov")
+    on_sqlite = not os.environ.get("CONGDAN_TEST_DATABASE_URL")
+    if measuring is not None and not (_whole_suite(config) and on_sqlite):
+        measuring.options.cov_fail_under = None
+
 @pytest.fixture(scope="session")
 def data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return tmp_path_factory.mktemp("congdan-data")

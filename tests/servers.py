@@ -30,10 +30,24 @@ SMTP_USER = "congdan"
 SMTP_PASSWORD = "mat-khau-smtp"
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+def listening_socket() -> socket.socket:
+    """A socket bound to a port the system chose and already listening, for a server to adopt: no other
+    process can take the port between choosing it and serving on it."""
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.bind(("127.0.0.1", 0))
+    sock.listen(128)
+    return sock
+
+
+def refusing_port() -> socket.socket:
+    """A socket bound but not listening: connecting to its port is refused for as long as it is open."""
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.bind(("127.0.0.1", 0))
+    return sock
+
+
+def port_of(sock: socket.socket) -> int:
+    return int(sock.getsockname()[1])
 
 
 @dataclass
@@ -103,11 +117,21 @@ def _self_signed(directory: Path) -> tuple[Path, Path]:
     return cert_path, key_path
 
 
+class _SocketController(Controller):
+    """aiosmtpd's controller serving on a socket it is handed instead of binding host:port itself."""
+
+    def __init__(self, handler: Any, sock: socket.socket, **kwargs: Any) -> None:
+        super().__init__(handler, hostname="127.0.0.1", port=port_of(sock), **kwargs)
+        self._sock = sock
+
+    def _create_server(self) -> Any:
+        return self.loop.create_server(self._factory_invoker, sock=self._sock, ssl=self.ssl_context)
+
+
 def _start(box: MailBox, **kwargs: Any) -> tuple[Controller, int]:
-    port = free_port()
-    controller = Controller(box, hostname="127.0.0.1", port=port, **kwargs)
+    controller = _SocketController(box, listening_socket(), **kwargs)
     controller.start()
-    return controller, port
+    return controller, controller.port
 
 
 @pytest.fixture
@@ -177,11 +201,12 @@ async def http_server() -> AsyncIterator[HttpRecorder]:
     app.router.add_route("*", "/{tail:.*}", recorder.handle)
     runner = web.AppRunner(app)
     await runner.setup()
-    port = free_port()
-    site = web.TCPSite(runner, "127.0.0.1", port)
+    sock = listening_socket()
+    site = web.SockSite(runner, sock)
     await site.start()
-    recorder.url = f"http://127.0.0.1:{port}"
+    recorder.url = f"http://127.0.0.1:{port_of(sock)}"
     try:
         yield recorder
     finally:
         await runner.cleanup()
+        sock.close()

@@ -106,15 +106,16 @@ async def test_starttls_with_a_trusted_certificate(settings: Settings, smtp_tls_
 
 
 async def test_smtp_server_down_is_a_retryable_failure(settings: Settings) -> None:
-    from tests.servers import free_port
+    from tests.servers import port_of, refusing_port
 
-    channel = SmtpEmailChannel(
-        settings.model_copy(
-            update={"smtp_host": "127.0.0.1", "smtp_port": free_port(), "smtp_starttls": False}
+    with refusing_port() as closed:
+        channel = SmtpEmailChannel(
+            settings.model_copy(
+                update={"smtp_host": "127.0.0.1", "smtp_port": port_of(closed), "smtp_starttls": False}
+            )
         )
-    )
-    with pytest.raises(ChannelError) as down:
-        await channel.send(MESSAGE)
+        with pytest.raises(ChannelError) as down:
+            await channel.send(MESSAGE)
     assert not down.value.permanent
 
 

@@ -138,13 +138,19 @@ async def test_what_is_not_a_duplicate(
 
 async def test_candidates_are_ranked_by_closeness_and_wording(client: httpx.AsyncClient) -> None:
     worded = await submit(client, category="road_damage", description=POTHOLE, location=_near(30))
+    # Close enough to be a candidate on closeness alone, though worded differently.
     nearer_unlike = await submit(
+        client, category="road_damage", description="Mặt đường bong tróc nhiều chỗ", location=_near(10)
+    )
+    # Nearer than the worded one too, but neither close enough nor alike enough to be a candidate.
+    unlike = await submit(
         client, category="road_damage", description="Mặt đường bong tróc nhiều chỗ", location=_near(25)
     )
     r = await client.post("/api/v1/reports/suggest", json={"description": POTHOLE, **BEN_THANH})
-    ids = [d["id"] for d in r.json()["duplicates"]]
-    assert ids[0] == worded["id"]
-    assert nearer_unlike["id"] not in ids or ids.index(nearer_unlike["id"]) > 0
+    found = r.json()["duplicates"]
+    assert [d["id"] for d in found] == [worded["id"], nearer_unlike["id"]]
+    assert found[0]["score"] > found[1]["score"]
+    assert unlike["id"] not in {d["id"] for d in found}
 
 
 async def test_duplicate_reporter_follows_the_original(

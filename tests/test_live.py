@@ -8,7 +8,7 @@ import contextlib
 import json
 import sys
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 from typing import Any
 
@@ -20,7 +20,7 @@ from congdan.app import create_app
 from congdan.config import Settings
 from congdan.integrations.live import InProcessBroker, RedisBroker
 from tests.conftest import Actors, report_body
-from tests.servers import free_port
+from tests.servers import listening_socket, port_of
 
 REDIS_URL = "redis://127.0.0.1:6379/0"
 
@@ -41,20 +41,20 @@ needs_redis = pytest.mark.skipif(not _redis_up(), reason=f"Redis not reachable a
 @contextlib.asynccontextmanager
 async def serve(settings: Settings, *, worker: bool) -> AsyncIterator[str]:
     app = create_app(settings.model_copy(update={"outbox_poll_seconds": 0.1}), run_worker=worker)
-    port = free_port()
-    server = uvicorn.Server(
-        uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on")
-    )
-    task = asyncio.create_task(server.serve())
-    while not server.started:
-        if task.done():
-            task.result()
-        await asyncio.sleep(0.02)
+    sock = listening_socket()
+    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="on"))
+    task = asyncio.create_task(server.serve(sockets=[sock]))
     try:
-        yield f"http://127.0.0.1:{port}"
+        async with asyncio.timeout(30):
+            while not server.started:
+                if task.done():
+                    task.result()
+                await asyncio.sleep(0.02)
+        yield f"http://127.0.0.1:{port_of(sock)}"
     finally:
         server.should_exit = True
-        await task
+        await asyncio.wait_for(task, 30)
+        sock.close()
 
 
 class Stream:
@@ -82,12 +82,20 @@ class Stream:
                     name, data = "message", []
 
     async def next(self, name: str = "update") -> Any:
-        while True:
-            got, data = await asyncio.wait_for(self.events.get(), timeout=15)
-            if got == "error":
-                raise AssertionError(f"stream answered {self.status}")
-            if got == name:
-                return json.loads(data) if name == "update" else data
+        async with asyncio.timeout(15):
+            while True:
+                got, data = await self.events.get()
+                if got == "error":
+                    raise AssertionError(f"stream answered {self.status}")
+                if got == name:
+                    return json.loads(data) if name == "update" else data
+
+    async def until(self, wanted: Callable[[Any], bool], seconds: float = 30) -> Any:
+        """The first update that `wanted` accepts, all of them within one deadline."""
+        async with asyncio.timeout(seconds):
+            while not wanted(update := await self.next()):
+                pass
+        return update
 
     async def close(self) -> None:
         self.task.cancel()
@@ -122,9 +130,9 @@ async def test_report_page_and_agency_queue_hear_changes(settings: Settings, act
             f"/api/v1/reports/{report['id']}/transitions", json={"to": "in_progress"}, headers=officer
         )
         assert moved.status_code == 200
-        update = await page.next()
-        while update["event"] != "report.status_changed" or update["status"] != "in_progress":
-            update = await page.next()
+        update = await page.until(
+            lambda u: u["event"] == "report.status_changed" and u["status"] == "in_progress"
+        )
         assert update["tracking_code"] == report["tracking_code"]
         await page.close()
         await queue.close()
@@ -158,9 +166,7 @@ async def test_updates_cross_server_instances_through_redis(settings: Settings, 
         await b.post(
             f"/api/v1/reports/{report['id']}/transitions", json={"to": "in_progress"}, headers=officer
         )
-        update = await page.next()
-        while update.get("status") != "in_progress":
-            update = await page.next()
+        update = await page.until(lambda u: u.get("status") == "in_progress")
         assert update["report_id"] == report["id"]
         await page.close()
 

@@ -295,7 +295,7 @@ async def test_a_long_handler_keeps_its_row_while_another_worker_polls(
     stop = asyncio.Event()
     other = asyncio.create_task(second.run_forever(stop))
     try:
-        assert await working == 1
+        assert await asyncio.wait_for(working, 10) == 1
     finally:
         stop.set()
         await asyncio.wait_for(other, 10)
@@ -353,11 +353,13 @@ async def test_readyz_reports_the_worker_and_fails_when_it_is_stuck(
         async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
             relay: Relay = application.state.relay
             await _until(lambda: _true(relay.last_round_at is not None))
-            answer = await client.get("/readyz")
-            assert answer.status_code == 200, answer.text
+            # A working worker finishes a round every poll; on a machine busy enough to starve the loop
+            # for longer than the stall window once, the next round makes it ready again.
+            answer = await _readyz_until(client, 200)
             worker = answer.json()["worker"]
-            assert worker["mode"] == "in_process" and worker["seconds_since_last_round"] < 2.0
-            assert worker["last_round_at"] and worker["due"] >= 0
+            assert worker["mode"] == "in_process" and "stalled" not in worker
+            assert worker["seconds_since_last_round"] is not None and worker["last_round_at"]
+            assert worker["due"] >= 0
 
             # A loop that hangs inside a round: no round completes, and readiness says so.
             hang = asyncio.Event()
@@ -378,6 +380,14 @@ async def test_readyz_reports_the_worker_and_fails_when_it_is_stuck(
             del relay.run_once
             await _until(lambda: _done(application.state.sessionmaker, message))
             assert (await client.get("/readyz")).status_code == 200
+
+
+async def _readyz_until(client: httpx.AsyncClient, status: int, within: float = 20.0) -> httpx.Response:
+    deadline = asyncio.get_running_loop().time() + within
+    while (answer := await client.get("/readyz")).status_code != status:
+        assert asyncio.get_running_loop().time() < deadline, answer.text
+        await asyncio.sleep(0.05)
+    return answer
 
 
 async def _stuck(client: httpx.AsyncClient) -> bool:
