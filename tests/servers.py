@@ -46,6 +46,14 @@ def refusing_port() -> socket.socket:
     return sock
 
 
+def unused_port() -> int:
+    """A port free a moment ago, for a program that cannot adopt a socket (`congdan serve`): another
+    process may take it before the program binds, so the caller must handle "could not listen"."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return port_of(sock)
+
+
 def port_of(sock: socket.socket) -> int:
     return int(sock.getsockname()[1])
 

@@ -16,7 +16,7 @@ from pathlib import Path
 import httpx
 
 from congdan.config import Settings
-from tests.servers import free_port
+from tests.servers import unused_port
 
 
 @dataclass(frozen=True)
@@ -40,7 +40,7 @@ def _congdan_script() -> str:
 
 def serve(settings: Settings, log: Path, **extra_env: str) -> Iterator[ServerProcess]:
     """Starts the server (migrations are already applied to the test database) and stops it after."""
-    port = free_port()
+    port = unused_port()
     env = {
         **os.environ,
         "CONGDAN_DATA_DIR": str(settings.data_dir),

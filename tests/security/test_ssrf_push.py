@@ -23,7 +23,7 @@ from congdan.config import Settings
 from congdan.integrations.push_endpoints import host_allowed
 from congdan.models import Delivery, PushSubscription
 from tests.conftest import Actors, make_relay, report_body
-from tests.servers import HttpRecorder, free_port
+from tests.servers import HttpRecorder, listening_socket, port_of
 from tests.test_push import Browser
 
 Maker = async_sessionmaker[AsyncSession]
@@ -158,8 +158,9 @@ async def redirecting() -> AsyncIterator[dict[str, Any]]:
     app.router.add_post("/internal", internal)
     runner = web.AppRunner(app)
     await runner.setup()
-    seen["port"] = free_port()
-    await web.TCPSite(runner, "127.0.0.1", seen["port"]).start()
+    sock = listening_socket()
+    seen["port"] = port_of(sock)
+    await web.SockSite(runner, sock).start()
     try:
         yield seen
     finally:
