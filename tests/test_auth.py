@@ -13,8 +13,8 @@ import pytest
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from congdan.accounts.passwords import hash_password
 from congdan.accounts.service import create_staff
-from congdan.auth.passwords import hash_password
 from congdan.config import Settings
 from congdan.db import utcnow
 from congdan.models import Account, ApiToken, Delivery, OtpChallenge, OutboxMessage

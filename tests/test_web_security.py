@@ -19,7 +19,7 @@ from congdan.app import create_app
 from congdan.config import Settings
 from congdan.security import cookies
 from congdan.security.csrf import COOKIE
-from congdan.web.templating import templates
+from congdan.templating import templates
 from tests.conftest import Actors, report_body
 
 PAYLOADS = {

@@ -17,6 +17,7 @@ from congdan.idempotency import service as idem
 from congdan.kit.errors import AppError, Unauthorized
 from congdan.kit.i18n import _, negotiate
 from congdan.reports.service import Context
+from congdan.security.ratelimit import client_address, limiter
 
 
 def get_settings(request: Request) -> Settings:
@@ -207,3 +208,16 @@ SettingsDep = Annotated[Settings, Depends(get_settings)]
 ContextDep = Annotated[Context, Depends(get_context)]
 MakerDep = Annotated[async_sessionmaker[AsyncSession], Depends(get_maker)]
 IdempotencyDep = Annotated[IdempotentWrite, Depends(get_idempotent_write)]
+
+
+def limit_signed_in(name: str) -> Callable[..., Awaitable[None]]:
+    """Counts against `<name>_client` and, for a signed-in caller, `<name>_account`. Only for
+    routes that read the caller anyway (the principal is resolved once per request)."""
+
+    async def dependency(request: Request, principal: PrincipalDep) -> None:
+        rl = limiter(request)
+        await rl.hit(f"{name}_client", client_address(request.scope))
+        if principal.account_id is not None:
+            await rl.hit(f"{name}_account", str(principal.account_id))
+
+    return dependency

@@ -20,6 +20,7 @@ from congdan.outbox.relay import Relay
 # Each module has `register(registry)`, adding the handlers of its domain's events.
 TASK_MODULES = (
     "congdan.announcements.tasks",
+    "congdan.idempotency.tasks",
     "congdan.notifications.tasks",
     "congdan.privacy.tasks",
 )

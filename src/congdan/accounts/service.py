@@ -6,9 +6,9 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from congdan.accounts import repository
+from congdan.accounts.passwords import hash_password
 from congdan.agencies import repository as agencies_repo
 from congdan.audit import service as audit
-from congdan.auth.passwords import hash_password
 from congdan.authz.policy import AGENCY_ROLES, MACHINE, RESIDENT, STAFF_ROLES, Principal
 from congdan.kit.contact import normalise_email, normalise_phone
 from congdan.kit.errors import Conflict, NotFound, ValidationFailed

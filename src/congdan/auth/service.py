@@ -11,9 +11,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from congdan.accounts import repository as accounts_repo
 from congdan.accounts import service as accounts
+from congdan.accounts.passwords import verify_password
 from congdan.audit import service as audit
 from congdan.auth import repository
-from congdan.auth.passwords import verify_password
 from congdan.authz.policy import MACHINE, RESIDENT, STAFF_ROLES, Principal, proven_reporter
 from congdan.config import Settings
 from congdan.db import utcnow

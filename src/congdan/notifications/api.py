@@ -136,7 +136,7 @@ async def put_preferences(data: Preferences, session: SessionDep, principal: Pri
 
 
 def _page(request: Request, locale: str, title: str, message: str, token: str | None = None) -> HTMLResponse:
-    from congdan.web.templating import templates
+    from congdan.templating import templates
 
     context = {"locale": locale, "title": title, "message": message, "token": token}
     return templates.TemplateResponse(request, "notifications/unsubscribe.html", context)

@@ -107,7 +107,7 @@ class Rendered:
 def _env() -> Environment:
     # The one template environment of the project (autoescaping everywhere); emails live in
     # web/templates/notifications beside the pages.
-    from congdan.web.templating import templates
+    from congdan.templating import templates
 
     return templates.env
 

@@ -60,12 +60,25 @@ class Registration:
         return self.max_attempts(settings) if self.max_attempts else settings.outbox_max_attempts
 
 
+PeriodicJob = Callable[[AsyncSession, Settings], Awaitable[int]]
+
+
 class Registry:
-    """Which handler runs for which event type. Built once per process by the composition root
-    (congdan.wiring), where each domain's tasks module registers its handlers into it."""
+    """Which handler runs for which event type, and which jobs workers run now and then. Built once
+    per process by the composition root (congdan.wiring), where each domain's tasks module
+    registers into it."""
 
     def __init__(self) -> None:
         self._handlers: dict[str, Registration] = {}
+        self._periodic: list[tuple[str, PeriodicJob]] = []
+
+    def every_housekeeping(self, name: str, job: PeriodicJob) -> None:
+        """`job` runs in every worker's housekeeping round (CONGDAN_HOUSEKEEPING_INTERVAL_SECONDS);
+        it returns how many rows it dealt with."""
+        self._periodic.append((name, job))
+
+    def periodic_jobs(self) -> list[tuple[str, PeriodicJob]]:
+        return list(self._periodic)
 
     def add(self, event_type: str, registration: Registration) -> None:
         if event_type in self._handlers:

@@ -23,7 +23,6 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from congdan.config import Settings
 from congdan.db import utcnow
-from congdan.idempotency.service import purge_expired
 from congdan.models import OutboxMessage
 from congdan.outbox import repository
 from congdan.outbox.registry import HandlerContext, Registration, Registry
@@ -127,14 +126,16 @@ class Relay:
         return total
 
     async def housekeep(self) -> int:
-        """Forgets Idempotency-Keys past their retention: a retry that late is a new request.
-        Every worker may do it; the delete is the same whoever runs it."""
-        retention = timedelta(hours=self.settings.idempotency_retention_hours)
-        async with self.maker() as session, session.begin():
-            purged = await purge_expired(session, retention)
-        if purged:
-            log.info("outbox.idempotency_purged", count=purged)
-        return purged
+        """Runs the periodic jobs the domains registered (forgetting old Idempotency-Keys …), each
+        in its own transaction. Every worker may run them; they do the same whoever runs them."""
+        total = 0
+        for name, job in self.registry.periodic_jobs():
+            async with self.maker() as session, session.begin():
+                done = await job(session, self.settings)
+            if done:
+                log.info("outbox.housekeeping", job=name, count=done)
+            total += done
+        return total
 
     async def run_forever(self, stop: asyncio.Event) -> None:
         """Runs rounds until `stop` is set. No exception ends it: a round that fails is logged and

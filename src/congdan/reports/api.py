@@ -10,7 +10,15 @@ from fastapi.responses import JSONResponse
 from pydantic import AwareDatetime, BeforeValidator
 
 from congdan.authz.policy import can_see_internal
-from congdan.deps import ContextDep, IdempotencyDep, LocaleDep, PrincipalDep, SessionDep, writes
+from congdan.deps import (
+    ContextDep,
+    IdempotencyDep,
+    LocaleDep,
+    PrincipalDep,
+    SessionDep,
+    limit_signed_in,
+    writes,
+)
 from congdan.kit.codes import normalise_tracking_code
 from congdan.kit.errors import BadRequest, NotFound, PayloadTooLarge, ValidationFailed
 from congdan.kit.i18n import _
@@ -33,7 +41,6 @@ from congdan.reports.schemas import (
     UploadOut,
 )
 from congdan.reports.states import Status
-from congdan.security.ratelimit import limit_signed_in
 
 router = APIRouter(prefix="/api/v1", tags=["reports"])
 

@@ -15,15 +15,13 @@ import time
 from collections.abc import Awaitable, Callable
 
 import structlog
-from fastapi import Depends, Request
+from fastapi import Request
 from limits import RateLimitItem, parse_many
 from limits.aio.storage import MemoryStorage, RedisStorage, Storage
 from limits.aio.strategies import FixedWindowRateLimiter
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from congdan.authz.policy import Principal
 from congdan.config import Settings
-from congdan.deps import get_principal
 from congdan.kit.errors import AppError
 from congdan.kit.i18n import _, negotiate
 from congdan.kit.problems import problem_response
@@ -142,19 +140,6 @@ def limit(name: str) -> Callable[..., Awaitable[None]]:
 
     async def dependency(request: Request) -> None:
         await limiter(request).hit(f"{name}_client", client_address(request.scope))
-
-    return dependency
-
-
-def limit_signed_in(name: str) -> Callable[..., Awaitable[None]]:
-    """Counts against `<name>_client` and, for a signed-in caller, `<name>_account`. Only for
-    routes that read the caller anyway (the principal is resolved once per request)."""
-
-    async def dependency(request: Request, principal: Principal = Depends(get_principal)) -> None:
-        rl = limiter(request)
-        await rl.hit(f"{name}_client", client_address(request.scope))
-        if principal.account_id is not None:
-            await rl.hit(f"{name}_account", str(principal.account_id))
 
     return dependency
 

@@ -16,7 +16,7 @@ from congdan.db import utcnow
 from congdan.deps import LocaleDep, SessionDep, SettingsDep
 from congdan.kit.i18n import _
 from congdan.notifications.messages import local_time
-from congdan.web.templating import templates
+from congdan.templating import templates
 
 router = APIRouter(include_in_schema=False)
 

@@ -11,7 +11,7 @@ from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
 
 from congdan.deps import LocaleDep
-from congdan.web.templating import templates
+from congdan.templating import templates
 
 router = APIRouter(include_in_schema=False)
 

@@ -11,7 +11,7 @@ from congdan.kit.i18n import translate
 from congdan.reports import present, repository
 from congdan.reports.schemas import ReportFilters
 from congdan.reports.states import label
-from congdan.web.templating import templates
+from congdan.templating import templates
 
 router = APIRouter(include_in_schema=False)
 

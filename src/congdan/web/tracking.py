@@ -18,7 +18,7 @@ from congdan.notifications.messages import LOCAL_TZ
 from congdan.reports.states import label
 from congdan.reports.tracking import TrackingView, tracking_view
 from congdan.security.cookies import read_cookie, set_cookie
-from congdan.web.templating import templates
+from congdan.templating import templates
 
 router = APIRouter(include_in_schema=False)
 

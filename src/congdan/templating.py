@@ -1,6 +1,7 @@
-"""The one Jinja2 environment for every page: autoescaping always on, CSRF and CSP helpers as globals.
+"""The one Jinja2 environment for every page and email: autoescaping always on, CSRF and CSP helpers
+as globals, text translated by the Babel catalogue.
 
-Every HTML surface renders through `templates` so that it inherits these protections.
+Every HTML surface and message renders through `templates` so that it inherits these protections.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from congdan.kit.i18n import DEFAULT_LOCALE, translate, translate_plural
 from congdan.security.csrf import FIELD, csrf_token
 from congdan.security.headers import nonce_of
 
-TEMPLATE_DIR = Path(__file__).parent / "templates"
+TEMPLATE_DIR = Path(__file__).parent / "web" / "templates"
 
 # autoescape=True escapes in every template whatever its file name (.html, .txt, .xml …).
 # The i18n extension gives {% trans %} blocks; their text and _() calls go through the Babel catalogue
