@@ -80,7 +80,7 @@ class Settings(BaseSettings):
     log_level: str = "INFO"
     pool_size: int = Field(default=10, ge=1)
 
-    # Notifications, announcements, live updates (issue 5)
+    # Notifications, announcements, live updates
     # Where links in messages point. `congdan serve` fills it from its bind address when unset.
     public_base_url: str | None = None
     smtp_host: str | None = None

@@ -132,7 +132,7 @@ async def request_code(
         # The destination stays sealed in the challenge row; the payload only points at it.
         payload={"challenge_id": str(challenge.id), "channel": channel, "code": code, "locale": locale},
     )
-    message.priority = 10  # someone is waiting for it: ahead of ordinary messages (issue 5)
+    message.priority = 10  # someone is waiting for it: ahead of ordinary messages
     return challenge
 
 

@@ -164,7 +164,7 @@ def require_self_erasure(principal: Principal) -> None:
         raise Forbidden(_("Tài khoản cán bộ do quản trị viên quản lý; không tự xóa được."))
 
 
-# ---- Announcements and emergency alerts (issue 5) --------------------------------------------
+# ---- Announcements and emergency alerts --------------------------------------------
 
 
 def can_publish_for(principal: Principal, agency_code: str | None) -> bool:
