@@ -307,7 +307,12 @@ async def post_request(
     plain, data = await _read_form(request, ctx.settings.max_photo_bytes)
     locale = _locale(request)
     raw_key = plain.get("api_key", "").strip()
-    api_key = await auth.check_api_key(session, raw_key) if raw_key else None
+    api_key = None
+    if raw_key:
+        # Read apart from the unit of work, which (and on SQLite its write lock) starts only with the
+        # write itself: the Idempotency-Key claim below runs in a transaction of its own first.
+        async with request.app.state.read_sessionmaker() as lookup:
+            api_key = await auth.check_api_key(lookup, raw_key)
     if api_key is None:
         raise Forbidden(_("Thiếu api_key hoặc api_key không hợp lệ."))
     api_key_id = api_key.id
