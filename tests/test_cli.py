@@ -539,16 +539,18 @@ def test_serve_no_worker_leaves_outbox_pending(serve: Callable[..., Server], ddi
 
 
 async def _drain(ddir: Path) -> None:
+    from congdan import wiring
     from congdan.cli import _load_handlers
     from congdan.db import make_engine, make_sessionmaker
-    from congdan.outbox.relay import Relay
 
     _load_handlers()
     settings = _sqlite_settings(ddir)
     engine = make_engine(settings)
+    shared = wiring.build(settings)
     try:
-        await Relay(make_sessionmaker(engine), settings).drain()
+        await shared.relay(make_sessionmaker(engine), settings).drain()
     finally:
+        await shared.close()
         await engine.dispose()
 
 
