@@ -47,6 +47,7 @@ def _iso_only(value: object) -> object:
 
 IsoDatetime = Annotated[AwareDatetime, BeforeValidator(_iso_only)]
 
+
 @router.post(
     "/reports",
     status_code=201,
