@@ -47,7 +47,6 @@ def _iso_only(value: object) -> object:
 
 IsoDatetime = Annotated[AwareDatetime, BeforeValidator(_iso_only)]
 
-
 @router.post(
     "/reports",
     status_code=201,
