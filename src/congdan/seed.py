@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from congdan.agencies.service import seed_agencies
@@ -68,7 +67,6 @@ class DemoAccount:
 
 
 async def is_demo_seeded(session: AsyncSession) -> bool:
-    from congdan.models import Account
+    from congdan.accounts import repository as accounts_repo
 
-    found = await session.scalar(select(Account.id).where(Account.email == "dieuphoi@demo.congdan.vn"))
-    return found is not None
+    return await accounts_repo.by_email(session, "dieuphoi@demo.congdan.vn") is not None

@@ -26,7 +26,6 @@ from congdan.deps import LocaleDep, PrincipalDep, SessionDep, SettingsDep
 from congdan.kit.errors import NotFound, PayloadTooLarge
 from congdan.kit.pagination import decode_cursor, encode_cursor
 from congdan.kit.problems import problems
-from congdan.models import Announcement, AnnouncementAttachment
 
 router = APIRouter(prefix="/api/v1", tags=["announcements"])
 
@@ -54,7 +53,7 @@ async def list_announcements(
     kind: Annotated[str | None, Query(pattern="^(news|notice|alert)$")] = None,
 ) -> AnnouncementList:
     after_id = decode_cursor(cursor)
-    after = await session.get(Announcement, after_id) if after_id else None
+    after = await repository.get(session, after_id) if after_id else None
     items = await service.feed(session, utcnow(), limit=limit, after=after, topic=topic, unit=unit, kind=kind)
     page = items[:limit]
     return AnnouncementList(
@@ -147,7 +146,7 @@ async def download(
     announcement_id: uuid.UUID, attachment_id: uuid.UUID, request: Request, session: SessionDep
 ) -> Response:
     await service.get_public(session, announcement_id, utcnow())
-    row = await session.get(AnnouncementAttachment, attachment_id)
+    row = await repository.attachment(session, attachment_id)
     if row is None or row.announcement_id != announcement_id:
         raise NotFound()
     data = await request.app.state.storage.get(row.storage_key)

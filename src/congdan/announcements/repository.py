@@ -130,3 +130,11 @@ async def audience_page(
     )
     accounts = list((await session.scalars(stmt)).all())
     return accounts, account_ids[-1] if len(account_ids) == limit else None
+
+
+async def get(session: AsyncSession, announcement_id: uuid.UUID) -> Announcement | None:
+    return await session.get(Announcement, announcement_id)
+
+
+async def attachment(session: AsyncSession, attachment_id: uuid.UUID) -> AnnouncementAttachment | None:
+    return await session.get(AnnouncementAttachment, attachment_id)

@@ -149,7 +149,7 @@ async def fanout_batch(
     now: datetime,
     batch: int = FANOUT_BATCH,
 ) -> None:
-    announcement = await session.get(Announcement, uuid.UUID(str(message.payload["announcement_id"])))
+    announcement = await repository.get(session, uuid.UUID(str(message.payload["announcement_id"])))
     if announcement is None or not repository.is_live(announcement, now):
         return  # withdrawn or expired before it reached everyone: stop here
     after = uuid.UUID(str(message.payload["after"])) if message.payload.get("after") else None
@@ -199,7 +199,7 @@ async def withdraw(
 async def get_managed(
     session: AsyncSession, principal: Principal, announcement_id: uuid.UUID
 ) -> Announcement:
-    announcement = await session.get(Announcement, announcement_id)
+    announcement = await repository.get(session, announcement_id)
     if announcement is None:
         raise NotFound(_("Không tìm thấy thông báo."))
     policy.require_publisher(principal, announcement.agency_code)
@@ -207,7 +207,7 @@ async def get_managed(
 
 
 async def get_public(session: AsyncSession, announcement_id: uuid.UUID, now: datetime) -> Announcement:
-    announcement = await session.get(Announcement, announcement_id)
+    announcement = await repository.get(session, announcement_id)
     if announcement is None or not repository.is_live(announcement, now):
         raise NotFound(_("Không tìm thấy thông báo."))
     return announcement

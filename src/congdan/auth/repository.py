@@ -59,3 +59,7 @@ async def api_key_by_hash(session: AsyncSession, key_hash: str) -> ApiKey | None
 async def report_token(session: AsyncSession, token_hash: str, now: datetime) -> ReportToken | None:
     stmt = select(ReportToken).where(ReportToken.token_hash == token_hash, ReportToken.expires_at > now)
     return (await session.scalars(stmt)).first()
+
+
+async def challenge(session: AsyncSession, challenge_id: uuid.UUID) -> OtpChallenge | None:
+    return await session.get(OtpChallenge, challenge_id)

@@ -205,3 +205,13 @@ async def delete_push_subscription(
         stmt = stmt.where(PushSubscription.account_id == account_id)
     result = await session.execute(stmt)
     return int(getattr(result, "rowcount", 0) or 0)
+
+
+async def report(session: AsyncSession, report_id: uuid.UUID) -> Report | None:
+    return await session.get(Report, report_id)
+
+
+async def delivery_for_update(session: AsyncSession, delivery_id: uuid.UUID) -> Delivery | None:
+    # Two workers recording the outcome of one send must not interleave on PostgreSQL.
+    locking = session.bind is not None and session.bind.dialect.name == "postgresql"
+    return await session.get(Delivery, delivery_id, with_for_update=locking)

@@ -13,6 +13,7 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from congdan.accounts import repository as accounts_repo
 from congdan.authz.policy import (
     AGENCY_MANAGER,
     AGENCY_ROLES,
@@ -89,7 +90,7 @@ async def report_audience(session: AsyncSession, report: Report, event_at: datet
     report when the event happened: accounts, and the reporters of duplicates marked onto it."""
     accounts: list[Account] = []
     anonymous: list[Recipient] = []
-    reporter = await session.get(Account, report.reporter_id) if report.reporter_id else None
+    reporter = await accounts_repo.get(session, report.reporter_id) if report.reporter_id else None
     if reporter is not None and reporter.is_active:
         accounts.append(reporter)
     elif (own := _anonymous(report)) is not None:
@@ -340,7 +341,7 @@ async def set_preferences(
 
 async def unsubscribe(session: AsyncSession, target: Unsubscribe, now: datetime) -> None:
     """Turns the channel off for the account, or for the address when it has none."""
-    account = await session.get(Account, uuid.UUID(target.account_id)) if target.account_id else None
+    account = await accounts_repo.get(session, uuid.UUID(target.account_id)) if target.account_id else None
     if account is None:
         await repository.add_optout(session, target.channel, target.destination)
         return

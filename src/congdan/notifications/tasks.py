@@ -13,12 +13,13 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from congdan.auth import repository as auth_repo
 from congdan.db import utcnow
 from congdan.integrations.channels import Channel, ChannelError, OutgoingMessage
 from congdan.integrations.registry import build_channels
 from congdan.kit.crypto import keyring_for
 from congdan.live import service as live
-from congdan.models import Delivery, OtpChallenge, OutboxMessage, Report
+from congdan.models import Delivery, OutboxMessage, Report
 from congdan.notifications import repository, service
 from congdan.notifications.messages import STAFF_EVENTS, local_time
 from congdan.outbox.registry import HandlerContext, Registry
@@ -40,11 +41,11 @@ RESIDENT_STATUS_KINDS = {
 
 
 async def _report(session: AsyncSession, payload: dict[str, Any]) -> Report | None:
-    return await session.get(Report, uuid.UUID(str(payload["report_id"])))
+    return await repository.report(session, uuid.UUID(str(payload["report_id"])))
 
 
 async def _merged_into_public(session: AsyncSession, report: Report) -> bool:
-    original = await session.get(Report, report.duplicate_of_id) if report.duplicate_of_id else None
+    original = await repository.report(session, report.duplicate_of_id) if report.duplicate_of_id else None
     return original is not None and original.is_public
 
 
@@ -131,7 +132,7 @@ async def deliver_sign_in_code(session: AsyncSession, message: OutboxMessage, ct
     payload = message.payload
     channel = str(payload["channel"])
     # The destination stays sealed in the challenge row; the payload only points at it.
-    challenge = await session.get(OtpChallenge, uuid.UUID(str(payload["challenge_id"])))
+    challenge = await auth_repo.challenge(session, uuid.UUID(str(payload["challenge_id"])))
     if challenge is None:  # the person deleted their account before the code went out
         return
     destination = challenge.destination
@@ -224,11 +225,7 @@ class NotifySender:
     async def record(
         self, session: AsyncSession, message: OutboxMessage, claim: Claim, outcome: Any, ctx: HandlerContext
     ) -> str | None:
-        row = await session.get(
-            Delivery,
-            claim.delivery_id,
-            with_for_update=session.bind is not None and session.bind.dialect.name == "postgresql",
-        )
+        row = await repository.delivery_for_update(session, claim.delivery_id)
         assert row is not None
         row.updated_at = utcnow()
         if not isinstance(outcome, BaseException):

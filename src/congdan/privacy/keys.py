@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import Table, Text, column, select, table, update
+from sqlalchemy import Table
 from sqlalchemy.ext.asyncio import AsyncSession
 
 import congdan.models  # noqa: F401 - every table must be on the metadata to be found
 from congdan.db import Base
 from congdan.kit.crypto import Keyring, SealedJSON, SealedText, key_id_of
+from congdan.privacy import repository
 
 BATCH = 500
 
@@ -44,23 +45,17 @@ async def rotate(session: AsyncSession, keyring: Keyring) -> dict[str, int]:
     counts: dict[str, int] = {}
     prefix = f"cd1:{keyring.primary}:"
     for sealed in sealed_columns():
-        t = table(sealed.table, column(sealed.key), column(sealed.column, Text))
-        pk, value_col = t.c[sealed.key], t.c[sealed.column]
+        where = (sealed.table, sealed.key, sealed.column)
         done = 0
         while True:
-            stmt = (
-                select(pk, value_col)
-                .where(value_col.is_not(None), ~value_col.startswith(prefix, autoescape=True))
-                .limit(BATCH)
-            )
-            rows = (await session.execute(stmt)).all()
+            rows = await repository.sealed_not_under(session, *where, prefix, BATCH)
             if not rows:
                 break
             for row_id, value in rows:
                 if key_id_of(value) is None:
                     raise ValueError(f"{sealed.table}.{sealed.column} {row_id}: value is not sealed")
                 resealed = keyring.seal(keyring.open(value, sealed.purpose), sealed.purpose)
-                await session.execute(update(t).where(pk == row_id).values({sealed.column: resealed}))
+                await repository.store_sealed(session, *where, row_id, resealed)
             done += len(rows)
         counts[f"{sealed.table}.{sealed.column}"] = done
     return counts

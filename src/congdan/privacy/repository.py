@@ -5,7 +5,7 @@ from collections.abc import Sequence
 from datetime import datetime
 
 import structlog
-from sqlalchemy import delete, or_, select, text, update
+from sqlalchemy import Text, column, delete, or_, select, table, text, update
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from congdan.models import (
@@ -152,3 +152,24 @@ async def overwrite_deleted_content(session: AsyncSession, on: bool) -> None:
     It is a setting of the connection, so the erasure turns it off again before handing it back."""
     if session.get_bind().dialect.name == "sqlite":
         await session.execute(text(f"PRAGMA secure_delete = {'ON' if on else 'OFF'}"))
+
+
+async def sealed_not_under(
+    session: AsyncSession, table_name: str, key: str, value: str, prefix: str, limit: int
+) -> Sequence[tuple[object, str]]:
+    """Up to `limit` (key, stored value) pairs of a sealed column not sealed under `prefix`."""
+    t = table(table_name, column(key), column(value, Text))
+    pk, value_col = t.c[key], t.c[value]
+    stmt = (
+        select(pk, value_col)
+        .where(value_col.is_not(None), ~value_col.startswith(prefix, autoescape=True))
+        .limit(limit)
+    )
+    return [(row_id, stored) for row_id, stored in (await session.execute(stmt)).all()]
+
+
+async def store_sealed(
+    session: AsyncSession, table_name: str, key: str, value: str, row_id: object, sealed: str
+) -> None:
+    t = table(table_name, column(key), column(value, Text))
+    await session.execute(update(t).where(t.c[key] == row_id).values({value: sealed}))

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from congdan.accounts import repository as accounts_repo
 from congdan.audit import service as audit
 from congdan.authz import policy
 from congdan.authz.policy import Principal
@@ -139,7 +140,7 @@ async def withdraw(session: AsyncSession, principal: Principal, consent_id: uuid
 async def export(session: AsyncSession, principal: Principal, locale: str) -> DataExport:
     policy.require_authenticated(principal)
     assert principal.account_id is not None
-    account = await session.get(Account, principal.account_id)
+    account = await accounts_repo.get(session, principal.account_id)
     if account is None:
         raise NotFound()
     reports = await repository.reports_of(session, account.id)
