@@ -114,11 +114,6 @@ def can_see_contact(principal: Principal, report: Report) -> bool:
     return is_reporter(principal, report) or can_see_internal(principal, report)
 
 
-def can_list_all(principal: Principal) -> bool:
-    """Coordinators and administrators see private reports of the whole city in lists."""
-    return principal.is_citywide_staff
-
-
 def require_authenticated(principal: Principal) -> None:
     if not principal.is_authenticated:
         raise Unauthorized(headers={"WWW-Authenticate": "Bearer"})
