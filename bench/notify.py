@@ -138,7 +138,8 @@ async def _measure(
     from congdan.migrate import upgrade
     from congdan.models import Account, OutboxMessage
     from congdan.outbox.service import emit
-    from congdan.reports import service as reports
+    from congdan.reports import lifecycle, submission
+    from congdan.reports.context import Context
     from congdan.reports.schemas import ReportCreate, TransitionIn
 
     engine = None
@@ -169,9 +170,7 @@ async def _measure(
         engine = make_engine(settings)
         maker = make_sessionmaker(engine)
         async with maker() as s:
-            ctx = reports.Context(
-                settings=settings, areas=await load_index(s), storage=LocalStorage(tmp / "media")
-            )
+            ctx = Context(settings=settings, areas=await load_index(s), storage=LocalStorage(tmp / "media"))
         async with maker() as s, s.begin():
             officer = Account(
                 role="agency_officer", email="bench.officer@example.vn", agency_code="so_xay_dung"
@@ -185,7 +184,7 @@ async def _measure(
         report_ids: dict[str, uuid.UUID] = {}
         for n in range(args.samples):
             async with maker() as s, s.begin():
-                report = await reports.submit(
+                report = await submission.submit(
                     s,
                     ctx,
                     PUBLIC,
@@ -219,7 +218,7 @@ async def _measure(
             async with maker() as s:
                 async with s.begin():
                     if kind == "status":
-                        await reports.transition(
+                        await lifecycle.transition(
                             s,
                             ctx,
                             officer_p,

@@ -2,8 +2,17 @@
 
 from __future__ import annotations
 
-import httpx
+import itertools
+import uuid
 
+import httpx
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from congdan.authz import policy
+from congdan.authz.policy import Principal
+from congdan.models import Account, Report
+from congdan.reports.states import Status
 from tests.conftest import Actors
 from tests.conftest import submit as _submit
 
@@ -174,3 +183,60 @@ async def test_reference_lists(client: httpx.AsyncClient) -> None:
     en = (await client.get("/api/v1/categories", headers={"Accept-Language": "en"})).json()
     assert en[0]["name"] == "Road damage, potholes"
     assert all(c["deadline_days"] >= 1 and c["level"] in ("ward", "city") for c in cats)
+
+
+async def test_list_filter_selects_exactly_what_the_report_check_allows(
+    maker: async_sessionmaker[AsyncSession],
+) -> None:
+    """authz's SQL filter and its per-report check are one rule, for every kind of caller."""
+    async with maker() as session, session.begin():
+        owner = Account(role="resident", phone="+84900000001")
+        other = Account(role="resident", phone="+84900000002")
+        session.add_all([owner, other])
+        await session.flush()
+        reports = [
+            Report(
+                tracking_code=f"V{i:04d}-MATRX",
+                kind="report",
+                description="x",
+                search_text="x",
+                status=status.value,
+                is_public=public,
+                agency_code=agency,
+                reporter_id=reporter,
+            )
+            for i, (status, public, agency, reporter) in enumerate(
+                itertools.product(Status, (True, False), (None, "so_xay_dung", "sawaco"), (owner.id, None))
+            )
+        ]
+        session.add_all(reports)
+        await session.flush()
+        anonymous_private = next(r for r in reports if r.reporter_id is None and not r.is_public)
+        principals = {
+            "public": policy.PUBLIC,
+            "owner": Principal(owner.id, policy.RESIDENT),
+            "other resident": Principal(other.id, policy.RESIDENT),
+            "proven reporter": policy.proven_reporter(anonymous_private.id),
+            **{
+                f"{role} of {agency}": Principal(uuid.uuid4(), role, agency)
+                for role in (policy.AGENCY_OFFICER, policy.AGENCY_MANAGER)
+                for agency in ("so_xay_dung", "sawaco")
+            },
+            "coordinator": Principal(uuid.uuid4(), policy.COORDINATOR),
+            "admin": Principal(uuid.uuid4(), policy.ADMIN),
+        }
+        everything = {r.id for r in reports}
+        for name, principal in principals.items():
+            allowed = {r.id for r in reports if policy.can_view_report(principal, r)}
+            selected = set(
+                (await session.scalars(select(Report.id).where(policy.visible_to(principal)))).all()
+            )
+            assert selected == allowed, name
+        # The rule sees differences, so the comparison above is not between two empty sets.
+        assert {r.id for r in reports if policy.can_view_report(policy.PUBLIC, r)} == {
+            r.id for r in reports if r.is_public
+        }
+        assert anonymous_private.id not in {
+            r.id for r in reports if policy.can_view_report(principals["owner"], r)
+        }
+        assert {r.id for r in reports if policy.can_view_report(principals["coordinator"], r)} == everything

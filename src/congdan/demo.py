@@ -13,7 +13,8 @@ from congdan.config import Settings
 from congdan.db import make_engine, make_sessionmaker
 from congdan.integrations.storage import LocalStorage
 from congdan.models import Account
-from congdan.reports import service as reports
+from congdan.reports import lifecycle, submission
+from congdan.reports.context import Context
 from congdan.reports.schemas import Location, ReportCreate, TransitionIn
 from congdan.reports.states import Status
 from congdan.seed import DemoAccount, is_demo_seeded
@@ -132,7 +133,7 @@ async def _create(session: AsyncSession, settings: Settings) -> None:
         )
     resident = await accounts.resident_for(session, channel="sms", destination=RESIDENT_PHONE)
     resident.display_name = "Nguyễn Văn An"
-    ctx = reports.Context(
+    ctx = Context(
         settings=settings,
         areas=await load_index(session),
         storage=LocalStorage(Path(settings.resolved_media_dir)),
@@ -141,7 +142,7 @@ async def _create(session: AsyncSession, settings: Settings) -> None:
     made = []
     for category, text, lat, lon, address in REPORTS:
         made.append(
-            await reports.submit(
+            await submission.submit(
                 session,
                 ctx,
                 who,
@@ -157,14 +158,14 @@ async def _create(session: AsyncSession, settings: Settings) -> None:
     officer = staff["sxd.canbo@demo.congdan.vn"]
     sxd = Principal(officer.id, officer.role, officer.agency_code)
     pothole = made[0]
-    await reports.transition(
+    await lifecycle.transition(
         session,
         ctx,
         sxd,
         pothole.id,
         TransitionIn(to=Status.IN_PROGRESS, note="Đã cử đội kiểm tra hiện trường."),
     )
-    await reports.transition(
+    await lifecycle.transition(
         session,
         ctx,
         sxd,

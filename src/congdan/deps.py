@@ -16,7 +16,7 @@ from congdan.config import Settings
 from congdan.idempotency import service as idem
 from congdan.kit.errors import AppError, Unauthorized
 from congdan.kit.i18n import _, negotiate
-from congdan.reports.service import Context
+from congdan.reports.context import Context
 from congdan.security.ratelimit import client_address, limiter
 
 

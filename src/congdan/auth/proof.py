@@ -16,6 +16,7 @@ from datetime import timedelta
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from congdan.auth import repository
+from congdan.auth.events import CODE_REQUESTED
 from congdan.auth.service import REPORT_TOKEN_PREFIX, WrongCode
 from congdan.config import Settings
 from congdan.db import utcnow
@@ -72,7 +73,7 @@ async def request_proof(
     await session.flush()
     message = emit(
         session,
-        "auth.code_requested",
+        CODE_REQUESTED,
         aggregate_type="otp",
         aggregate_id=str(challenge.id),
         payload={

@@ -14,6 +14,7 @@ from congdan.accounts import service as accounts
 from congdan.accounts.passwords import verify_password
 from congdan.audit import service as audit
 from congdan.auth import repository
+from congdan.auth.events import CODE_REQUESTED
 from congdan.authz.policy import MACHINE, RESIDENT, STAFF_ROLES, Principal, proven_reporter
 from congdan.config import Settings
 from congdan.db import utcnow
@@ -126,7 +127,7 @@ async def request_code(
     await session.flush()
     message = emit(
         session,
-        "auth.code_requested",
+        CODE_REQUESTED,
         aggregate_type="otp",
         aggregate_id=str(challenge.id),
         # The destination stays sealed in the challenge row; the payload only points at it.

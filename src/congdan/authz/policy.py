@@ -4,6 +4,10 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import ColumnElement, or_, true
+from sqlalchemy.orm import InstrumentedAttribute
 
 from congdan.kit.errors import Forbidden, NotFound, Unauthorized
 from congdan.kit.i18n import _
@@ -70,13 +74,35 @@ def is_handling_agency(principal: Principal, report: Report) -> bool:
     )
 
 
+def _view_grants(principal: Principal) -> list[tuple[InstrumentedAttribute[Any], object]] | None:
+    """Who may see a report, as the report columns whose value lets this principal see it (None:
+    every report). Both the per-report check and the SQL filter of every list read it, so the two
+    cannot drift apart: public reports, the reporter's own (an account's, or the one a proven
+    reporter proved), the handling agency's; city-wide staff see all."""
+    if principal.is_citywide_staff:
+        return None
+    grants: list[tuple[InstrumentedAttribute[Any], object]] = [(Report.is_public, True)]
+    if principal.role == PROVEN_REPORTER:
+        if principal.report_id is not None:
+            grants.append((Report.id, principal.report_id))
+    elif principal.account_id is not None:
+        grants.append((Report.reporter_id, principal.account_id))
+    if principal.role in AGENCY_ROLES and principal.agency_code is not None:
+        grants.append((Report.agency_code, principal.agency_code))
+    return grants
+
+
 def can_view_report(principal: Principal, report: Report) -> bool:
-    return (
-        report.is_public
-        or is_reporter(principal, report)
-        or principal.is_citywide_staff
-        or is_handling_agency(principal, report)
-    )
+    grants = _view_grants(principal)
+    return grants is None or any(getattr(report, column.key) == value for column, value in grants)
+
+
+def visible_to(principal: Principal) -> ColumnElement[bool]:
+    """can_view_report as SQL: every list of reports, whatever it is for, filters by it."""
+    grants = _view_grants(principal)
+    if grants is None:
+        return true()
+    return or_(*(column == value for column, value in grants))
 
 
 def can_see_internal(principal: Principal, report: Report) -> bool:
@@ -86,11 +112,6 @@ def can_see_internal(principal: Principal, report: Report) -> bool:
 
 def can_see_contact(principal: Principal, report: Report) -> bool:
     return is_reporter(principal, report) or can_see_internal(principal, report)
-
-
-def can_list_all(principal: Principal) -> bool:
-    """Coordinators and administrators see private reports of the whole city in lists."""
-    return principal.is_citywide_staff
 
 
 def require_authenticated(principal: Principal) -> None:

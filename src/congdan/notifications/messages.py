@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 from jinja2 import Environment
 
 from congdan.kit.i18n import _, translate
+from congdan.reports import events
 
 LOCAL_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 
@@ -89,11 +90,11 @@ TEMPLATES: dict[str, Template] = {
     ),
 }
 
-# Events the workbench's deadline sweeps will emit (payload: report_id, and note for escalations).
+# Events the workbench's deadline sweeps will emit, and the message each sends.
 STAFF_EVENTS = {
-    "report.due_soon": "staff_due_soon",
-    "report.overdue": "staff_overdue",
-    "report.escalated": "staff_escalated",
+    events.DUE_SOON: "staff_due_soon",
+    events.OVERDUE: "staff_overdue",
+    events.ESCALATED: "staff_escalated",
 }
 
 

@@ -14,6 +14,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from congdan.auth import repository as auth_repo
+from congdan.auth.events import CODE_REQUESTED
 from congdan.db import utcnow
 from congdan.integrations.channels import Channel, ChannelError, OutgoingMessage
 from congdan.integrations.registry import build_channels
@@ -23,6 +24,7 @@ from congdan.models import Delivery, OutboxMessage, Report
 from congdan.notifications import repository, service
 from congdan.notifications.messages import STAFF_EVENTS, local_time
 from congdan.outbox.registry import HandlerContext, Registry
+from congdan.reports import events
 
 # The coordinators' triage queue has its own live channel.
 COORDINATION_QUEUE = "coordination"
@@ -65,17 +67,17 @@ async def notify_residents(session: AsyncSession, message: OutboxMessage, ctx: H
     if report is None:
         return
     kind: str | None
-    if message.event_type == "report.submitted":
+    if message.event_type == events.SUBMITTED:
         kind = "received"
-    elif message.event_type == "report.status_changed":
+    elif message.event_type == events.STATUS_CHANGED:
         kind = RESIDENT_STATUS_KINDS.get(str(payload.get("to"))) if payload.get("public", True) else None
         if kind == "duplicate" and not await _merged_into_public(session, report):
             kind = "merged"  # they do not follow a private original, so they are not told they will
         if payload.get("to") == "assigned" and report.agency_code:
             await _notify_staff(session, message, ctx, report, "staff_assigned")
-    elif message.event_type == "report.replied":
+    elif message.event_type == events.REPLIED:
         kind = "replied"
-    elif message.event_type == "report.info_requested":
+    elif message.event_type == events.INFO_REQUESTED:
         kind = "info_requested"
     else:
         kind = "progress_posted"
@@ -251,14 +253,14 @@ async def forget_destination(session: AsyncSession, claim: Claim) -> None:
 
 def register(registry: Registry) -> None:
     registry.handles(
-        "report.submitted",
-        "report.status_changed",
-        "report.replied",
-        "report.info_requested",
-        "report.progress_posted",
+        events.SUBMITTED,
+        events.STATUS_CHANGED,
+        events.REPLIED,
+        events.INFO_REQUESTED,
+        events.PROGRESS_POSTED,
     )(notify_residents)
     registry.handles(*STAFF_EVENTS)(notify_staff)
-    registry.handles("auth.code_requested", scrub_keys=("code",))(deliver_sign_in_code)
+    registry.handles(CODE_REQUESTED, scrub_keys=("code",))(deliver_sign_in_code)
     registry.sends(
         service.SEND_EVENT,
         NotifySender(),

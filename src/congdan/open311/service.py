@@ -1,4 +1,4 @@
-"""GeoReport v2 over the report rules: every request goes through congdan.reports.service.
+"""GeoReport v2 over the report rules: every request goes through the reports services.
 
 Nothing here decides routing, deadlines or visibility; it translates between Open311's words and
 ours and checks what Open311 adds (jurisdiction, service attributes, its own limits).
@@ -28,7 +28,8 @@ from congdan.open311.present import notice, present_requests
 from congdan.open311.query import build_filter, extensions_on
 from congdan.open311.schemas import RequestIn, RequestsQuery
 from congdan.reports import repository as reports_repo
-from congdan.reports import service as reports
+from congdan.reports import submission
+from congdan.reports.context import Context
 from congdan.reports.schemas import Contact, Location, ReportCreate
 
 SPECIFICATION = "http://wiki.open311.org/GeoReport_v2"
@@ -183,7 +184,7 @@ class Created:
 
 
 async def create(
-    session: AsyncSession, ctx: reports.Context, api_key_id: uuid.UUID, data: RequestIn, locale: str
+    session: AsyncSession, ctx: Context, api_key_id: uuid.UUID, data: RequestIn, locale: str
 ) -> Created:
     if not data.service_code:
         raise BadRequest(_("Thiếu service_code."), field="service_code")
@@ -220,8 +221,8 @@ async def create(
     )
     photos: list[uuid.UUID] = []
     if data.media:
-        photos.append((await reports.upload_photo(session, ctx, policy.PUBLIC, data.media)).media.id)
-    report = await reports.submit(
+        photos.append((await submission.upload_photo(session, ctx, policy.PUBLIC, data.media)).media.id)
+    report = await submission.submit(
         session,
         ctx,
         policy.PUBLIC,

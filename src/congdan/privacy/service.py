@@ -29,6 +29,7 @@ from congdan.privacy.schemas import (
     PurposeOut,
 )
 from congdan.reports import present
+from congdan.reports import service as reports_service
 
 # Bump when the notice text changes in substance: residents are then asked again.
 NOTICE_VERSION = "2026-11-30"
@@ -162,7 +163,7 @@ async def export(session: AsyncSession, principal: Principal, locale: str) -> Da
             created_at=account.created_at,
         ),
         consents=[consent_out(c) for c in await repository.consents_of(session, account.id)],
-        reports=await present.reports_out(session, principal, reports, locale),
+        reports=await reports_service.reports_out(session, principal, reports, locale),
         events=[
             ExportEvent(**e.model_dump(), report_id=event_reports[e.id])
             for e in await present.events_out(session, events, locale)

@@ -1,4 +1,4 @@
-"""JSON API for reports: a thin layer over the service."""
+"""JSON API for reports: a thin layer over the services."""
 
 from __future__ import annotations
 
@@ -24,7 +24,7 @@ from congdan.kit.errors import BadRequest, NotFound, PayloadTooLarge, Validation
 from congdan.kit.i18n import _
 from congdan.kit.pagination import decode_cursor, encode_cursor
 from congdan.kit.problems import problems
-from congdan.reports import present, repository, service, tracking
+from congdan.reports import conversation, lifecycle, present, repository, service, submission, tracking
 from congdan.reports.schemas import (
     CategoryChangeIn,
     EventList,
@@ -41,6 +41,7 @@ from congdan.reports.schemas import (
     UploadOut,
 )
 from congdan.reports.states import Status
+from congdan.routing import corrections
 
 router = APIRouter(prefix="/api/v1", tags=["reports"])
 
@@ -53,6 +54,7 @@ def _iso_only(value: object) -> object:
 
 
 IsoDatetime = Annotated[AwareDatetime, BeforeValidator(_iso_only)]
+
 
 @router.post(
     "/reports",
@@ -76,8 +78,8 @@ async def create_report(
         return JSONResponse(
             replay.body, status_code=replay.status, headers={**replay.headers, "Idempotent-Replayed": "true"}
         )
-    report = await service.submit(session, ctx, principal, data)
-    body = (await present.report_out(session, principal, report, locale)).model_dump(mode="json")
+    report = await submission.submit(session, ctx, principal, data)
+    body = (await service.report_out(session, principal, report, locale)).model_dump(mode="json")
     headers = {"Location": f"/api/v1/reports/{report.id}"}
     await idempotent.remember(session, 201, body, headers)
     return JSONResponse(body, status_code=201, headers=headers)
@@ -121,7 +123,7 @@ async def list_reports(
     )
     rows = await repository.search(session, principal, filters, after=decode_cursor(cursor), limit=limit + 1)
     page = list(rows[:limit])
-    items = await present.reports_out(session, principal, page, locale)
+    items = await service.reports_out(session, principal, page, locale)
     next_cursor = encode_cursor(page[-1].id) if len(rows) > limit else None
     return ReportPage(items=items, next_cursor=next_cursor)
 
@@ -172,7 +174,7 @@ async def get_report(
     report_id: uuid.UUID, session: SessionDep, principal: PrincipalDep, locale: LocaleDep
 ) -> ReportOut:
     report = await service.get_for(session, principal, report_id)
-    out = await present.report_out(session, principal, report, locale)
+    out = await service.report_out(session, principal, report, locale)
     return out
 
 
@@ -204,8 +206,8 @@ async def transition(
     ctx: ContextDep,
     locale: LocaleDep,
 ) -> ReportOut:
-    report = await service.transition(session, ctx, principal, report_id, data)
-    out = await present.report_out(session, principal, report, locale)
+    report = await lifecycle.transition(session, ctx, principal, report_id, data)
+    out = await service.report_out(session, principal, report, locale)
     return out
 
 
@@ -223,8 +225,8 @@ async def change_category(
     ctx: ContextDep,
     locale: LocaleDep,
 ) -> ReportOut:
-    report = await service.change_category(session, ctx, principal, report_id, data)
-    out = await present.report_out(session, principal, report, locale)
+    report = await corrections.change_category(session, ctx, principal, report_id, data)
+    out = await service.report_out(session, principal, report, locale)
     return out
 
 
@@ -238,7 +240,7 @@ async def change_category(
 async def reply(
     report_id: uuid.UUID, data: ReplyIn, session: SessionDep, principal: PrincipalDep, locale: LocaleDep
 ) -> EventOut:
-    event = await service.reply(session, principal, report_id, data)
+    event = await conversation.reply(session, principal, report_id, data)
     out = (await present.events_out(session, [event], locale))[0]
     return out
 
@@ -253,7 +255,7 @@ async def reply(
 async def add_note(
     report_id: uuid.UUID, data: NoteIn, session: SessionDep, principal: PrincipalDep, locale: LocaleDep
 ) -> EventOut:
-    event = await service.add_note(session, principal, report_id, data)
+    event = await conversation.add_note(session, principal, report_id, data)
     out = (await present.events_out(session, [event], locale))[0]
     return out
 
@@ -267,8 +269,8 @@ async def add_note(
 async def rate(
     report_id: uuid.UUID, data: RatingIn, session: SessionDep, principal: PrincipalDep, locale: LocaleDep
 ) -> ReportOut:
-    report = await service.rate(session, principal, report_id, data)
-    out = await present.report_out(session, principal, report, locale)
+    report = await conversation.rate(session, principal, report_id, data)
+    out = await service.report_out(session, principal, report, locale)
     return out
 
 
@@ -296,6 +298,6 @@ async def upload(
         chunks.append(chunk)
     if size == 0:
         raise ValidationFailed(_("Tệp ảnh trống."), field="file")
-    uploaded = await service.upload_photo(session, ctx, principal, b"".join(chunks))
+    uploaded = await submission.upload_photo(session, ctx, principal, b"".join(chunks))
     out = present.upload_out(uploaded.media, uploaded.exif_location)
     return out

@@ -1,4 +1,4 @@
-"""Turning rows into API answers, hiding what the caller may not see."""
+"""Turning rows into API answers, hiding what the caller may not see. Presenters only read."""
 
 from __future__ import annotations
 
@@ -8,7 +8,6 @@ from collections.abc import Sequence
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from congdan.audit import service as audit
 from congdan.authz import policy
 from congdan.authz.policy import Principal
 from congdan.models import Agency, Media, Report, ReportEvent
@@ -65,11 +64,8 @@ async def reports_out(
         if media.report_id is not None:
             photos[media.report_id].append(media)
     out = []
-    revealed = []
     for r in reports:
         contact = _contact(principal, r)
-        if contact is not None and principal.is_staff:
-            revealed.append(r.id)
         cat = cats.get(r.category_code or "")
         area = areas.get(r.area_code or "")
         agency = agencies.get(r.agency_code or "")
@@ -111,12 +107,6 @@ async def reports_out(
                 contact=contact,
             )
         )
-    if revealed:
-        # Staff seeing a resident's contact details is an access to personal data: it is logged.
-        # The caller commits, also on reads, so the rows land with the answer.
-        await audit.record_many(
-            session, principal, "contact.viewed", subject_type="report", subjects=revealed
-        )
     return out
 
 
@@ -130,10 +120,6 @@ def _contact(principal: Principal, report: Report) -> ContactOut | None:
     if not (report.contact_name or report.contact_phone or report.contact_email):
         return None
     return ContactOut(name=report.contact_name, phone=report.contact_phone, email=report.contact_email)
-
-
-async def report_out(session: AsyncSession, principal: Principal, report: Report, locale: str) -> ReportOut:
-    return (await reports_out(session, principal, [report], locale))[0]
 
 
 async def events_out(session: AsyncSession, events: Sequence[ReportEvent], locale: str) -> list[EventOut]:

@@ -3,10 +3,10 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 
-from sqlalchemy import ColumnElement, and_, false, or_, select, update
+from sqlalchemy import ColumnElement, and_, false, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from congdan.authz.policy import AGENCY_ROLES, PROVEN_REPORTER, Principal, can_list_all
+from congdan.authz.policy import Principal, visible_to
 from congdan.kit.text import fold
 from congdan.models import Account, Agency, Area, Category, Media, Report, ReportEvent, ReportFollower
 from congdan.reports.schemas import ReportFilters
@@ -25,20 +25,6 @@ async def by_tracking_code(session: AsyncSession, code: str) -> Report | None:
 
 async def tracking_code_taken(session: AsyncSession, code: str) -> bool:
     return (await session.scalar(select(Report.id).where(Report.tracking_code == code))) is not None
-
-
-def visible_to(principal: Principal) -> ColumnElement[bool]:
-    """authz's can_view_report as SQL: every list of reports, whatever it is for, filters by it."""
-    if can_list_all(principal):
-        return Report.id.is_not(None)
-    clauses: list[ColumnElement[bool]] = [Report.is_public.is_(True)]
-    if principal.account_id is not None:
-        clauses.append(Report.reporter_id == principal.account_id)
-    if principal.role in AGENCY_ROLES and principal.agency_code is not None:
-        clauses.append(Report.agency_code == principal.agency_code)
-    if principal.role == PROVEN_REPORTER and principal.report_id is not None:
-        clauses.append(Report.id == principal.report_id)
-    return or_(*clauses)
 
 
 async def search(

@@ -44,7 +44,7 @@ class TrackingView:
 async def tracking_view(session: AsyncSession, principal: Principal, code: str, locale: str) -> TrackingView:
     """The report with this (normalised) code as its tracking page shows it; NotFound if none."""
     report = await service.get_by_code(session, code)
-    out = await present.report_out(session, principal, report, locale)
+    out = await service.report_out(session, principal, report, locale)
     rows = await repository.events(session, report.id, include_internal=False)
     events = await present.events_out(session, rows, locale)
     replies = [e for e in events if e.type in REPLY_TYPES]
@@ -81,7 +81,7 @@ async def by_code_out(
     """The look-up by (normalised) tracking code of the API; NotFound if there is no such report."""
     report = await service.get_by_code(session, code)
     if policy.can_view_report(principal, report):
-        return await present.report_out(session, principal, report, locale)
+        return await service.report_out(session, principal, report, locale)
     rows = await repository.events(session, report.id, include_internal=False)
     replies = [e for e in await present.events_out(session, rows, locale) if e.type in REPLY_TYPES]
     _c, _a, agencies = await repository.names_for(

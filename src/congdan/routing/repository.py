@@ -10,9 +10,8 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import defer
 
-from congdan.authz.policy import Principal
+from congdan.authz.policy import Principal, visible_to
 from congdan.models import ClassifierExample, ClassifierModel, Report, RoutingRule
-from congdan.reports import repository as reports_repo
 
 
 async def matching_rules(
@@ -88,7 +87,7 @@ async def nearby_open(
         Report.created_at >= since,
         Report.lat.between(south, north),
         Report.lon.between(west, east),
-        reports_repo.visible_to(principal),
+        visible_to(principal),
     )
     if category_code is not None:
         stmt = stmt.where(Report.category_code == category_code)

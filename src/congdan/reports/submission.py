@@ -1,0 +1,186 @@
+"""Sending a report: photos uploaded ahead of it, checks of what was sent, routing to an agency."""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from congdan.accounts import repository as accounts_repo
+from congdan.authz import policy
+from congdan.authz.policy import Principal
+from congdan.db import utcnow
+from congdan.integrations.images import ImageLimits, process_photo
+from congdan.kit.codes import tracking_code
+from congdan.kit.contact import normalise_email, normalise_phone
+from congdan.kit.errors import FieldError, ValidationFailed
+from congdan.kit.i18n import _
+from congdan.kit.text import clean_line, clean_plain_text, fold
+from congdan.models import Category, Media, Report
+from congdan.outbox.service import emit
+from congdan.privacy import service as privacy
+from congdan.reports import events, lifecycle, repository
+from congdan.reports import service as shared
+from congdan.reports.context import Context
+from congdan.reports.deadlines import add_working_days
+from congdan.reports.schemas import ReportCreate
+from congdan.reports.states import Status
+from congdan.routing import service as routing
+
+
+@dataclass(frozen=True)
+class Uploaded:
+    media: Media
+    # The photo's own GPS position, for the uploader's answer only: it is not kept.
+    exif_location: tuple[float, float] | None
+
+
+async def upload_photo(session: AsyncSession, ctx: Context, principal: Principal, raw: bytes) -> Uploaded:
+    settings = ctx.settings
+    limits = ImageLimits(settings.max_photo_pixels, settings.max_photo_side, settings.max_photo_aspect)
+    processed = await process_photo(raw, limits, workers=settings.image_workers)
+    # A random name the client never chose, fanned out so no folder grows huge.
+    name = secrets.token_hex(16)
+    key = f"photos/{name[:2]}/{name}.{processed.extension}"
+    thumb_key = f"photos/{name[:2]}/{name}-thumb.{processed.extension}"
+    await ctx.storage.put(key, processed.data)
+    await ctx.storage.put(thumb_key, processed.thumbnail)
+    media = Media(
+        owner_id=principal.account_id,
+        storage_key=key,
+        thumb_key=thumb_key,
+        content_type=processed.content_type,
+        width=processed.width,
+        height=processed.height,
+        size_bytes=len(processed.data),
+        sha256=processed.sha256,
+    )
+    session.add(media)
+    await session.flush()
+    return Uploaded(media, processed.gps)
+
+
+async def submit(session: AsyncSession, ctx: Context, principal: Principal, data: ReportCreate) -> Report:
+    errors: list[FieldError] = []
+    description = clean_plain_text(data.description)
+    if not description:
+        errors.append(FieldError("description", _("Nội dung không được để trống.")))
+    address = clean_plain_text(data.address) if data.address else None
+    category = None
+    if data.category is not None:
+        category = await repository.category(session, data.category)
+        if category is None or not category.is_active:
+            errors.append(
+                FieldError("category", _("Lĩnh vực không tồn tại: %(code)s."), {"code": data.category})
+            )
+    lat = data.location.lat if data.location else None
+    lon = data.location.long if data.location else None
+    place = routing.where(
+        ctx.areas, lat=lat, lon=lon, address=address, description=description, needed=data.kind == "report"
+    )
+    if place.error is not None:
+        errors.append(place.error)
+    contact_phone = contact_email = contact_name = None
+    if data.contact is not None:
+        contact_name = clean_line(data.contact.name) or None if data.contact.name else None
+        if data.contact.phone:
+            contact_phone = normalise_phone(data.contact.phone)
+            if contact_phone is None:
+                errors.append(FieldError("contact.phone", _("Số điện thoại không hợp lệ.")))
+        if data.contact.email:
+            contact_email = normalise_email(data.contact.email)
+            if contact_email is None:
+                errors.append(FieldError("contact.email", _("Địa chỉ email không hợp lệ.")))
+    if len(data.photos) > ctx.settings.max_photos:
+        errors.append(FieldError("photos", _("Tối đa %(n)s ảnh."), {"n": ctx.settings.max_photos}))
+    if errors:
+        raise ValidationFailed(errors=errors)
+
+    photo_ids = await shared.claim_photos(session, principal, data.photos, "photos")
+    classification = None
+    if category is None:
+        classification = routing.classify(ctx.classifier, description)
+        if classification is not None and classification.top is not None:
+            category = await repository.category(session, classification.top.code)
+    located = place.located
+    decision = await routing.decide(session, ctx.areas, category=category, area=located)
+    # A guess the classifier is unsure of goes to a person, not to an agency.
+    confident = classification is None or classification.confident(ctx.settings.routing_min_confidence)
+    now = utcnow()
+    report = Report(
+        tracking_code=await _fresh_tracking_code(session),
+        kind=data.kind,
+        category_code=category.code if category else None,
+        category_source=_category_source(data, category),
+        classifier_version=classification.version if classification else None,
+        category_confidence=classification.top.confidence if classification and classification.top else None,
+        description=description,
+        search_text=fold(f"{description} {address or ''}"),
+        status=Status.SUBMITTED.value,
+        lat=lat,
+        lon=lon,
+        address=address,
+        area_code=located.area_code if located else None,
+        area_approximate=located.approximate if located else True,
+        reporter_id=principal.account_id if principal.role == policy.RESIDENT else None,
+        contact_name=contact_name,
+        contact_phone=contact_phone,
+        contact_email=contact_email,
+        is_public=data.visibility == "public",
+        hide_identity=data.hide_identity,
+        due_at=add_working_days(
+            now, category.deadline_days if category else ctx.settings.default_deadline_days
+        ),
+        created_at=now,
+        updated_at=now,
+    )
+    session.add(report)
+    await session.flush()
+    await repository.attach_media(session, photo_ids, report.id, None)
+    await _record_consent(session, principal, report)
+    actor = principal if principal.role == policy.RESIDENT else policy.PUBLIC
+    shared.record(session, report, actor, type_="status", from_status=None, to_status=Status.SUBMITTED)
+    emit(
+        session,
+        events.SUBMITTED,
+        aggregate_type="report",
+        aggregate_id=str(report.id),
+        payload={"report_id": str(report.id), "tracking_code": report.tracking_code},
+    )
+    if decision.agency_code is not None and confident:
+        await lifecycle.move(
+            session,
+            report,
+            policy.MACHINE,
+            Status.ASSIGNED,
+            note=None,
+            public=True,
+            agency_code=decision.agency_code,
+        )
+    else:
+        await lifecycle.move(session, report, policy.MACHINE, Status.TRIAGE, note=None, public=False)
+    return report
+
+
+def _category_source(data: ReportCreate, category: Category | None) -> str | None:
+    if category is None:
+        return None
+    return "resident" if data.category is not None else "classifier"
+
+
+async def _record_consent(session: AsyncSession, principal: Principal, report: Report) -> None:
+    if principal.role == policy.RESIDENT and principal.account_id is not None:
+        account = await accounts_repo.get(session, principal.account_id)
+        if account is not None:
+            await privacy.ensure_consent(session, account, privacy.REPORT_HANDLING, source="report")
+    elif report.contact_phone or report.contact_email or report.contact_name:
+        privacy.consent_for_report(session, report, "vi")
+
+
+async def _fresh_tracking_code(session: AsyncSession) -> str:
+    for _attempt in range(5):
+        code = tracking_code()
+        if not await repository.tracking_code_taken(session, code):
+            return code
+    raise RuntimeError("could not draw an unused tracking code")  # 2^50 codes: never in practice
