@@ -17,13 +17,13 @@ from congdan.auth import repository
 from congdan.auth.events import CODE_REQUESTED
 from congdan.authz.policy import MACHINE, RESIDENT, STAFF_ROLES, Principal, proven_reporter
 from congdan.config import Settings
+from congdan.consents import service as consents
 from congdan.db import utcnow
 from congdan.kit.codes import keyed_hash, new_secret, numeric_code, sha256_hex
 from congdan.kit.errors import NotFound, Unauthorized, ValidationFailed
 from congdan.kit.i18n import _
 from congdan.models import Account, ApiKey, ApiToken, OtpChallenge
 from congdan.outbox.service import emit
-from congdan.privacy import service as privacy
 
 TOKEN_PREFIX = "cds"  # noqa: S105 - a visible prefix, not a secret
 API_KEY_PREFIX = "cdk"
@@ -156,7 +156,7 @@ async def verify_code(
         raise Unauthorized(_("Cán bộ đăng nhập bằng email và mật khẩu."))
     if not account.is_active:
         raise Unauthorized(_("Tài khoản đã bị khóa."))
-    await privacy.ensure_consent(session, account, privacy.ACCOUNT, source="sign_in")
+    await consents.ensure_consent(session, account, consents.ACCOUNT, source="sign_in")
     return await issue_token(session, account, timedelta(hours=settings.token_ttl_hours))
 
 

@@ -9,13 +9,16 @@ from fastapi import APIRouter, Depends, File, Query, UploadFile
 from fastapi.responses import JSONResponse
 from pydantic import AwareDatetime, BeforeValidator
 
+from congdan.authz import policy
 from congdan.authz.policy import can_see_internal
+from congdan.categories import repository as categories_repo
 from congdan.deps import (
     ContextDep,
     IdempotencyDep,
     LocaleDep,
     PrincipalDep,
     SessionDep,
+    SettingsDep,
     limit_signed_in,
     writes,
 )
@@ -24,7 +27,16 @@ from congdan.kit.errors import BadRequest, NotFound, PayloadTooLarge, Validation
 from congdan.kit.i18n import _
 from congdan.kit.pagination import decode_cursor, encode_cursor
 from congdan.kit.problems import problems
-from congdan.reports import conversation, lifecycle, present, repository, service, submission, tracking
+from congdan.reports import (
+    conversation,
+    corrections,
+    lifecycle,
+    present,
+    repository,
+    service,
+    submission,
+    tracking,
+)
 from congdan.reports.schemas import (
     CategoryChangeIn,
     EventList,
@@ -41,7 +53,9 @@ from congdan.reports.schemas import (
     UploadOut,
 )
 from congdan.reports.states import Status
-from congdan.routing import corrections
+from congdan.routing import service as routing
+from congdan.routing.present import duplicates_out
+from congdan.routing.schemas import DuplicateList
 
 router = APIRouter(prefix="/api/v1", tags=["reports"])
 
@@ -228,6 +242,26 @@ async def change_category(
     report = await corrections.change_category(session, ctx, principal, report_id, data)
     out = await service.report_out(session, principal, report, locale)
     return out
+
+
+@router.get(
+    "/reports/{report_id}/duplicate-candidates",
+    response_model=DuplicateList,
+    summary="Phản ánh có thể trùng (cán bộ) / Possible duplicates (staff)",
+    responses=problems(401, 403, 404),
+)
+async def duplicate_candidates(
+    report_id: uuid.UUID,
+    session: SessionDep,
+    principal: PrincipalDep,
+    settings: SettingsDep,
+    locale: LocaleDep,
+) -> DuplicateList:
+    report = await service.get_for(session, principal, report_id)
+    policy.require_internal_access(principal, report)
+    found = await routing.duplicates_of(session, principal, report, settings)
+    categories = {c.code: c for c in await categories_repo.categories(session)}
+    return DuplicateList(items=duplicates_out(found, categories, locale))
 
 
 @router.post(

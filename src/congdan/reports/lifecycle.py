@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from congdan.agencies import repository as agencies_repo
 from congdan.authz import policy
 from congdan.authz.policy import Principal
+from congdan.categories import repository as categories_repo
 from congdan.db import utcnow
 from congdan.kit.errors import InvalidTransition, ValidationFailed
 from congdan.kit.i18n import _
@@ -75,7 +76,9 @@ async def transition(
         await _follow_original(session, report, duplicate_of)
     await shared.audit_staff(session, principal, "report.transition", report, event, to=target.value)
     if target == Status.REOPENED:
-        category = await repository.category(session, report.category_code) if report.category_code else None
+        category = (
+            await categories_repo.category(session, report.category_code) if report.category_code else None
+        )
         days = category.deadline_days if category else ctx.settings.default_deadline_days
         report.due_at = add_working_days(utcnow(), days)
     return report

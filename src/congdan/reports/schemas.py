@@ -8,12 +8,8 @@ from typing import Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
-from congdan.reports.states import Status
-
-
-class Location(BaseModel):
-    lat: float = Field(ge=-90, le=90, description="Vĩ độ (WGS84)")
-    long: float = Field(ge=-180, le=180, description="Kinh độ (WGS84)")
+from congdan.shared.schemas import AreaRef, CodeName, Location
+from congdan.shared.statuses import Status
 
 
 class Contact(BaseModel):
@@ -42,15 +38,6 @@ class ReportCreate(BaseModel):
     visibility: Literal["public", "private"] = "public"
     hide_identity: bool = False
     contact: Contact | None = None
-
-
-class CodeName(BaseModel):
-    code: str
-    name: str
-
-
-class AreaRef(CodeName):
-    approximate: bool
 
 
 class PhotoOut(BaseModel):

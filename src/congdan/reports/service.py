@@ -1,7 +1,7 @@
 """What every report operation shares: finding a report for a caller, showing it, and the history
 rows, audit entries and photos that changes write. The changes themselves live in `submission`,
-`lifecycle` and `conversation`; correcting the category belongs to routing. Services never commit:
-the request or the job owns the transaction."""
+`lifecycle`, `conversation` and `corrections` (a category put right by staff). Services never
+commit: the request or the job owns the transaction."""
 
 from __future__ import annotations
 

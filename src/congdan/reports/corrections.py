@@ -1,4 +1,5 @@
-"""Staff correcting what category a report is in: the report moves, and the classifier learns."""
+"""Staff correcting what category a report is in: the report moves, and the classifier learns.
+Like submission, it asks routing (who acts, what to learn); routing never reads reports."""
 
 from __future__ import annotations
 
@@ -9,20 +10,19 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from congdan.areas.service import Located
 from congdan.authz import policy
 from congdan.authz.policy import Principal
+from congdan.categories import repository as categories_repo
 from congdan.db import utcnow
 from congdan.kit.errors import Conflict, InvalidTransition, ValidationFailed
 from congdan.kit.i18n import _
 from congdan.kit.text import clean_plain_text
-from congdan.models import ClassifierExample, Report
+from congdan.models import Report
 from congdan.outbox.service import emit
 from congdan.reports import events, lifecycle
-from congdan.reports import repository as reports_repo
 from congdan.reports import service as reports
 from congdan.reports.context import Context
 from congdan.reports.deadlines import add_working_days
 from congdan.reports.schemas import CategoryChangeIn
 from congdan.reports.states import FINAL, Status
-from congdan.routing import repository
 from congdan.routing import service as routing
 
 
@@ -35,7 +35,7 @@ async def change_category(
     policy.require_internal_access(principal, report)
     if Status(report.status) in FINAL:
         raise InvalidTransition(_("Phản ánh đã kết thúc; không thể đổi lĩnh vực."))
-    category = await reports_repo.category(session, data.category)
+    category = await categories_repo.category(session, data.category)
     if category is None or not category.is_active:
         raise ValidationFailed(_("Lĩnh vực không tồn tại: %(code)s."), field="category", code=data.category)
     if category.code == report.category_code:
@@ -60,20 +60,7 @@ async def change_category(
     await reports.audit_staff(
         session, principal, "report.category", report, event, previous=previous or "", to=category.code
     )
-    example = await repository.correction_for(session, report.id)
-    if example is None:
-        session.add(
-            ClassifierExample(
-                category_code=category.code,
-                text=report.description,
-                report_id=report.id,
-                previous_code=previous,
-                created_by_id=principal.account_id,
-            )
-        )
-    else:  # corrected twice: the latest word is the label
-        example.category_code = category.code
-        example.created_by_id = principal.account_id
+    await routing.learn_from_correction(session, report, previous=previous, by=principal.account_id)
     await session.flush()
     emit(
         session,
