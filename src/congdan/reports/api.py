@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import uuid
 from typing import Annotated
 
@@ -20,6 +21,7 @@ from congdan.deps import (
     SessionDep,
     SettingsDep,
     limit_signed_in,
+    replayed,
     writes,
 )
 from congdan.kit.codes import normalise_tracking_code
@@ -89,9 +91,7 @@ async def create_report(
     scope = f"reports:{principal.account_id or 'anonymous'}"
     replay = await idempotent.claim(scope, data.model_dump(mode="json"))
     if replay is not None:
-        return JSONResponse(
-            replay.body, status_code=replay.status, headers={**replay.headers, "Idempotent-Replayed": "true"}
-        )
+        return replayed(replay)
     report = await submission.submit(session, ctx, principal, data)
     body = (await service.report_out(session, principal, report, locale)).model_dump(mode="json")
     headers = {"Location": f"/api/v1/reports/{report.id}"}
@@ -318,10 +318,11 @@ async def rate(
 )
 async def upload(
     file: Annotated[UploadFile, File(description="Ảnh JPEG, PNG, WebP hoặc HEIC, tối đa 10 MB")],
+    idempotent: IdempotencyDep,
     session: SessionDep,
     principal: PrincipalDep,
     ctx: ContextDep,
-) -> UploadOut:
+) -> UploadOut | JSONResponse:
     limit = ctx.settings.max_photo_bytes
     chunks: list[bytes] = []
     size = 0
@@ -332,6 +333,14 @@ async def upload(
         chunks.append(chunk)
     if size == 0:
         raise ValidationFailed(_("Tệp ảnh trống."), field="file")
-    uploaded = await submission.upload_photo(session, ctx, principal, b"".join(chunks))
+    raw = b"".join(chunks)
+    scope = f"uploads:{principal.account_id or 'anonymous'}"
+    replay = await idempotent.claim(scope, {"sha256": hashlib.sha256(raw).hexdigest()})
+    if replay is not None:
+        return replayed(replay)
+    uploaded = await submission.upload_photo(session, ctx, principal, raw)
     out = present.upload_out(uploaded.media, uploaded.exif_location)
+    # The photo's GPS position is for this answer only: the remembered one, replayed to a retry,
+    # goes without it rather than keep a position the stored photo no longer has.
+    await idempotent.remember(session, 201, out.model_dump(mode="json", exclude={"exif_location"}), {})
     return out

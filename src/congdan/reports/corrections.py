@@ -16,7 +16,6 @@ from congdan.kit.errors import Conflict, InvalidTransition, ValidationFailed
 from congdan.kit.i18n import _
 from congdan.kit.text import clean_plain_text
 from congdan.models import Report
-from congdan.outbox.service import emit
 from congdan.reports import events, lifecycle
 from congdan.reports import service as reports
 from congdan.reports.context import Context
@@ -45,30 +44,21 @@ async def change_category(
     report.category_code = category.code
     report.category_source = "staff"
     report.updated_at = utcnow()
-    event = reports.record(
+    event = await reports.record_and_announce(
         session,
         report,
         principal,
+        events.CATEGORY_CHANGED,
         type_="category",
-        from_status=None,
-        to_status=None,
         note=note,
         public=False,
         agency_code=principal.agency_code,
+        payload={"from": previous, "to": category.code},
     )
-    await session.flush()
     await reports.audit_staff(
         session, principal, "report.category", report, event, previous=previous or "", to=category.code
     )
     await routing.learn_from_correction(session, report, previous=previous, by=principal.account_id)
-    await session.flush()
-    emit(
-        session,
-        events.CATEGORY_CHANGED,
-        aggregate_type="report",
-        aggregate_id=str(report.id),
-        payload={"report_id": str(report.id), "from": previous, "to": category.code},
-    )
     if data.reroute and Status(report.status) in (Status.SUBMITTED, Status.TRIAGE):
         located = Located(report.area_code, report.area_approximate) if report.area_code else None
         decision = await routing.decide(session, ctx.areas, category=category, area=located)

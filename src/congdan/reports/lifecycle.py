@@ -16,7 +16,6 @@ from congdan.kit.errors import InvalidTransition, ValidationFailed
 from congdan.kit.i18n import _
 from congdan.kit.text import clean_plain_text
 from congdan.models import Report, ReportEvent, ReportFollower
-from congdan.outbox.service import emit
 from congdan.reports import events, repository
 from congdan.reports import service as shared
 from congdan.reports.context import Context
@@ -171,26 +170,18 @@ async def move(
         report.closed_at = now
     if target == Status.DUPLICATE:
         report.duplicate_of_id = duplicate_of
-    event = shared.record(
+    return await shared.record_and_announce(
         session,
         report,
         actor,
+        events.STATUS_CHANGED,
         type_="status",
         from_status=current,
         to_status=target,
         note=note,
         public=public,
         agency_code=report.agency_code,
-    )
-    await session.flush()
-    emit(
-        session,
-        events.STATUS_CHANGED,
-        aggregate_type="report",
-        aggregate_id=str(report.id),
         payload={
-            "report_id": str(report.id),
-            "event_id": str(event.id),
             "from": current.value,
             "to": target.value,
             "public": public,
@@ -198,4 +189,3 @@ async def move(
             "actor_role": actor.role,
         },
     )
-    return event

@@ -184,9 +184,11 @@ class UploadOut(MediaOut):
     exif_location: Location | None = Field(
         description=(
             "Vị trí GPS ghi trong EXIF của ảnh, nếu có, để ứng dụng đề nghị «dùng vị trí của ảnh». "
-            "Chỉ trả cho người tải ảnh lên trong câu trả lời này; không lưu lại, ảnh lưu đã bỏ EXIF. "
+            "Chỉ trả cho người tải ảnh lên trong câu trả lời này; không lưu lại, ảnh lưu đã bỏ EXIF, "
+            "nên câu trả lời gửi lại cho cùng Idempotency-Key không có trường này. "
             "/ The GPS position in the photo's EXIF, if any, so that a client can offer to use it. "
-            "Only in this answer to the uploader; never stored (the stored photo has no EXIF)."
+            "Only in this answer to the uploader; never stored (the stored photo has no EXIF), so the "
+            "answer replayed for the same Idempotency-Key goes without this field."
         )
     )
 

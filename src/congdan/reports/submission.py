@@ -20,7 +20,6 @@ from congdan.kit.errors import FieldError, ValidationFailed
 from congdan.kit.i18n import _
 from congdan.kit.text import clean_line, clean_plain_text, fold
 from congdan.models import Category, Media, Report
-from congdan.outbox.service import emit
 from congdan.reports import events, lifecycle, repository
 from congdan.reports import service as shared
 from congdan.reports.context import Context
@@ -141,13 +140,14 @@ async def submit(session: AsyncSession, ctx: Context, principal: Principal, data
     await repository.attach_media(session, photo_ids, report.id, None)
     await _record_consent(session, principal, report)
     actor = principal if principal.role == policy.RESIDENT else policy.PUBLIC
-    shared.record(session, report, actor, type_="status", from_status=None, to_status=Status.SUBMITTED)
-    emit(
+    await shared.record_and_announce(
         session,
+        report,
+        actor,
         events.SUBMITTED,
-        aggregate_type="report",
-        aggregate_id=str(report.id),
-        payload={"report_id": str(report.id), "tracking_code": report.tracking_code},
+        type_="status",
+        to_status=Status.SUBMITTED,
+        payload={"tracking_code": report.tracking_code},
     )
     if decision.agency_code is not None and confident:
         await lifecycle.move(
