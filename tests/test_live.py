@@ -106,12 +106,10 @@ class Stream:
 async def _sign_in(
     client: httpx.AsyncClient, actors: Actors, role: str, agency: str | None
 ) -> dict[str, str]:
-    from tests.conftest import PASSWORD
 
     headers = await actors.staff(role, agency)  # created through the test app; sign in again here
     me = (await actors.client.get("/api/v1/me", headers=headers)).json()
-    r = await client.post("/api/v1/auth/login", json={"email": me["email"], "password": PASSWORD})
-    return {"Authorization": f"Bearer {r.json()['access_token']}"}
+    return await actors.logins[me["email"]].headers(client)
 
 
 async def test_report_page_and_agency_queue_hear_changes(settings: Settings, actors: Actors) -> None:

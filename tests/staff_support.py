@@ -1,0 +1,60 @@
+"""Staff sign-in for tests, done the way a staff member does it: the password, a TOTP secret
+enrolled through the API, codes computed from that secret with pyotp."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+import pyotp
+
+STEP = 30
+
+
+def code_at(secret: str, step: int) -> str:
+    return str(pyotp.TOTP(secret).at(step * STEP))
+
+
+def step_now(now: float | None = None) -> int:
+    return int(time.time() if now is None else now) // STEP
+
+
+@dataclass
+class StaffLogin:
+    """One enrolled staff account: every `login` uses a step not used before (the window allows
+    the steps either side of now), so several sign-ins within 30 seconds still work."""
+
+    email: str
+    password: str
+    secret: str = ""
+    recovery_codes: list[str] = field(default_factory=list)
+    last_step: int | None = None
+
+    def fresh_code(self, now: float | None = None) -> str:
+        current = step_now(now)
+        step = current - 1 if self.last_step is None else max(current - 1, self.last_step + 1)
+        assert step <= current + 1, "no unused step left in the window; wait or use a recovery code"
+        self.last_step = step
+        return code_at(self.secret, step)
+
+    async def enrol(self, client: httpx.AsyncClient) -> dict[str, Any]:
+        credentials = {"email": self.email, "password": self.password}
+        r = await client.post("/api/v1/auth/login/enrol", json=credentials)
+        assert r.status_code == 200, r.text
+        self.secret = r.json()["secret"]
+        body = await self.login(client)
+        self.recovery_codes = list(body["recovery_codes"])
+        return body
+
+    async def login(self, client: httpx.AsyncClient) -> dict[str, Any]:
+        payload = {"email": self.email, "password": self.password, "totp": self.fresh_code()}
+        r = await client.post("/api/v1/auth/login", json=payload)
+        assert r.status_code == 200, r.text
+        body: dict[str, Any] = r.json()
+        return body
+
+    async def headers(self, client: httpx.AsyncClient) -> dict[str, str]:
+        body = await (self.login(client) if self.secret else self.enrol(client))
+        return {"Authorization": f"Bearer {body['access_token']}"}
