@@ -47,8 +47,10 @@ def _with_cookie(response: Response, request: Request, raw: str) -> Response:
 
 @router.get("/staff/")
 async def home(request: Request, session: SessionDep, next: NextQuery = None) -> Response:
-    if await staff_session_of(request) is not None:
-        # The queue replaces this placeholder.
+    found = await staff_session_of(request)
+    if found is not None:
+        request.state.staff = found
+        # A placeholder: the agency queue takes this place.
         return await render(request, session, "staff/home.html", {})
     return await render(request, session, "staff/sign_in.html", {"next": safe_next(next), "error": None})
 
