@@ -1,7 +1,7 @@
 """staff sign-in: TOTP second factor, recovery codes, browser sessions
 
 Revision ID: 0008
-Revises: 0007
+Revises: 0014
 Create Date: 2026-12-02 09:00:00
 
 Staff who signed in before this revision enrol a second factor at their next sign-in.
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0008"
-down_revision: str | None = "0007"
+down_revision: str | None = "0014"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

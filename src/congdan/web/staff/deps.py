@@ -27,10 +27,9 @@ from congdan.auth.sessions import Current
 from congdan.authz.policy import ADMIN, Principal
 from congdan.deps import staff_session_of
 from congdan.kit.errors import AppError
-from congdan.kit.i18n import LOCALES, _
-from congdan.security.cookies import set_cookie
-from congdan.templating import templates
-from congdan.web.tracking import LANG_COOKIE, LANG_COOKIE_SECONDS, page_locale
+from congdan.kit.i18n import _
+from congdan.web import rendering
+from congdan.web.rendering import page_locale
 
 HOME = "/staff/"
 ROLE_LABELS = {
@@ -102,7 +101,8 @@ async def render(
     *,
     status_code: int = 200,
 ) -> Response:
-    """A workbench page in the staff layout, in the page's language (?lang= is remembered)."""
+    """A workbench page in the staff layout, in the page's language (?lang= is remembered); an
+    HTMX request gets the template's `main` block only."""
     locale = locale_of(request)
     current: Current | None = getattr(request.state, "staff", None)
     agency = None
@@ -111,7 +111,6 @@ async def render(
         if found is not None:
             agency = found.name_en if locale == "en" else found.name
     full = {
-        "locale": locale,
         "other": "en" if locale == "vi" else "vi",
         "switch_url": _switch(request, locale),
         "me": current.account if current is not None else None,
@@ -120,8 +119,5 @@ async def render(
         "agency_name": agency,
         **context,
     }
-    response = templates.TemplateResponse(request, template, full, status_code=status_code)
     lang = request.query_params.get("lang")
-    if lang in LOCALES:
-        set_cookie(response, request, LANG_COOKIE, str(lang), max_age=LANG_COOKIE_SECONDS)
-    return response
+    return rendering.render(request, template, full, locale=locale, lang=lang, status_code=status_code)
