@@ -54,6 +54,7 @@ from congdan.web.announcements import router as news_pages_router
 from congdan.web.docs import mount_static
 from congdan.web.docs import router as docs_router
 from congdan.web.pages import router as pages_router
+from congdan.web.staff import router as staff_router
 from congdan.web.tracking import router as tracking_router
 
 log = structlog.get_logger("app")
@@ -72,6 +73,7 @@ def create_app(
         maker = make_sessionmaker(engine)
         settings.ensure_dirs()
         app.state.settings = settings
+        app.state.clock = utcnow  # what staff sessions and second-factor codes are timed by
         app.state.engine = engine
         app.state.sessionmaker = maker
         app.state.read_sessionmaker = make_read_sessionmaker(engine)
@@ -151,6 +153,7 @@ def create_app(
         tracking_router,
         live_router,
         media_router,
+        staff_router,
     ):
         app.include_router(router)
 

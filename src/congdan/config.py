@@ -37,6 +37,10 @@ class Settings(BaseSettings):
     # Auth
     token_ttl_hours: int = 24 * 30
     staff_token_ttl_hours: int = 12
+    # Staff browser sessions end after this long without a request, and in any case this long
+    # after the sign-in.
+    staff_idle_minutes: int = Field(default=30, ge=1)
+    staff_session_hours: int = Field(default=12, ge=1)
     otp_ttl_minutes: int = 10
     otp_max_attempts: int = 5
     report_proof_ttl_hours: int = 24  # an anonymous reporter's proof for one report

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
+from datetime import datetime
 from typing import Annotated, Any, TypeVar
 
 from fastapi import Depends, Header, Request
@@ -12,18 +13,26 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from congdan.areas.service import load_index
 from congdan.auth import service as auth
+from congdan.auth import sessions as staff_sessions
 from congdan.authz.policy import PUBLIC, Principal
 from congdan.config import Settings
 from congdan.idempotency import service as idem
 from congdan.kit.errors import AppError, Unauthorized
 from congdan.kit.i18n import _, negotiate
 from congdan.reports.context import Context
+from congdan.security.cookies import read_cookie
 from congdan.security.ratelimit import client_address, limiter
 
 
 def get_settings(request: Request) -> Settings:
     settings: Settings = request.app.state.settings
     return settings
+
+
+def get_now(request: Request) -> datetime:
+    """The request's time from the app's clock (tests replace `app.state.clock` to move it)."""
+    now: datetime = request.app.state.clock()
+    return now
 
 
 def get_maker(request: Request) -> async_sessionmaker[AsyncSession]:
@@ -202,6 +211,32 @@ async def get_principal(request: Request) -> Principal:
     return principal
 
 
+async def staff_session_of(request: Request) -> staff_sessions.Current | None:
+    """The signed-in staff session of the request's cookie, read like the caller (a short session
+    of its own, before the unit of work); its last-seen time is written, in a transaction of its
+    own, at most once a minute."""
+    state = request.app.state
+    raw = read_cookie(request, state.settings.session_cookie_name)
+    if not raw:
+        return None
+    now = get_now(request)
+    async with state.read_sessionmaker() as session:
+        found = await staff_sessions.current(session, state.settings, raw, now)
+    if found is not None and found.touch:
+        async with state.sessionmaker() as session, session.begin():
+            await staff_sessions.touch(session, found, now)
+    return found
+
+
+async def get_live_principal(request: Request) -> Principal:
+    """The caller of a live-update stream: a bearer token, or else a staff browser session (an
+    EventSource sends cookies, not headers). A stream only reads, so a cookie is safe here."""
+    if request.headers.get("authorization"):
+        return await get_principal(request)
+    found = await staff_session_of(request)
+    return found.principal if found is not None else PUBLIC
+
+
 AREA_INDEX_TTL_SECONDS = 60.0
 
 
@@ -226,11 +261,13 @@ async def get_context(request: Request) -> Context:
 # scope="function": the unit of work ends when the endpoint returns, before the answer is sent.
 SessionDep = Annotated[AsyncSession, Depends(get_session, scope="function")]
 PrincipalDep = Annotated[Principal, Depends(get_principal)]
+LivePrincipalDep = Annotated[Principal, Depends(get_live_principal)]
 LocaleDep = Annotated[str, Depends(get_locale)]
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 ContextDep = Annotated[Context, Depends(get_context)]
 MakerDep = Annotated[async_sessionmaker[AsyncSession], Depends(get_maker)]
 IdempotencyDep = Annotated[IdempotentWrite, Depends(get_idempotent_write)]
+NowDep = Annotated[datetime, Depends(get_now)]
 
 
 def limit_signed_in(name: str) -> Callable[..., Awaitable[None]]:

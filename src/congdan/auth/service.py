@@ -12,7 +12,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from congdan.accounts import repository as accounts_repo
 from congdan.accounts import service as accounts
-from congdan.accounts.passwords import verify_password
 from congdan.audit import service as audit
 from congdan.auth import repository
 from congdan.auth.events import CODE_REQUESTED
@@ -64,17 +63,6 @@ async def revoke_token(session: AsyncSession, raw: str) -> None:
         token.revoked_at = utcnow()
 
 
-async def login_staff(session: AsyncSession, settings: Settings, email: str, password: str) -> IssuedToken:
-    account = await accounts_repo.by_email(session, email.strip().lower())
-    valid = verify_password(account.password_hash if account else None, password)
-    if account is None or not valid or not account.is_active or account.role not in STAFF_ROLES:
-        raise Unauthorized(_("Email hoặc mật khẩu không đúng."))
-    issued = await issue_token(session, account, timedelta(hours=settings.staff_token_ttl_hours))
-    actor = Principal(account_id=account.id, role=account.role, agency_code=account.agency_code)
-    await audit.record(session, actor, "auth.staff_login", subject_type="account", subject_id=account.id)
-    return issued
-
-
 UNLOCKED = "auth.unlocked"
 
 
@@ -104,8 +92,9 @@ async def request_code(
     """Creates a one-time code and queues its delivery; the code itself is only in the outbox payload."""
     channel, destination = accounts.normalise_destination(phone=phone, email=email)
     if await _is_staff_contact(session, channel, destination):
-        # Staff sign in with their password only. The caller gets the same answer as anyone, so
-        # the endpoint does not tell which addresses belong to staff; nothing is stored or sent.
+        # Staff sign in with their password and second factor only. The caller gets the same
+        # answer as anyone, so the endpoint does not tell which addresses belong to staff; nothing
+        # is stored or sent.
         log.info("auth.code_refused_for_staff", channel=channel)
         return OtpChallenge(channel=channel, destination=destination)
     current = await repository.open_challenge(session, destination, utcnow())
