@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from datetime import date
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -16,6 +17,7 @@ from congdan.models import Report, ReportEvent
 from congdan.outbox.service import emit
 from congdan.reports import events, repository
 from congdan.reports import service as shared
+from congdan.reports.deadlines import local_today
 from congdan.reports.schemas import NoteIn, RatingIn, ReplyIn
 from congdan.reports.states import FINAL, Status
 
@@ -38,6 +40,7 @@ async def reply(
     if not message:
         raise ValidationFailed(_("Nội dung trả lời không được để trống."), field="message")
     photo_ids = await shared.claim_photos(session, principal, data.photos, "photos")
+    committed = _committed_finish(report, data, photo_ids)
     event_type, outbox_event = _REPLY_KINDS[data.kind]
     event = shared.record(
         session,
@@ -56,9 +59,38 @@ async def reply(
     payload: dict[str, object] = {"report_id": str(report.id), "event_id": str(event.id)}
     if data.kind != "answer":
         payload["note"] = message  # the resident is told what is asked or what was done
+    if committed is not None:
+        report.committed_finish_on = committed
+        report.progress_required_at = None  # the overdue unit has posted what it owed
+        payload["committed_finish_on"] = committed.isoformat()
     emit(session, outbox_event, aggregate_type="report", aggregate_id=str(report.id), payload=payload)
     await shared.audit_staff(session, principal, "report.reply", report, event)
     return event
+
+
+def _committed_finish(report: Report, data: ReplyIn, photo_ids: list[uuid.UUID]) -> date | None:
+    """The finish date a progress reply commits to. An overdue report's unit owes progress with a
+    photo and that date (the 1022 rule), so until it is posted a progress reply must carry both."""
+    if data.kind != "progress":
+        if data.committed_finish_on is not None:
+            raise ValidationFailed(
+                _("Chỉ cập nhật tiến độ mới kèm ngày hoàn thành cam kết."), field="committed_finish_on"
+            )
+        return None
+    if report.progress_required_at is not None:
+        if not photo_ids:
+            raise ValidationFailed(
+                _("Phản ánh đã quá hạn: cập nhật tiến độ cần kèm ít nhất một ảnh."), field="photos"
+            )
+        if data.committed_finish_on is None:
+            raise ValidationFailed(
+                _("Phản ánh đã quá hạn: cần ghi ngày cam kết hoàn thành."), field="committed_finish_on"
+            )
+    if data.committed_finish_on is not None and data.committed_finish_on < local_today():
+        raise ValidationFailed(
+            _("Ngày cam kết hoàn thành không được trước hôm nay."), field="committed_finish_on"
+        )
+    return data.committed_finish_on
 
 
 async def add_note(

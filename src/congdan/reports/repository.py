@@ -1,7 +1,8 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
+from datetime import datetime
 
 from sqlalchemy import ColumnElement, and_, false, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -140,3 +141,70 @@ async def accounts_by_id(session: AsyncSession, ids: set[uuid.UUID]) -> dict[uui
     if not ids:
         return {}
     return {a.id: a for a in (await session.scalars(select(Account).where(Account.id.in_(ids)))).all()}
+
+
+# ---- deadline sweeps: each mark is claimed by one UPDATE that sets it only where it is empty, so
+# of several workers sweeping at once exactly one gets each report (PostgreSQL re-checks the WHERE
+# after waiting for the row lock; SQLite runs one writer at a time).
+
+
+async def claim_due_soon(
+    session: AsyncSession, statuses: Iterable[str], now: datetime, horizon: datetime
+) -> list[uuid.UUID]:
+    stmt = (
+        update(Report)
+        .where(
+            Report.status.in_(list(statuses)),
+            Report.due_soon_at.is_(None),
+            Report.overdue_at.is_(None),
+            Report.due_at > now,
+            Report.due_at <= horizon,
+        )
+        .values(due_soon_at=now)
+        .returning(Report.id)
+        .execution_options(synchronize_session=False)
+    )
+    return list((await session.scalars(stmt)).all())
+
+
+async def claim_overdue(session: AsyncSession, statuses: Iterable[str], now: datetime) -> list[uuid.UUID]:
+    stmt = (
+        update(Report)
+        .where(Report.status.in_(list(statuses)), Report.overdue_at.is_(None), Report.due_at <= now)
+        .values(overdue_at=now, progress_required_at=now)
+        .returning(Report.id)
+        .execution_options(synchronize_session=False)
+    )
+    return list((await session.scalars(stmt)).all())
+
+
+async def escalation_candidates(
+    session: AsyncSession, statuses: Iterable[str]
+) -> Sequence[tuple[uuid.UUID, datetime]]:
+    """Overdue open reports not yet escalated, with their deadlines (the working-day count is Python's)."""
+    stmt = select(Report.id, Report.due_at).where(
+        Report.status.in_(list(statuses)),
+        Report.overdue_at.is_not(None),
+        Report.escalated_at.is_(None),
+        Report.due_at.is_not(None),
+    )
+    return [(row[0], row[1]) for row in (await session.execute(stmt)).all() if row[1] is not None]
+
+
+async def claim_escalation(session: AsyncSession, ids: Sequence[uuid.UUID], now: datetime) -> list[uuid.UUID]:
+    if not ids:
+        return []
+    stmt = (
+        update(Report)
+        .where(Report.id.in_(list(ids)), Report.escalated_at.is_(None), Report.overdue_at.is_not(None))
+        .values(escalated_at=now)
+        .returning(Report.id)
+        .execution_options(synchronize_session=False)
+    )
+    return list((await session.scalars(stmt)).all())
+
+
+async def reports_by_id(session: AsyncSession, ids: Sequence[uuid.UUID]) -> Sequence[Report]:
+    if not ids:
+        return []
+    return (await session.scalars(select(Report).where(Report.id.in_(list(ids))).order_by(Report.id))).all()
