@@ -40,6 +40,7 @@ from congdan.kit.problems import problem_response
 from congdan.kit.validation import from_pydantic
 from congdan.live.api import router as live_router
 from congdan.media.web import router as media_router
+from congdan.performance.api import router as performance_router
 from congdan.notifications.api import router as notifications_router
 from congdan.open311.api import router as open311_router
 from congdan.outbox import service as outbox
@@ -151,6 +152,7 @@ def create_app(
         tracking_router,
         live_router,
         media_router,
+        performance_router,
     ):
         app.include_router(router)
 
