@@ -55,7 +55,8 @@ async def _sweep(maker: Maker, settings: Settings, now: datetime) -> Swept:
 
 async def _titles(maker: Maker, account_id: uuid.UUID) -> list[str]:
     async with maker() as s:
-        stmt = select(Notification.title).where(Notification.account_id == account_id).order_by(Notification.id)
+        stmt = select(Notification.title).where(Notification.account_id == account_id)
+        stmt = stmt.order_by(Notification.id)
         return list((await s.scalars(stmt)).all())
 
 
@@ -143,9 +144,7 @@ async def test_escalation_counts_working_days_past_tet(
     async with maker() as s:
         stmt = select(Notification.body).where(Notification.account_id == staff["coordinator"][1])
         bodies = list((await s.scalars(stmt)).all())
-    assert bodies == [
-        f"Phản ánh {code['tracking_code']} đã được chuyển lên lãnh đạo xem xét: quá hạn 2 ngày"
-    ]
+    assert bodies == [f"Phản ánh {code['tracking_code']} đã được chuyển lên lãnh đạo xem xét: quá hạn 2 ngày"]
     assert any("cấp trên" in t for t in await _titles(maker, staff["manager"][1]))
 
 

@@ -40,11 +40,11 @@ from congdan.kit.problems import problem_response
 from congdan.kit.validation import from_pydantic
 from congdan.live.api import router as live_router
 from congdan.media.web import router as media_router
-from congdan.performance.api import router as performance_router
 from congdan.notifications.api import router as notifications_router
 from congdan.open311.api import router as open311_router
 from congdan.outbox import service as outbox
 from congdan.outbox.relay import Relay, supervise
+from congdan.performance.api import router as performance_router
 from congdan.privacy.api import router as privacy_router
 from congdan.reports.api import router as reports_router
 from congdan.reports.categories_api import router as categories_router
