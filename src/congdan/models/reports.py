@@ -17,7 +17,7 @@ class Report(Base):
     __table_args__ = (
         Index("ix_reports_status_created", "status", "created_at"),
         Index("ix_reports_lat_lon", "lat", "lon"),
-        Index("ix_reports_overdue_due", "overdue_at", "due_at"),
+        Index("ix_reports_status_due", "status", "due_at"),
     )
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
