@@ -15,6 +15,7 @@ from pypdf import PdfReader
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from congdan.authz.policy import Principal
+from congdan.db import utcnow
 from congdan.models import Report, ReportEvent
 from congdan.performance.service import Period, monthly, period_of
 from tests.conftest import Actors
@@ -155,6 +156,8 @@ async def test_agency_staff_see_the_ranking_and_only_their_own_late_list(
     admin = await actors.staff("admin")
     body = (await client.get("/api/v1/performance/monthly", params={"month": MAY}, headers=admin)).json()
     assert all(a["late_reports"] is not None for a in body["agencies"])
+    under_way = await client.get("/api/v1/performance/monthly", headers=admin)
+    assert under_way.json()["period"]["month"] == period_of(utcnow()).label
     resident = await actors.resident()
     assert (await client.get("/api/v1/performance/monthly", headers=resident)).status_code == 403
     assert (await client.get("/api/v1/performance/monthly.pdf")).status_code == 401
