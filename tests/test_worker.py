@@ -337,11 +337,9 @@ async def test_a_starting_worker_takes_back_at_once_the_rows_of_dead_processes_o
     row = await _row(maker, dead)
     assert row.status == "done" and row.attempts == 2  # the interrupted try counts
     async with maker() as s:
-        still = set(
-            (
-                await s.scalars(select(OutboxMessage.status).where(OutboxMessage.id.in_([alive, elsewhere])))
-            ).all()
-        )
+        still = set((await s.scalars(select(OutboxMessage.status).where(
+            OutboxMessage.id.in_([alive, elsewhere])
+        ))).all())
     assert still == {"processing"}
 
 
