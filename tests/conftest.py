@@ -72,6 +72,7 @@ async def _drop_pg_database(admin_url: str, test_url: str) -> None:
         await conn.close()
 
 
+
 def _whole_suite(config: pytest.Config) -> bool:
     tests = Path(__file__).resolve().parent
     chosen = all(Path(arg).resolve() == tests for arg in config.args)
@@ -87,7 +88,6 @@ def pytest_configure(config: pytest.Config) -> None:
     on_sqlite = not os.environ.get("CONGDAN_TEST_DATABASE_URL")
     if measuring is not None and not (_whole_suite(config) and on_sqlite):
         measuring.options.cov_fail_under = None
-
 
 @pytest.fixture(scope="session")
 def data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
