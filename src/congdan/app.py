@@ -45,6 +45,7 @@ from congdan.notifications.api import router as notifications_router
 from congdan.open311.api import router as open311_router
 from congdan.outbox import service as outbox
 from congdan.outbox.relay import Relay, supervise
+from congdan.performance.api import router as performance_router
 from congdan.privacy.api import router as privacy_router
 from congdan.reports.api import router as reports_router
 from congdan.routing.api import router as routing_router
@@ -154,6 +155,7 @@ def create_app(
         live_router,
         media_router,
         staff_router,
+        performance_router,
     ):
         app.include_router(router)
 

@@ -59,6 +59,8 @@ class Settings(BaseSettings):
     image_workers: int = Field(default=2, ge=1)
     reopen_days: int = 7
     default_deadline_days: int = 5
+    # An overdue report goes up to the coordinators this many working days after its deadline.
+    escalate_after_days: int = Field(default=2, ge=0)
     idempotency_lock_seconds: int = 60
     idempotency_retention_hours: int = 48
     housekeeping_interval_seconds: float = Field(default=600.0, gt=0)  # workers purge expired keys

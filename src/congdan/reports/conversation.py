@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from datetime import date
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -15,6 +16,7 @@ from congdan.kit.text import clean_plain_text
 from congdan.models import Report, ReportEvent
 from congdan.reports import events, repository
 from congdan.reports import service as shared
+from congdan.reports.deadlines import local_today
 from congdan.reports.schemas import NoteIn, RatingIn, ReplyIn
 from congdan.reports.states import FINAL, Status
 
@@ -37,8 +39,15 @@ async def reply(
     if not message:
         raise ValidationFailed(_("Nội dung trả lời không được để trống."), field="message")
     photo_ids = await shared.claim_photos(session, principal, data.photos, "photos")
+    committed = _committed_finish(report, data, photo_ids)
     event_type, outbox_event = _REPLY_KINDS[data.kind]
     report.updated_at = utcnow()
+    # The resident is told what is asked or what was done.
+    payload: dict[str, object] = {} if data.kind == "answer" else {"note": message}
+    if committed is not None:
+        report.committed_finish_on = committed
+        report.progress_required_at = None  # the overdue unit has posted what it owed
+        payload["committed_finish_on"] = committed.isoformat()
     event = await shared.record_and_announce(
         session,
         report,
@@ -47,12 +56,36 @@ async def reply(
         type_=event_type,
         note=message,
         agency_code=principal.agency_code,
-        # The resident is told what is asked or what was done.
-        payload={} if data.kind == "answer" else {"note": message},
+        payload=payload,
     )
     await repository.attach_media(session, photo_ids, report.id, event.id)
     await shared.audit_staff(session, principal, "report.reply", report, event)
     return event
+
+
+def _committed_finish(report: Report, data: ReplyIn, photo_ids: list[uuid.UUID]) -> date | None:
+    """The finish date a progress reply commits to. An overdue report's unit owes progress with a
+    photo and that date (the 1022 rule), so until it is posted a progress reply must carry both."""
+    if data.kind != "progress":
+        if data.committed_finish_on is not None:
+            raise ValidationFailed(
+                _("Chỉ cập nhật tiến độ mới kèm ngày hoàn thành cam kết."), field="committed_finish_on"
+            )
+        return None
+    if report.progress_required_at is not None:
+        if not photo_ids:
+            raise ValidationFailed(
+                _("Phản ánh đã quá hạn: cập nhật tiến độ cần kèm ít nhất một ảnh."), field="photos"
+            )
+        if data.committed_finish_on is None:
+            raise ValidationFailed(
+                _("Phản ánh đã quá hạn: cần ghi ngày cam kết hoàn thành."), field="committed_finish_on"
+            )
+    if data.committed_finish_on is not None and data.committed_finish_on < local_today():
+        raise ValidationFailed(
+            _("Ngày cam kết hoàn thành không được trước hôm nay."), field="committed_finish_on"
+        )
+    return data.committed_finish_on
 
 
 async def add_note(

@@ -19,7 +19,7 @@ from congdan.models import Report
 from congdan.reports import events, lifecycle
 from congdan.reports import service as reports
 from congdan.reports.context import Context
-from congdan.reports.deadlines import add_working_days
+from congdan.reports.deadlines import add_working_days, set_due
 from congdan.reports.schemas import CategoryChangeIn
 from congdan.reports.states import FINAL, Status
 from congdan.routing import service as routing
@@ -73,5 +73,5 @@ async def change_category(
                 agency_code=decision.agency_code,
             )
     if Status(report.status) != Status.REOPENED:  # a reopened report keeps the deadline it got then
-        report.due_at = add_working_days(report.created_at, category.deadline_days)
+        set_due(report, add_working_days(report.created_at, category.deadline_days))
     return report

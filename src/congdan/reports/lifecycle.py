@@ -19,7 +19,7 @@ from congdan.models import Report, ReportEvent, ReportFollower
 from congdan.reports import events, repository
 from congdan.reports import service as shared
 from congdan.reports.context import Context
-from congdan.reports.deadlines import add_working_days
+from congdan.reports.deadlines import add_working_days, set_due
 from congdan.reports.schemas import TransitionIn
 from congdan.reports.states import FINAL, NOTE_REQUIRED, Status, allowed, label
 
@@ -79,7 +79,7 @@ async def transition(
             await categories_repo.category(session, report.category_code) if report.category_code else None
         )
         days = category.deadline_days if category else ctx.settings.default_deadline_days
-        report.due_at = add_working_days(utcnow(), days)
+        set_due(report, add_working_days(utcnow(), days))
     return report
 
 

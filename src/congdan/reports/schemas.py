@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
+from datetime import date, datetime
 from typing import Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
@@ -78,6 +78,11 @@ class ReportOut(BaseModel):
     visibility: Literal["public", "private"]
     hide_identity: bool
     due_at: datetime | None
+    overdue_at: datetime | None = Field(default=None, description="Khi phản ánh bị đánh dấu quá hạn")
+    progress_required: bool = Field(
+        default=False, description="Đơn vị đang nợ cập nhật tiến độ kèm ảnh và ngày hoàn thành cam kết"
+    )
+    committed_finish_on: date | None = Field(default=None, description="Ngày hoàn thành đơn vị cam kết")
     created_at: datetime
     updated_at: datetime
     resolved_at: datetime | None
@@ -132,6 +137,13 @@ class ReplyIn(BaseModel):
     )
     message: str = Field(min_length=1, max_length=4000)
     photos: list[uuid.UUID] = Field(default_factory=list, max_length=5)
+    committed_finish_on: date | None = Field(
+        default=None,
+        description=(
+            "Ngày đơn vị cam kết hoàn thành (chỉ với progress); bắt buộc, cùng ít nhất một ảnh, "
+            "khi phản ánh đã quá hạn"
+        ),
+    )
 
 
 class NoteIn(BaseModel):

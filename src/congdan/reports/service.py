@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
+from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -86,8 +87,9 @@ def record(
     note: str | None = None,
     public: bool = True,
     agency_code: str | None = None,
+    at: datetime | None = None,
 ) -> ReportEvent:
-    """A row of the report's history."""
+    """A row of the report's history (`at`: when it happened, if not now: a sweep's moment)."""
     event = ReportEvent(
         report_id=report.id,
         type=type_,
@@ -98,7 +100,7 @@ def record(
         agency_code=agency_code if actor.role in policy.AGENCY_ROLES or actor.role == policy.SYSTEM else None,
         note=note,
         is_public=public,
-        created_at=utcnow(),
+        created_at=at or utcnow(),
     )
     session.add(event)
     return event
