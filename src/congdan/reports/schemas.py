@@ -194,6 +194,7 @@ class MediaOut(PhotoOut):
 
 class UploadOut(MediaOut):
     exif_location: Location | None = Field(
+        default=None,
         description=(
             "Vị trí GPS ghi trong EXIF của ảnh, nếu có, để ứng dụng đề nghị «dùng vị trí của ảnh». "
             "Chỉ trả cho người tải ảnh lên trong câu trả lời này; không lưu lại, ảnh lưu đã bỏ EXIF, "
