@@ -12,18 +12,13 @@ from congdan.deps import ContextDep, LocaleDep, PrincipalDep, SessionDep, Settin
 from congdan.kit.errors import NotFound
 from congdan.kit.i18n import _
 from congdan.kit.problems import problems
-from congdan.models import Category, RoutingRule
+from congdan.models import RoutingRule
 from congdan.reports import repository as reports_repo
 from congdan.reports import service as reports_service
-from congdan.reports.schemas import AreaRef, CodeName
-from congdan.reports.states import Status
-from congdan.routing import repository, service
-from congdan.routing.duplicates import Candidate
+from congdan.routing import present, repository, service
 from congdan.routing.schemas import (
-    CategoryGuess,
     ClassifierOut,
     DuplicateList,
-    DuplicateOut,
     RuleIn,
     RuleOut,
     RulePatch,
@@ -32,33 +27,6 @@ from congdan.routing.schemas import (
 )
 
 router = APIRouter(prefix="/api/v1", tags=["routing"])
-
-
-def _name(category: Category, locale: str) -> str:
-    return category.name_en if locale == "en" else category.name_vi
-
-
-def _category_ref(category: Category | None, locale: str) -> CodeName | None:
-    return CodeName(code=category.code, name=_name(category, locale)) if category else None
-
-
-def _duplicates_out(
-    found: list[Candidate], categories: dict[str, Category], locale: str
-) -> list[DuplicateOut]:
-    return [
-        DuplicateOut(
-            id=c.report.id,
-            tracking_code=c.report.tracking_code,
-            category=_category_ref(categories.get(c.report.category_code or ""), locale),
-            status=Status(c.report.status),
-            description=c.report.description,
-            created_at=c.report.created_at,
-            distance_m=c.distance_m,
-            similarity=c.similarity,
-            score=c.score,
-        )
-        for c in found
-    ]
 
 
 @router.post(
@@ -79,34 +47,8 @@ async def suggest(data: SuggestIn, session: SessionDep, ctx: ContextDep, locale:
         lon=point[1] if point else None,
         address=data.address,
     )
-    ranked = found.classification.ranked if found.classification else []
-    guesses = [
-        CategoryGuess(code=r.code, name=_name(found.categories[r.code], locale), confidence=r.confidence)
-        for r in ranked
-        if r.code in found.categories
-    ]
-    located = found.decision.area
-    agency_code = None if found.triage else found.decision.agency_code
-    _c, areas, agencies = await reports_repo.names_for(
-        session,
-        categories=set(),
-        areas={located.area_code} if located else set(),
-        agencies={agency_code} if agency_code else set(),
-    )
-    area = areas.get(located.area_code) if located else None
-    agency = agencies.get(agency_code or "")
-    return SuggestOut(
-        categories=guesses,
-        area=AreaRef(code=area.code, name=area.name, approximate=located.approximate)
-        if area and located
-        else None,
-        agency=CodeName(code=agency.code, name=agency.name_en if locale == "en" else agency.name)
-        if agency
-        else None,
-        triage=found.triage,
-        duplicates=_duplicates_out(found.duplicates, found.categories, locale),
-        classifier_version=found.classification.version if found.classification else None,
-    )
+    out = await present.suggestion_out(session, found, locale)
+    return out
 
 
 @router.get(
@@ -126,7 +68,7 @@ async def duplicate_candidates(
     policy.require_internal_access(principal, report)
     found = await service.duplicates_of(session, principal, report, settings)
     categories = {c.code: c for c in await reports_repo.categories(session)}
-    return DuplicateList(items=_duplicates_out(found, categories, locale))
+    return DuplicateList(items=present.duplicates_out(found, categories, locale))
 
 
 def _rule_out(rule: RoutingRule) -> RuleOut:
