@@ -166,7 +166,9 @@ async def test_news_pages_name_the_units(client: httpx.AsyncClient, actors: Acto
         assert f"Units: {unit_name}" in english and "Toàn thành phố" not in english
 
 
-async def test_the_result_screen_says_a_report_is_being_sorted(client: httpx.AsyncClient, maker: Maker) -> None:
+async def test_the_result_screen_says_a_report_is_being_sorted(
+    client: httpx.AsyncClient, maker: Maker
+) -> None:
     report = await submit(client, description="Một việc chưa rõ lĩnh vực ở gần chợ Bến Thành.")
     await _force(maker, report["id"], status="triage", category_code=None, agency_code=None)
     page = (await client.get(f"/da-gui/{report['tracking_code']}")).text

@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from congdan.models import Consent, Media, Report
 from congdan.privacy.service import NOTICE_VERSION
-from tests.conftest import BEN_THANH, jpeg_with_gps, submit
+from tests.conftest import BEN_THANH, Actors, jpeg_with_gps, submit
 
 Maker = async_sessionmaker[AsyncSession]
 EN = {"Accept-Language": "en"}
@@ -220,9 +220,8 @@ async def test_see_suggestions_without_javascript(client: httpx.AsyncClient) -> 
         "description": "Ổ gà sâu trên đường Lê Lợi gần chợ",
         "lat": str(BEN_THANH["lat"]),
         "long": str(BEN_THANH["long"]),
-        "action": "suggest",
     }
-    shown = await _post(client, fields)
+    shown = await _post(client, fields, path="/gui-phan-anh/goi-y")
     assert shown.status_code == 200
     html = unescape(shown.text)
     assert "Theo gợi ý: Hư hỏng mặt đường, ổ gà, sụp lún" in html
@@ -230,14 +229,14 @@ async def test_see_suggestions_without_javascript(client: httpx.AsyncClient) -> 
     assert re.search(r'href="/theo-doi/[0-9A-Z]{5}-[0-9A-Z]{5}"', html)
     # Looking is not sending: the same key still sends the one report.
     assert _hidden(shown.text, "idempotency_key") == fields["idempotency_key"]
-    assert (await _post(client, fields | {"action": "send"})).status_code == 303
+    assert (await _post(client, fields)).status_code == 303
 
 
 async def test_live_suggestions_answer_the_block_alone(client: httpx.AsyncClient) -> None:
     fields = await _form(client)
     token = fields["csrf_token"]
     r = await client.post(
-        "/gui-phan-anh",
+        "/gui-phan-anh/goi-y",
         data={"description": "Đèn đường bị tắt", "kind": "report", "lat": "", "long": ""},
         headers={"HX-Request": "true", "X-CSRF-Token": token},
     )
@@ -281,3 +280,19 @@ async def test_the_home_page_starts_a_report(client: httpx.AsyncClient) -> None:
 async def test_the_result_of_an_unknown_code_says_so_on_the_look_up_page(client: httpx.AsyncClient) -> None:
     r = await client.get("/da-gui/ZZZZZ-ZZZZZ")
     assert r.status_code == 303 and r.headers["location"].startswith("/theo-doi?code=")
+
+
+async def test_the_home_page_shows_the_latest_alert_and_news(
+    client: httpx.AsyncClient, actors: Actors
+) -> None:
+    coordinator = await actors.staff("coordinator")
+    news = {"title": "Lịch cắt điện tuần này", "body": "Chi tiết theo từng phường."}
+    assert (await client.post("/api/v1/announcements", json=news, headers=coordinator)).status_code == 201
+    alert = {"alert_type": "flood_tide", "title": "Triều cường chiều nay", "body": "Tránh đường ven sông."}
+    created = await client.post("/api/v1/alerts", json=alert, headers=coordinator)
+    assert created.status_code == 201, created.text
+    html = (await client.get("/")).text
+    banner = re.search(r'<aside class="alert" role="alert">(.+?)</aside>', html, re.S)
+    assert banner is not None and "Triều cường chiều nay" in banner.group(1)
+    assert f'href="/tin-tuc/{created.json()["id"]}"' in banner.group(1)
+    assert "Lịch cắt điện tuần này" in html.replace(banner.group(0), "")

@@ -49,6 +49,10 @@ class FormPage:
     kinds: tuple[str, ...]
     template: str
 
+    @property
+    def suggest_path(self) -> str:
+        return f"{self.path}/goi-y"
+
 
 REPORT_PAGE = FormPage("/gui-phan-anh", (REPORT,), "app/report/form.html")
 SUGGESTION_PAGE = FormPage("/gop-y", SUGGESTION_KINDS, "app/report/form.html")
@@ -206,6 +210,41 @@ def _result_url(code: str, lang: str | None) -> str:
     return f"{RESULT_PATH}/{code}" + (f"?lang={lang}" if lang in LOCALES else "")
 
 
+async def _read_form(
+    request: Request, page: FormPage, lang: str | None, accept_language: str | None
+) -> tuple[str, ReportForm, Principal, list[Any]]:
+    locale = page_locale(request, lang, accept_language)
+    raw = await request.form()  # already parsed for the CSRF check
+    return locale, ReportForm.read(raw, kinds=page.kinds), await _caller(request), uploads(raw)
+
+
+async def _suggest(
+    request: Request,
+    session: AsyncSession,
+    ctx: Context,
+    page: FormPage,
+    lang: str | None,
+    accept_language: str | None,
+) -> Response:
+    """What the city would do with the form: the suggestions block for the page's script, or the
+    whole form again (photos kept) for the "Xem gợi ý" button without JavaScript."""
+    locale, form, principal, files = await _read_form(request, page, lang, accept_language)
+    errors = await _upload(session, ctx, principal, form, files, locale)
+    suggestion = await _suggestion(session, ctx, form, locale)
+    return await _form_page(
+        request,
+        session,
+        page,
+        form,
+        locale=locale,
+        lang=lang,
+        principal=principal,
+        errors=errors,
+        suggestion=suggestion,
+        block="suggestions",
+    )
+
+
 async def _send(
     request: Request,
     session: AsyncSession,
@@ -214,45 +253,7 @@ async def _send(
     lang: str | None,
     accept_language: str | None,
 ) -> Response:
-    locale = page_locale(request, lang, accept_language)
-    raw = await request.form()  # already parsed for the CSRF check
-    form = ReportForm.read(raw, kinds=page.kinds)
-    principal = await _caller(request)
-    files = uploads(raw)
-
-    async def again(
-        errors: dict[str, str], suggestion: SuggestOut | None = None, status: int = 422
-    ) -> Response:
-        return await _form_page(
-            request,
-            session,
-            page,
-            form,
-            locale=locale,
-            lang=lang,
-            principal=principal,
-            errors=errors,
-            suggestion=suggestion,
-            status_code=status,
-        )
-
-    if form.action == "suggest" or request.headers.get("HX-Request") == "true":
-        errors = await _upload(session, ctx, principal, form, files, locale)
-        suggestion = await _suggestion(session, ctx, form, locale)
-        if request.headers.get("HX-Request") == "true":
-            return await _form_page(
-                request,
-                session,
-                page,
-                form,
-                locale=locale,
-                lang=lang,
-                principal=principal,
-                suggestion=suggestion,
-                block="suggestions",
-            )
-        return await again(errors, suggestion, status=200)
-
+    locale, form, principal, files = await _read_form(request, page, lang, accept_language)
     scope, key = f"report-page:{principal.account_id or 'anonymous'}", form.key
     replay = await _claim(request, scope, key)
     if replay is not None:
@@ -287,7 +288,17 @@ async def _send(
     # form comes back with what was typed and a fresh key for the corrected send.
     after_commit(request, release)
     form.key = new_key()
-    return await again(errors)
+    return await _form_page(
+        request,
+        session,
+        page,
+        form,
+        locale=locale,
+        lang=lang,
+        principal=principal,
+        errors=errors,
+        status_code=422,
+    )
 
 
 async def _upload(
@@ -339,6 +350,30 @@ async def send_suggestion(
     accept_language: AcceptLanguage = None,
 ) -> Response:
     return await _send(request, session, ctx, SUGGESTION_PAGE, lang, accept_language)
+
+
+# Suggestions while typing count against the general per-client limit only, as the API's do:
+# a resident typing must not use up the sends.
+@router.post(REPORT_PAGE.suggest_path, response_class=HTMLResponse)
+async def report_suggestions(
+    request: Request,
+    session: SessionDep,
+    ctx: ContextDep,
+    lang: LangQuery = None,
+    accept_language: AcceptLanguage = None,
+) -> Response:
+    return await _suggest(request, session, ctx, REPORT_PAGE, lang, accept_language)
+
+
+@router.post(SUGGESTION_PAGE.suggest_path, response_class=HTMLResponse)
+async def suggestion_suggestions(
+    request: Request,
+    session: SessionDep,
+    ctx: ContextDep,
+    lang: LangQuery = None,
+    accept_language: AcceptLanguage = None,
+) -> Response:
+    return await _suggest(request, session, ctx, SUGGESTION_PAGE, lang, accept_language)
 
 
 @router.get(RESULT_PATH + "/{code}", response_class=HTMLResponse)

@@ -61,7 +61,6 @@ class ReportForm:
     visibility: str = "public"
     upload_ids: list[str] = field(default_factory=list)
     key: str = field(default_factory=new_key)
-    action: str = "send"
 
     @classmethod
     def read(cls, form: FormData, *, kinds: tuple[str, ...]) -> ReportForm:
@@ -86,7 +85,6 @@ class ReportForm:
             visibility="private" if _text(form, "visibility", 16) == "private" else "public",
             upload_ids=list(dict.fromkeys(ids)),
             key=_text(form, "idempotency_key", 255).strip() or new_key(),
-            action="suggest" if _text(form, "action", 16) == "suggest" else "send",
         )
 
     def point(self) -> tuple[float, float] | None:

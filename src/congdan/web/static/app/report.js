@@ -165,7 +165,7 @@ if (input && list) {
 const status = document.getElementById("send-status");
 form.classList.add("js-ready");
 form.addEventListener("submit", (event) => {
-  if (event.submitter && event.submitter.value === "suggest") return;
+  if (event.submitter && event.submitter.id === "suggest-button") return;
   if (pending > 0) {
     event.preventDefault();
     sendWhenDone = true;
