@@ -4,6 +4,7 @@ rendered form however often it is sent, and the result screen that says what hap
 
 from __future__ import annotations
 
+import asyncio
 import re
 from html import unescape
 from typing import Any
@@ -202,7 +203,7 @@ async def test_the_consent_is_recorded_with_the_notice_version(
     async with maker() as session:
         consent = (await session.scalars(select(Consent))).one()
     assert consent.notice_version == NOTICE_VERSION and consent.purpose == "report_handling"
-    assert consent.report_id is not None
+    assert consent.report_id is not None and consent.locale == "vi"
     notice = await client.get("/quyen-rieng-tu")
     assert (
         notice.status_code == 200
@@ -296,3 +297,44 @@ async def test_the_home_page_shows_the_latest_alert_and_news(
     assert banner is not None and "Triều cường chiều nay" in banner.group(1)
     assert f'href="/tin-tuc/{created.json()["id"]}"' in banner.group(1)
     assert "Lịch cắt điện tuần này" in html.replace(banner.group(0), "")
+
+
+async def test_a_double_tap_sends_one_report(client: httpx.AsyncClient, maker: Maker) -> None:
+    fields = await _form(client)
+    fields |= {
+        "kind": "report",
+        "description": "Cây đổ chắn ngang đường.",
+        "address": "Lê Lợi, phường Bến Thành",
+    }
+    # Both sends at once: the second waits for the first and lands on the same result.
+    first, second = await asyncio.gather(_post(client, fields), _post(client, fields))
+    assert first.status_code == second.status_code == 303, (first.text, second.text)
+    assert first.headers["location"] == second.headers["location"]
+    assert await _count(maker, Report) == 1
+
+
+async def test_a_photo_unticked_is_not_sent_and_english_consent_is_kept_in_english(
+    client: httpx.AsyncClient, maker: Maker
+) -> None:
+    fields = await _form(client, **EN)
+    fields |= {
+        "kind": "report",
+        "description": "",
+        "address": "Lê Lợi, phường Bến Thành",
+        "email": "ban@example.vn",
+    }
+    html = (
+        await _post(client, fields, files=[("photo", ("a.jpg", jpeg_with_gps(), "image/jpeg"))], headers=EN)
+    ).text
+    assert re.findall(r'name="upload_id" value="([0-9a-f-]{36})" checked', html)
+    # The resident unticks "Keep this photo": the form no longer carries its id.
+    fields |= {"description": "Nắp hố ga bị mất.", "idempotency_key": _hidden(html, "idempotency_key")}
+    sent = await _post(client, fields, headers=EN)
+    assert sent.status_code == 303
+    report = (
+        await client.get(f"/api/v1/reports/by-code/{sent.headers['location'].rsplit('/', 1)[1]}")
+    ).json()
+    assert report["photos"] == []
+    async with maker() as session:
+        consent = (await session.scalars(select(Consent))).one()
+    assert consent.locale == "en" and consent.notice_version == NOTICE_VERSION

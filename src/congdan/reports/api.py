@@ -78,7 +78,7 @@ async def create_report(
         return JSONResponse(
             replay.body, status_code=replay.status, headers={**replay.headers, "Idempotent-Replayed": "true"}
         )
-    report = await submission.submit(session, ctx, principal, data)
+    report = await submission.submit(session, ctx, principal, data, locale=locale)
     body = (await service.report_out(session, principal, report, locale)).model_dump(mode="json")
     headers = {"Location": f"/api/v1/reports/{report.id}"}
     await idempotent.remember(session, 201, body, headers)

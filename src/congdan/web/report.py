@@ -268,7 +268,7 @@ async def _send(
     if not errors:
         try:
             data = form.to_create([uuid.UUID(i) for i in form.upload_ids])
-            report = await submission.submit(session, ctx, principal, data)
+            report = await submission.submit(session, ctx, principal, data, locale=locale)
         except AppError as exc:
             if exc.status >= 500:
                 raise
