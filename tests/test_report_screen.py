@@ -13,8 +13,8 @@ import httpx
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from congdan.consents.service import NOTICE_VERSION
 from congdan.models import Consent, Media, Report
-from congdan.privacy.service import NOTICE_VERSION
 from tests.conftest import BEN_THANH, Actors, jpeg_with_gps, submit
 
 Maker = async_sessionmaker[AsyncSession]

@@ -1,4 +1,5 @@
-"""Routing over HTTP: suggestions while typing, duplicate candidates, the rules table, the model."""
+"""Routing over HTTP: suggestions while typing, the rules table, the model. (A report's duplicate
+candidates are asked of the report: congdan.reports.api.)"""
 
 from __future__ import annotations
 
@@ -13,12 +14,9 @@ from congdan.kit.errors import NotFound
 from congdan.kit.i18n import _
 from congdan.kit.problems import problems
 from congdan.models import RoutingRule
-from congdan.reports import repository as reports_repo
-from congdan.reports import service as reports_service
-from congdan.routing import present, repository, service
+from congdan.routing import present, repository, rules, service
 from congdan.routing.schemas import (
     ClassifierOut,
-    DuplicateList,
     RuleIn,
     RuleOut,
     RulePatch,
@@ -51,26 +49,6 @@ async def suggest(data: SuggestIn, session: SessionDep, ctx: ContextDep, locale:
     return out
 
 
-@router.get(
-    "/reports/{report_id}/duplicate-candidates",
-    response_model=DuplicateList,
-    summary="Phản ánh có thể trùng (cán bộ) / Possible duplicates (staff)",
-    responses=problems(401, 403, 404),
-)
-async def duplicate_candidates(
-    report_id: uuid.UUID,
-    session: SessionDep,
-    principal: PrincipalDep,
-    settings: SettingsDep,
-    locale: LocaleDep,
-) -> DuplicateList:
-    report = await reports_service.get_for(session, principal, report_id)
-    policy.require_internal_access(principal, report)
-    found = await service.duplicates_of(session, principal, report, settings)
-    categories = {c.code: c for c in await reports_repo.categories(session)}
-    return DuplicateList(items=present.duplicates_out(found, categories, locale))
-
-
 def _rule_out(rule: RoutingRule) -> RuleOut:
     return RuleOut(
         id=rule.id,
@@ -98,7 +76,7 @@ async def list_rules(
     principal: PrincipalDep,
     category: Annotated[str | None, Query(max_length=64)] = None,
 ) -> list[RuleOut]:
-    return [_rule_out(r) for r in await service.list_rules(session, principal, category)]
+    return [_rule_out(r) for r in await rules.list_rules(session, principal, category)]
 
 
 @router.post(
@@ -109,7 +87,7 @@ async def list_rules(
     responses=problems(401, 403),
 )
 async def create_rule(data: RuleIn, session: SessionDep, principal: PrincipalDep) -> RuleOut:
-    rule = await service.create_rule(session, principal, data)
+    rule = await rules.create_rule(session, principal, data)
     out = _rule_out(rule)
     return out
 
@@ -123,7 +101,7 @@ async def create_rule(data: RuleIn, session: SessionDep, principal: PrincipalDep
 async def update_rule(
     rule_id: uuid.UUID, data: RulePatch, session: SessionDep, principal: PrincipalDep
 ) -> RuleOut:
-    rule = await service.update_rule(session, principal, rule_id, data)
+    rule = await rules.update_rule(session, principal, rule_id, data)
     out = _rule_out(rule)
     return out
 
@@ -135,7 +113,7 @@ async def update_rule(
     responses=problems(401, 403, 404),
 )
 async def delete_rule(rule_id: uuid.UUID, session: SessionDep, principal: PrincipalDep) -> Response:
-    await service.delete_rule(session, principal, rule_id)
+    await rules.delete_rule(session, principal, rule_id)
     return Response(status_code=204)
 
 

@@ -1,24 +1,25 @@
-"""What a suggestion while typing looks like to its reader: the API's answer and the report page
-show the same guesses, the same agency and the same possible duplicates."""
+"""Routing's findings as the API and the report page show them: category names in the caller's
+language; a suggestion while typing with the same guesses, agency and possible duplicates."""
 
 from __future__ import annotations
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from congdan.agencies import repository as agencies_repo
+from congdan.areas import repository as areas_repo
 from congdan.models import Category
-from congdan.reports import repository as reports_repo
-from congdan.reports.schemas import AreaRef, CodeName
-from congdan.reports.states import Status
 from congdan.routing.duplicates import Candidate
 from congdan.routing.schemas import CategoryGuess, DuplicateOut, SuggestOut
 from congdan.routing.service import Suggestion
+from congdan.shared.schemas import AreaRef, CodeName
+from congdan.shared.statuses import Status
 
 
 def category_name(category: Category, locale: str) -> str:
     return category.name_en if locale == "en" else category.name_vi
 
 
-def _category_ref(category: Category | None, locale: str) -> CodeName | None:
+def category_ref(category: Category | None, locale: str) -> CodeName | None:
     return CodeName(code=category.code, name=category_name(category, locale)) if category else None
 
 
@@ -29,7 +30,7 @@ def duplicates_out(
         DuplicateOut(
             id=c.report.id,
             tracking_code=c.report.tracking_code,
-            category=_category_ref(categories.get(c.report.category_code or ""), locale),
+            category=category_ref(categories.get(c.report.category_code or ""), locale),
             status=Status(c.report.status),
             description=c.report.description,
             created_at=c.report.created_at,
@@ -52,14 +53,8 @@ async def suggestion_out(session: AsyncSession, found: Suggestion, locale: str) 
     ]
     located = found.decision.area
     agency_code = None if found.triage else found.decision.agency_code
-    _c, areas, agencies = await reports_repo.names_for(
-        session,
-        categories=set(),
-        areas={located.area_code} if located else set(),
-        agencies={agency_code} if agency_code else set(),
-    )
-    area = areas.get(located.area_code) if located else None
-    agency = agencies.get(agency_code or "")
+    area = await areas_repo.get_area(session, located.area_code) if located else None
+    agency = await agencies_repo.get_agency(session, agency_code) if agency_code else None
     return SuggestOut(
         categories=guesses,
         area=AreaRef(code=area.code, name=area.name, approximate=located.approximate)

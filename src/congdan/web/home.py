@@ -11,6 +11,7 @@ from markdown_it import MarkdownIt
 from markupsafe import Markup
 
 from congdan.announcements import service as announcements
+from congdan.consents.service import NOTICE_VERSION
 from congdan.db import utcnow
 from congdan.deps import SessionDep
 from congdan.privacy import service as privacy
@@ -54,5 +55,5 @@ async def privacy_notice(
     request: Request, lang: LangQuery = None, accept_language: AcceptLanguage = None
 ) -> Response:
     locale = page_locale(request, lang, accept_language)
-    context = {"notice": _notice_html(locale), "version": privacy.NOTICE_VERSION}
+    context = {"notice": _notice_html(locale), "version": NOTICE_VERSION}
     return render(request, "app/report/privacy.html", context, locale=locale, lang=lang)

@@ -20,12 +20,13 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from congdan.authz.policy import PUBLIC, Principal
+from congdan.categories import repository as categories_repo
+from congdan.consents.service import NOTICE_VERSION
 from congdan.deps import ContextDep, SessionDep, after_commit
 from congdan.idempotency import service as idem
 from congdan.kit.codes import normalise_tracking_code
 from congdan.kit.errors import AppError, IdempotencyInProgress, NotFound, ValidationFailed
 from congdan.kit.i18n import LOCALES, _
-from congdan.privacy.service import NOTICE_VERSION
 from congdan.reports import present, repository, service, submission
 from congdan.reports.context import Context
 from congdan.reports.schemas import PhotoOut
@@ -99,7 +100,9 @@ async def _kept_photos(session: AsyncSession, principal: Principal, ids: list[st
 
 
 async def _categories(session: AsyncSession, locale: str) -> list[tuple[str, str]]:
-    return [(c.code, routing_present.category_name(c, locale)) for c in await repository.categories(session)]
+    return [
+        (c.code, routing_present.category_name(c, locale)) for c in await categories_repo.categories(session)
+    ]
 
 
 async def _suggestion(
