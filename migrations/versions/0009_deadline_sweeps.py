@@ -2,7 +2,7 @@
 progress an overdue unit owes, and the finish date it committed to
 
 Revision ID: 0009
-Revises: 0014
+Revises: 0008
 Create Date: 2026-12-02 09:00:00
 
 Each mark is claimed by one UPDATE that sets it only where it is still empty, so several workers
@@ -17,7 +17,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0009"
-down_revision: str | None = "0014"
+down_revision: str | None = "0008"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
