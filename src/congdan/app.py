@@ -54,7 +54,8 @@ from congdan.security.install import install as install_security
 from congdan.web.announcements import router as news_pages_router
 from congdan.web.docs import mount_static
 from congdan.web.docs import router as docs_router
-from congdan.web.pages import router as pages_router
+from congdan.web.home import router as home_router
+from congdan.web.report import router as report_pages_router
 from congdan.web.staff import router as staff_router
 from congdan.web.tracking import router as tracking_router
 
@@ -124,11 +125,13 @@ def create_app(
     )
     # A photo upload is refused as soon as it passes the photo limit, not after it is all spooled.
     upload_limit = settings.max_photo_bytes + 64 * 1024  # the multipart envelope around the file
+    # The report form without JavaScript sends its photos with it.
+    form_limit = settings.max_photos * settings.max_photo_bytes + 256 * 1024
     app.add_middleware(
         BodySizeLimit,
         max_bytes=settings.max_body_bytes,
         max_json_bytes=settings.max_json_body_bytes,
-        per_path={"/api/v1/uploads": upload_limit},
+        per_path={"/api/v1/uploads": upload_limit, "/gui-phan-anh": form_limit, "/gop-y": form_limit},
     )
     install_security(app, settings)
     # Outermost, so that every layer and route sees the GET it stands for.
@@ -144,7 +147,7 @@ def create_app(
         areas_router,
         agencies_router,
         categories_router,
-        pages_router,
+        home_router,
         open311_router,
         privacy_router,
         docs_router,
@@ -152,6 +155,7 @@ def create_app(
         announcements_router,
         news_pages_router,
         tracking_router,
+        report_pages_router,
         live_router,
         media_router,
         staff_router,

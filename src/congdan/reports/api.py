@@ -92,7 +92,7 @@ async def create_report(
     replay = await idempotent.claim(scope, data.model_dump(mode="json"))
     if replay is not None:
         return replayed(replay)
-    report = await submission.submit(session, ctx, principal, data)
+    report = await submission.submit(session, ctx, principal, data, locale=locale)
     body = (await service.report_out(session, principal, report, locale)).model_dump(mode="json")
     headers = {"Location": f"/api/v1/reports/{report.id}"}
     await idempotent.remember(session, 201, body, headers)

@@ -25,7 +25,9 @@ class Contact(BaseModel):
 class ReportCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    kind: Literal["report", "suggestion"] = "report"
+    kind: Literal["report", "suggestion", "idea"] = Field(
+        default="report", description="report: phản ánh; suggestion: góp ý, kiến nghị; idea: hiến kế"
+    )
     category: str | None = Field(
         default=None, max_length=64, description="Mã lĩnh vực; để trống để hệ thống tự xác định"
     )
