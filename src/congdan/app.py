@@ -53,7 +53,9 @@ from congdan.security.install import install as install_security
 from congdan.web.announcements import router as news_pages_router
 from congdan.web.docs import mount_static
 from congdan.web.docs import router as docs_router
+from congdan.web import refusal, resident_session
 from congdan.web.pages import router as pages_router
+from congdan.web.signin import router as sign_in_router
 from congdan.web.tracking import router as tracking_router
 
 log = structlog.get_logger("app")
@@ -128,6 +130,8 @@ def create_app(
         per_path={"/api/v1/uploads": upload_limit},
     )
     install_security(app, settings)
+    resident_session.install(app)
+    refusal.install(app)
     # Outermost, so that every layer and route sees the GET it stands for.
     app.add_middleware(HeadAsGet)
     mount_static(app)
@@ -149,6 +153,7 @@ def create_app(
         announcements_router,
         news_pages_router,
         tracking_router,
+        sign_in_router,
         live_router,
         media_router,
     ):

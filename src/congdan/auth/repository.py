@@ -6,7 +6,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from congdan.models import Account, ApiKey, ApiToken, OtpChallenge, ReportToken
+from congdan.models import Account, ApiKey, ApiToken, OtpChallenge, ReportToken, ResidentSession
 
 
 async def token_with_account(
@@ -63,3 +63,25 @@ async def report_token(session: AsyncSession, token_hash: str, now: datetime) ->
 
 async def challenge(session: AsyncSession, challenge_id: uuid.UUID) -> OtpChallenge | None:
     return await session.get(OtpChallenge, challenge_id)
+
+
+async def resident_session_with_account(
+    session: AsyncSession, token_hash: str, now: datetime
+) -> tuple[ResidentSession, Account] | None:
+    stmt = (
+        select(ResidentSession, Account)
+        .join(Account, Account.id == ResidentSession.account_id)
+        .where(
+            ResidentSession.token_hash == token_hash,
+            ResidentSession.revoked_at.is_(None),
+            ResidentSession.expires_at > now,
+            Account.is_active.is_(True),
+        )
+    )
+    row = (await session.execute(stmt)).first()
+    return (row[0], row[1]) if row else None
+
+
+async def resident_session_by_hash(session: AsyncSession, token_hash: str) -> ResidentSession | None:
+    stmt = select(ResidentSession).where(ResidentSession.token_hash == token_hash)
+    return (await session.scalars(stmt)).first()

@@ -140,6 +140,14 @@ async def request_code(
 async def verify_code(
     session: AsyncSession, settings: Settings, *, phone: str | None, email: str | None, code: str
 ) -> IssuedToken:
+    account = await resident_by_code(session, settings, phone=phone, email=email, code=code)
+    return await issue_token(session, account, timedelta(hours=settings.token_ttl_hours))
+
+
+async def resident_by_code(
+    session: AsyncSession, settings: Settings, *, phone: str | None, email: str | None, code: str
+) -> Account:
+    """The resident account a correct one-time code proves (made on first sign-in)."""
     channel, destination = accounts.normalise_destination(phone=phone, email=email)
     challenge = await repository.open_challenge(session, destination, utcnow())
     if challenge is None or challenge.attempts >= settings.otp_max_attempts:
@@ -157,7 +165,7 @@ async def verify_code(
     if not account.is_active:
         raise Unauthorized(_("Tài khoản đã bị khóa."))
     await privacy.ensure_consent(session, account, privacy.ACCOUNT, source="sign_in")
-    return await issue_token(session, account, timedelta(hours=settings.token_ttl_hours))
+    return account
 
 
 async def _is_staff_contact(session: AsyncSession, channel: str, destination: str) -> bool:

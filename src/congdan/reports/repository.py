@@ -3,7 +3,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 
-from sqlalchemy import ColumnElement, and_, false, select, update
+from sqlalchemy import ColumnElement, and_, false, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from congdan.authz.policy import Principal, visible_to
@@ -140,3 +140,24 @@ async def accounts_by_id(session: AsyncSession, ids: set[uuid.UUID]) -> dict[uui
     if not ids:
         return {}
     return {a.id: a for a in (await session.scalars(select(Account).where(Account.id.in_(ids)))).all()}
+
+
+def _sent_with(phone: str | None, email: str | None) -> ColumnElement[bool]:
+    """Reports sent without an account, with this phone number or email as their contact."""
+    matches = [Report.contact_phone == phone] if phone else []
+    if email:
+        matches.append(Report.contact_email == email)
+    return and_(Report.reporter_id.is_(None), or_(*matches)) if matches else false()
+
+
+async def unclaimed_with_contact(
+    session: AsyncSession, phone: str | None, email: str | None, *, for_update: bool = False
+) -> Sequence[Report]:
+    stmt = select(Report).where(_sent_with(phone, email)).order_by(Report.id)
+    if for_update:
+        stmt = stmt.with_for_update()
+    return (await session.scalars(stmt)).all()
+
+
+async def count_unclaimed_with_contact(session: AsyncSession, phone: str | None, email: str | None) -> int:
+    return int(await session.scalar(select(func.count(Report.id)).where(_sent_with(phone, email))) or 0)
