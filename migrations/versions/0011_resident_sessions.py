@@ -62,8 +62,12 @@ def upgrade() -> None:
     keyring = _keyring()
     bind = op.get_bind()
     for column, purpose in CONTACTS:
-        t = sa.table("reports", sa.column("id", sa.Uuid()), sa.column(column, sa.Text()),
-                     sa.column(f"{column}_hash", sa.String()))
+        t = sa.table(
+            "reports",
+            sa.column("id", sa.Uuid()),
+            sa.column(column, sa.Text()),
+            sa.column(f"{column}_hash", sa.String()),
+        )
         rows = bind.execute(sa.select(t.c.id, t.c[column]).where(t.c[column].is_not(None))).all()
         for row_id, value in rows:
             plain = keyring.open(value, purpose) if crypto.key_id_of(value) else value

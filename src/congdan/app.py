@@ -50,10 +50,11 @@ from congdan.reports.categories_api import router as categories_router
 from congdan.routing.api import router as routing_router
 from congdan.routing.service import ClassifierHolder
 from congdan.security.install import install as install_security
+from congdan.web import refusal, resident_session
 from congdan.web.announcements import router as news_pages_router
 from congdan.web.docs import mount_static
 from congdan.web.docs import router as docs_router
-from congdan.web import refusal, resident_session
+from congdan.web.mine import router as mine_router
 from congdan.web.pages import router as pages_router
 from congdan.web.signin import router as sign_in_router
 from congdan.web.tracking import router as tracking_router
@@ -154,6 +155,7 @@ def create_app(
         news_pages_router,
         tracking_router,
         sign_in_router,
+        mine_router,
         live_router,
         media_router,
     ):

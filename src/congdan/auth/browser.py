@@ -20,7 +20,7 @@ from congdan.db import utcnow
 from congdan.kit.codes import new_secret, sha256_hex
 from congdan.models import Account, ResidentSession
 
-SESSION_PREFIX = "cdb"  # noqa: S105 - a visible prefix, not a secret
+SESSION_PREFIX = "cdb"
 # The expiry moves forward at most this often, so an ordinary page view stays a read.
 SLIDE_EVERY = timedelta(hours=1)
 
@@ -54,7 +54,11 @@ async def sign_in(
     )
     await session.flush()
     await audit.record(
-        session, account_principal(account), "auth.resident_sign_in", subject_type="account", subject_id=account.id
+        session,
+        account_principal(account),
+        "auth.resident_sign_in",
+        subject_type="account",
+        subject_id=account.id,
     )
     return SignedIn(raw, account, int(_ttl(settings).total_seconds()))
 

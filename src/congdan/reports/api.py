@@ -24,7 +24,16 @@ from congdan.kit.errors import BadRequest, NotFound, PayloadTooLarge, Validation
 from congdan.kit.i18n import _
 from congdan.kit.pagination import decode_cursor, encode_cursor
 from congdan.kit.problems import problems
-from congdan.reports import claims, conversation, lifecycle, present, repository, service, submission, tracking
+from congdan.reports import (
+    claims,
+    conversation,
+    lifecycle,
+    present,
+    repository,
+    service,
+    submission,
+    tracking,
+)
 from congdan.reports.schemas import (
     CategoryChangeIn,
     ClaimOut,

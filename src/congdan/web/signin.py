@@ -13,6 +13,7 @@ from congdan.auth import browser
 from congdan.auth import service as auth
 from congdan.deps import SessionDep, SettingsDep
 from congdan.kit.errors import AppError
+from congdan.kit.i18n import _, translate
 from congdan.security.ratelimit import client_address, hit_target, limiter
 from congdan.web import resident_session
 from congdan.web.refusal import messages, refusal
@@ -25,6 +26,8 @@ LangQuery = Annotated[str | None, Query(max_length=8)]
 AcceptLanguage = Annotated[str | None, Header()]
 ContactField = Annotated[str, Form(max_length=254)]
 NextField = Annotated[str, Form(max_length=500)]
+CONTACT_FIELDS = {"phone": "contact", "email": "contact"}
+WRONG_CODE = _("Mã xác thực không đúng. Hãy xem lại tin nhắn và nhập đúng 6 chữ số.")
 
 
 def split_contact(raw: str) -> tuple[str | None, str | None]:
@@ -61,7 +64,7 @@ def _page(
 async def sign_in_page(
     request: Request,
     resident: OptionalResidentDep,
-    next: Annotated[str | None, Query(max_length=500)] = None,  # noqa: A002 - the query's name
+    next: Annotated[str | None, Query(max_length=500)] = None,
     lang: LangQuery = None,
     accept_language: AcceptLanguage = None,
 ) -> Response:
@@ -88,10 +91,17 @@ async def send_code(
         await hit_target(request, "auth_code", destination)
         challenge = await auth.request_code(session, settings, phone=phone, email=email, locale=locale)
     except AppError as exc:
-        errors = messages(exc, locale, default_field="contact", fields={"phone": "contact", "email": "contact"})
+        errors = messages(
+            exc, locale, default_field="contact", fields={"phone": "contact", "email": "contact"}
+        )
         page = _page(
-            request, locale, step="contact", next_url=safe_next(next_url), contact=contact,
-            errors=errors, status_code=exc.status,
+            request,
+            locale,
+            step="contact",
+            next_url=safe_next(next_url),
+            contact=contact,
+            errors=errors,
+            status_code=exc.status,
         )
         raise refusal(exc, page) from exc
     return _page(
@@ -118,10 +128,17 @@ async def verify_code(
         # A wrong code raises WrongCode: the counted attempt is kept although the page refuses.
         signed_in = await browser.sign_in(session, settings, phone=phone, email=email, code=code)
     except AppError as exc:
-        errors = messages(exc, locale, default_field="code", fields={"phone": "contact", "email": "contact"})
+        errors = messages(exc, locale, default_field="code", fields=CONTACT_FIELDS)
+        if isinstance(exc, auth.WrongCode):
+            errors = {"code": translate(WRONG_CODE, locale)}
         page = _page(
-            request, locale, step="code", next_url=safe_next(next_url), contact=contact,
-            errors=errors, status_code=exc.status,
+            request,
+            locale,
+            step="code",
+            next_url=safe_next(next_url),
+            contact=contact,
+            errors=errors,
+            status_code=exc.status,
         )
         raise refusal(exc, page) from exc
     response = RedirectResponse(safe_next(next_url), status_code=303)

@@ -34,7 +34,7 @@ def deadline(value: datetime | None, locale: str) -> str | None:
     return "t" + text[1:] if text.startswith("Thứ") else text
 
 
-def _time(value: datetime) -> str:
+def when(value: datetime) -> str:
     return value.astimezone(LOCAL_TZ).strftime("%H:%M %d/%m/%Y")
 
 
@@ -47,7 +47,7 @@ def _render(
     code: str = "",
     status_code: int = 200,
 ) -> Response:
-    context = {"view": view, "code": code, "label": label, "deadline": deadline, "when": _time}
+    context = {"view": view, "code": code, "label": label, "deadline": deadline, "when": when}
     return render(request, "tracking/page.html", context, locale=locale, lang=lang, status_code=status_code)
 
 
