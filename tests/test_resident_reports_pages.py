@@ -110,7 +110,9 @@ async def test_reopen_within_seven_days_and_refused_after(
     await _resolve(client, actors, late["id"])
     async with maker() as session, session.begin():
         await session.execute(
-            update(Report).where(Report.id == uuid.UUID(late["id"])).values(resolved_at=utcnow() - timedelta(days=8))
+            update(Report)
+            .where(Report.id == uuid.UUID(late["id"]))
+            .values(resolved_at=utcnow() - timedelta(days=8))
         )
     page = await client.get("/cua-toi")
     assert f'action="/cua-toi/phan-anh/{late["id"]}/mo-lai"' not in page.text
