@@ -4,12 +4,15 @@ preferences, export and deletion; and that one resident never sees another's."""
 
 from __future__ import annotations
 
+import uuid
 from datetime import timedelta
 
 import httpx
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from congdan.app import create_app
+from congdan.config import Settings
 from congdan.db import utcnow
 from congdan.models import AuditEntry, ResidentSession
 from tests.conftest import Actors
@@ -127,3 +130,46 @@ async def test_sign_in_is_audited(
     async with maker() as session:
         actions = (await session.scalars(select(AuditEntry.action))).all()
     assert "auth.resident_sign_in" in actions
+
+
+async def test_sign_in_pages_keep_the_apis_rate_limits(settings: Settings) -> None:
+    limits = {"auth_code_client": "2/minute", "auth_verify_client": "2/minute"}
+    s = settings.model_copy(
+        update={
+            "rate_limits_enabled": True,
+            "rate_limits": limits,
+            "rate_limit_key_prefix": f"congdan-test-{uuid.uuid4().hex}",
+        }
+    )
+    app = create_app(s, run_worker=False)
+    async with app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://test") as c:
+            answers = [
+                await post_form(c, "/dang-nhap", "/dang-nhap/gui-ma", {"contact": f"090123456{n}"})
+                for n in range(3)
+            ]
+            assert [a.status_code for a in answers] == [200, 200, 429]
+            assert 'id="contact-error"' in answers[2].text
+            assert "Bạn đã gửi quá nhiều yêu cầu; hãy thử lại sau" in answers[2].text
+
+
+async def test_signing_in_again_ends_the_browsers_earlier_session(
+    client: httpx.AsyncClient, actors: Actors, maker: async_sessionmaker[AsyncSession]
+) -> None:
+    await sign_in(client, actors, PHONE)
+    first = client.cookies["congdan_session"]
+    page = await client.get("/cua-toi")
+    assert page.status_code == 200
+    # Another account signs in on the same browser: the first session is revoked, not left behind.
+    sent = await client.post(
+        "/dang-nhap/gui-ma", data={"csrf_token": csrf_of(page.text), "contact": "0909 000 111"}
+    )
+    code = await actors.latest_code("+84909000111")
+    r = await client.post(
+        "/dang-nhap", data={"csrf_token": csrf_of(sent.text), "contact": "0909 000 111", "code": code}
+    )
+    assert r.status_code == 303 and client.cookies["congdan_session"] != first
+    async with maker() as session:
+        rows = (await session.scalars(select(ResidentSession).order_by(ResidentSession.created_at))).all()
+    assert [row.revoked_at is not None for row in rows] == [True, False]

@@ -141,6 +141,10 @@ async def verify_code(
             status_code=exc.status,
         )
         raise refusal(exc, page) from exc
+    earlier = resident_session.session_token(request)
+    if earlier:
+        # Whoever was signed in on this browser before is signed out, not left with a live session.
+        await browser.sign_out(session, earlier)
     response = RedirectResponse(safe_next(next_url), status_code=303)
     resident_session.remember(response, request, signed_in)
     return response
