@@ -1,7 +1,7 @@
 """residents' browser sessions; keyed hashes of the contact a report was sent with, for claiming
 
 Revision ID: 0011
-Revises: 0014
+Revises: 0009
 Create Date: 2026-12-10 09:00:00
 
 Existing reports with a phone number or an email get its keyed hash, so that a resident who signs
@@ -16,7 +16,7 @@ from alembic import op
 from congdan.kit import crypto
 
 revision: str = "0011"
-down_revision: str | None = "0014"
+down_revision: str | None = "0009"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

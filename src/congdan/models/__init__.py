@@ -11,6 +11,7 @@ from congdan.models.privacy import Consent
 from congdan.models.reference import Agency, Area, Category
 from congdan.models.reports import Media, Report, ReportEvent, ReportFollower
 from congdan.models.routing import ClassifierExample, ClassifierModel, RoutingRule
+from congdan.models.staff import RecoveryCode, StaffFactor, StaffSession
 
 __all__ = [
     "Account",
@@ -35,11 +36,14 @@ __all__ = [
     "OtpChallenge",
     "OutboxMessage",
     "PushSubscription",
+    "RecoveryCode",
     "Report",
     "ReportEvent",
     "ReportFollower",
     "ReportToken",
     "ResidentSession",
     "RoutingRule",
+    "StaffFactor",
+    "StaffSession",
     "Subscription",
 ]
