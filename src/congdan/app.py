@@ -51,11 +51,16 @@ from congdan.reports.api import router as reports_router
 from congdan.routing.api import router as routing_router
 from congdan.routing.service import ClassifierHolder
 from congdan.security.install import install as install_security
+from congdan.web import refusal, resident_session
 from congdan.web.announcements import router as news_pages_router
 from congdan.web.docs import mount_static
 from congdan.web.docs import router as docs_router
 from congdan.web.home import router as home_router
+from congdan.web.mine import router as mine_router
+from congdan.web.mine_settings import router as mine_settings_router
 from congdan.web.report import router as report_pages_router
+from congdan.web.reporter_proof import router as reporter_proof_router
+from congdan.web.signin import router as sign_in_router
 from congdan.web.staff import router as staff_router
 from congdan.web.tracking import router as tracking_router
 
@@ -134,6 +139,8 @@ def create_app(
         per_path={"/api/v1/uploads": upload_limit, "/gui-phan-anh": form_limit, "/gop-y": form_limit},
     )
     install_security(app, settings)
+    resident_session.install(app)
+    refusal.install(app)
     # Outermost, so that every layer and route sees the GET it stands for.
     app.add_middleware(HeadAsGet)
     mount_static(app)
@@ -156,6 +163,10 @@ def create_app(
         news_pages_router,
         tracking_router,
         report_pages_router,
+        sign_in_router,
+        mine_router,
+        mine_settings_router,
+        reporter_proof_router,
         live_router,
         media_router,
         staff_router,

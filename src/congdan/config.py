@@ -44,6 +44,8 @@ class Settings(BaseSettings):
     otp_ttl_minutes: int = 10
     otp_max_attempts: int = 5
     report_proof_ttl_hours: int = 24  # an anonymous reporter's proof for one report
+    # A resident's browser stays signed in this long after its last visit (the expiry slides).
+    resident_session_days: int = 30
 
     # Reports
     max_photos: int = 5

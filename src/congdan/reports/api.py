@@ -30,6 +30,7 @@ from congdan.kit.i18n import _
 from congdan.kit.pagination import decode_cursor, encode_cursor
 from congdan.kit.problems import problems
 from congdan.reports import (
+    claims,
     conversation,
     corrections,
     lifecycle,
@@ -41,6 +42,7 @@ from congdan.reports import (
 )
 from congdan.reports.schemas import (
     CategoryChangeIn,
+    ClaimOut,
     EventList,
     EventOut,
     NoteIn,
@@ -306,6 +308,17 @@ async def rate(
     report = await conversation.rate(session, principal, report_id, data)
     out = await service.report_out(session, principal, report, locale)
     return out
+
+
+@router.post(
+    "/me/claim-reports",
+    response_model=ClaimOut,
+    summary="Nhận về tài khoản các phản ánh đã gửi bằng số điện thoại/email này / "
+    "Claim the reports sent with your phone or email before you signed in",
+    responses=problems(401, 403),
+)
+async def claim_reports(session: SessionDep, principal: PrincipalDep) -> ClaimOut:
+    return ClaimOut(claimed=await claims.claim(session, principal))
 
 
 @router.post(

@@ -218,3 +218,7 @@ class ReportFilters(BaseModel):
     created_to: AwareDatetime | None = None
     q: str | None = None
     mine: bool = False
+
+
+class ClaimOut(BaseModel):
+    claimed: int = Field(description="Số phản ánh vừa nhận về tài khoản / reports now in the account")

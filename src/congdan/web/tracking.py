@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Any
 
 from babel.dates import format_date
 from fastapi import APIRouter, Header, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from sqlalchemy.ext.asyncio import AsyncSession
 
-from congdan.authz.policy import PUBLIC
 from congdan.deps import SessionDep
 from congdan.kit.codes import normalise_tracking_code
 from congdan.kit.errors import NotFound
@@ -18,6 +18,8 @@ from congdan.notifications.messages import LOCAL_TZ
 from congdan.reports.states import label
 from congdan.reports.tracking import TrackingView, tracking_view
 from congdan.web.rendering import page_locale, render
+from congdan.web.reporter_actions import SCORES
+from congdan.web.reporter_view import reporter_view, viewer
 
 router = APIRouter(include_in_schema=False)
 
@@ -34,7 +36,7 @@ def deadline(value: datetime | None, locale: str) -> str | None:
     return "t" + text[1:] if text.startswith("Thứ") else text
 
 
-def _time(value: datetime) -> str:
+def when(value: datetime) -> str:
     return value.astimezone(LOCAL_TZ).strftime("%H:%M %d/%m/%Y")
 
 
@@ -46,9 +48,44 @@ def _render(
     view: TrackingView | None,
     code: str = "",
     status_code: int = 200,
-) -> Response:
-    context = {"view": view, "code": code, "label": label, "deadline": deadline, "when": _time}
+    extra: dict[str, Any] | None = None,
+) -> HTMLResponse:
+    context = {
+        "view": view,
+        "code": code,
+        "label": label,
+        "deadline": deadline,
+        "when": when,
+        **(extra or {}),
+    }
     return render(request, "tracking/page.html", context, locale=locale, lang=lang, status_code=status_code)
+
+
+async def show(
+    request: Request,
+    session: AsyncSession,
+    code: str,
+    locale: str,
+    lang: str | None = None,
+    *,
+    proof: dict[str, str] | None = None,
+    errors: dict[str, str] | None = None,
+    status_code: int = 200,
+) -> HTMLResponse:
+    """The tracking page of the report with this (normalised) code, for whoever is looking: the
+    public view by code, more for its reporter (signed in, or proven by a one-time code)."""
+    principal = await viewer(request, session, code)
+    try:
+        view = await tracking_view(session, principal, code, locale)
+    except NotFound:
+        return _render(request, locale, lang, view=None, code=code, status_code=404)
+    extra = {
+        "reporter": await reporter_view(session, request.app.state.settings, principal, code, locale),
+        "proof": proof or {},
+        "errors": errors or {},
+        "scores": SCORES,
+    }
+    return _render(request, locale, lang, view=view, code=code, status_code=status_code, extra=extra)
 
 
 LangQuery = Annotated[str | None, Query(max_length=8)]
@@ -84,9 +121,6 @@ async def tracking_page(
     normalised = normalise_tracking_code(code)
     if normalised is None:
         return _render(request, locale, lang, view=None, code=code, status_code=404)
-    try:
-        # By code alone, whoever asks: the page never reads a bearer token.
-        view = await tracking_view(session, PUBLIC, normalised, locale)
-    except NotFound:
-        return _render(request, locale, lang, view=None, code=code, status_code=404)
-    return _render(request, locale, lang, view=view, code=normalised)
+    # The page never reads a bearer token: by code alone it is the public view; the reporter's
+    # browser session or this report's proof cookie shows the reporter theirs.
+    return await show(request, session, normalised, locale, lang)
