@@ -14,8 +14,9 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from congdan.consents.service import NOTICE_VERSION
-from congdan.models import Consent, Media, Report
+from congdan.models import Account, Consent, Media, Report
 from tests.conftest import BEN_THANH, Actors, jpeg_with_gps, submit
+from tests.resident_pages_support import sign_in
 
 Maker = async_sessionmaker[AsyncSession]
 EN = {"Accept-Language": "en"}
@@ -338,3 +339,25 @@ async def test_a_photo_unticked_is_not_sent_and_english_consent_is_kept_in_engli
     async with maker() as session:
         consent = (await session.scalars(select(Consent))).one()
     assert consent.locale == "en" and consent.notice_version == NOTICE_VERSION
+
+
+async def test_a_signed_in_resident_sends_as_themselves_and_finds_it_in_my_reports(
+    client: httpx.AsyncClient, actors: Actors, maker: Maker
+) -> None:
+    await sign_in(client, actors, "0907 654 321")
+    fields = await _form(client)
+    fields |= {
+        "kind": "report",
+        "description": "Đèn đường tắt cả tuần ở hẻm 12 Lê Lợi.",
+        "lat": str(BEN_THANH["lat"]),
+        "long": str(BEN_THANH["long"]),
+        "visibility": "private",
+    }
+    sent = await _post(client, fields)
+    assert sent.status_code == 303, sent.text
+    code = sent.headers["location"].rsplit("/", 1)[1]
+    async with maker() as session:
+        report = (await session.scalars(select(Report).where(Report.tracking_code == code))).one()
+        account = (await session.scalars(select(Account).where(Account.phone == "+84907654321"))).one()
+    assert report.reporter_id == account.id
+    assert code in unescape((await client.get("/cua-toi")).text)

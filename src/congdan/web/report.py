@@ -8,9 +8,7 @@ rendered, so a double tap or a resend of the same form lands on the one report i
 from __future__ import annotations
 
 import asyncio
-import importlib
 import uuid
-from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Annotated, Any
 from urllib.parse import urlencode
@@ -36,6 +34,7 @@ from congdan.routing.schemas import SuggestOut
 from congdan.security.ratelimit import limit
 from congdan.web.rendering import page_locale, render
 from congdan.web.report_form import REPORT, SUGGESTION_KINDS, ReportForm, field_errors, new_key, uploads
+from congdan.web.resident_session import current_resident
 from congdan.web.tracking import deadline
 
 router = APIRouter(include_in_schema=False)
@@ -61,28 +60,13 @@ RESULT_PATH = "/da-gui"
 # How long a second send of the same form waits for the first to finish (a double tap).
 WAIT_FOR_FIRST_SECONDS = 15.0
 
-ResidentLookup = Callable[[Request, AsyncSession], Awaitable[Principal | None]]
-
-
-def _resident_lookup() -> ResidentLookup | None:
-    # The residents' browser session is built in web/resident_session.py; until it is part of the
-    # application every browser is anonymous here. This is the one place that reads it.
-    try:
-        module = importlib.import_module("congdan.web.resident_session")
-    except ModuleNotFoundError:
-        return None
-    found: ResidentLookup = module.current_resident
-    return found
 
 
 async def _caller(request: Request) -> Principal:
     """The signed-in resident of this browser, else anonymous. Read in a short session of its own,
     before the unit of work is touched, so that the Idempotency-Key claim never waits for it."""
-    lookup = _resident_lookup()
-    if lookup is None:
-        return PUBLIC
     async with request.app.state.read_sessionmaker() as read:
-        return await lookup(request, read) or PUBLIC
+        return await current_resident(request, read) or PUBLIC
 
 
 async def _kept_photos(session: AsyncSession, principal: Principal, ids: list[str]) -> list[PhotoOut]:
