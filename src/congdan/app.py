@@ -50,11 +50,12 @@ from congdan.reports.categories_api import router as categories_router
 from congdan.routing.api import router as routing_router
 from congdan.routing.service import ClassifierHolder
 from congdan.security.install import install as install_security
+from congdan.web import refusal, resident_session
 from congdan.web.announcements import router as news_pages_router
 from congdan.web.docs import mount_static
 from congdan.web.docs import router as docs_router
-from congdan.web import refusal, resident_session
 from congdan.web.pages import router as pages_router
+from congdan.web.publicmap import router as map_pages_router
 from congdan.web.signin import router as sign_in_router
 from congdan.web.tracking import router as tracking_router
 
@@ -153,6 +154,7 @@ def create_app(
         announcements_router,
         news_pages_router,
         tracking_router,
+        map_pages_router,
         sign_in_router,
         live_router,
         media_router,

@@ -20,7 +20,7 @@ from congdan.db import utcnow
 from congdan.kit.codes import new_secret, sha256_hex
 from congdan.models import Account, ResidentSession
 
-SESSION_PREFIX = "cdb"  # noqa: S105 - a visible prefix, not a secret
+SESSION_PREFIX = "cdb"
 # The expiry moves forward at most this often, so an ordinary page view stays a read.
 SLIDE_EVERY = timedelta(hours=1)
 

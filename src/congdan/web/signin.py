@@ -61,7 +61,7 @@ def _page(
 async def sign_in_page(
     request: Request,
     resident: OptionalResidentDep,
-    next: Annotated[str | None, Query(max_length=500)] = None,  # noqa: A002 - the query's name
+    next: Annotated[str | None, Query(max_length=500)] = None,
     lang: LangQuery = None,
     accept_language: AcceptLanguage = None,
 ) -> Response:
