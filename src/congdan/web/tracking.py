@@ -17,9 +17,10 @@ from congdan.kit.i18n import LOCALES
 from congdan.notifications.messages import LOCAL_TZ
 from congdan.reports.states import label
 from congdan.reports.tracking import TrackingView, tracking_view
+from congdan.web.alerts import ALERT_BANNER
 from congdan.web.rendering import page_locale, render
 
-router = APIRouter(include_in_schema=False)
+router = APIRouter(include_in_schema=False, dependencies=[ALERT_BANNER])
 
 
 def deadline(value: datetime | None, locale: str) -> str | None:
