@@ -56,6 +56,7 @@ from congdan.web.docs import mount_static
 from congdan.web.docs import router as docs_router
 from congdan.web.pages import router as pages_router
 from congdan.web.publicmap import router as map_pages_router
+from congdan.web.pwa import router as pwa_router
 from congdan.web.signin import router as sign_in_router
 from congdan.web.tracking import router as tracking_router
 
@@ -155,6 +156,7 @@ def create_app(
         news_pages_router,
         tracking_router,
         map_pages_router,
+        pwa_router,
         sign_in_router,
         live_router,
         media_router,
