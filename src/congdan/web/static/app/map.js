@@ -34,7 +34,7 @@ function start(element) {
   };
   const status = document.getElementById("ban-do-status");
   element.hidden = false;
-  const map = L.map(element, { zoomControl: false }).setView(HO_CHI_MINH_CITY, 12);
+  const map = L.map(element, { zoomControl: false, maxZoom: 19 }).setView(HO_CHI_MINH_CITY, 12);
   L.control.zoom({ zoomInTitle: element.dataset.zoomIn, zoomOutTitle: element.dataset.zoomOut }).addTo(map);
   if (element.dataset.tiles) {
     L.tileLayer(element.dataset.tiles, { maxZoom: 19, attribution: element.dataset.attribution || "" }).addTo(map);
