@@ -46,7 +46,12 @@ async def test_the_service_worker_is_served_from_the_root(client: httpx.AsyncCli
     for kept in ("/gui-phan-anh", "/ngoai-tuyen", "/static/app.css", "/static/vendor/htmx.min.js"):
         assert f'"{kept}"' in r.text
     # What it imports and keeps is there to keep.
-    for path in ("/static/app/outbox.js", "/static/app/offline.js", "/static/app/pwa.js", "/static/app/map.js"):
+    for path in (
+        "/static/app/outbox.js",
+        "/static/app/offline.js",
+        "/static/app/pwa.js",
+        "/static/app/map.js",
+    ):
         assert (await client.get(path)).status_code == 200, path
 
 
@@ -84,7 +89,10 @@ def test_a_tile_setting_that_is_not_a_tile_url_is_refused(settings: Settings) ->
 
 async def test_csp_allows_the_tile_server_and_nothing_else_changes(settings: Settings) -> None:
     tiled = settings.model_copy(
-        update={"map_tile_url": "https://{s}.tile.example.org/{z}/{x}/{y}.png", "map_tile_attribution": "© OSM"}
+        update={
+            "map_tile_url": "https://{s}.tile.example.org/{z}/{x}/{y}.png",
+            "map_tile_attribution": "© OSM",
+        }
     )
     app = create_app(tiled, run_worker=False)
     async with app.router.lifespan_context(app):
@@ -95,6 +103,8 @@ async def test_csp_allows_the_tile_server_and_nothing_else_changes(settings: Set
     assert "img-src 'self' data: blob: https://*.tile.example.org;" in csp
     for directive in ("default-src 'none'", "connect-src 'self'", "worker-src 'self'"):
         assert directive in csp
-    assert "https://*.tile.example.org" not in csp.replace("img-src 'self' data: blob: https://*.tile.example.org", "")
+    assert "https://*.tile.example.org" not in csp.replace(
+        "img-src 'self' data: blob: https://*.tile.example.org", ""
+    )
     assert 'data-tiles="https://{s}.tile.example.org/{z}/{x}/{y}.png"' in page.text
     assert 'data-attribution="© OSM"' in page.text

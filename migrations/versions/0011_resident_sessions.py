@@ -1,7 +1,7 @@
 """residents' browser sessions; keyed hashes of the contact a report was sent with, for claiming
 
 Revision ID: 0011
-Revises: 0007
+Revises: 0014
 Create Date: 2026-12-10 09:00:00
 
 Existing reports with a phone number or an email get its keyed hash, so that a resident who signs
@@ -16,7 +16,7 @@ from alembic import op
 from congdan.kit import crypto
 
 revision: str = "0011"
-down_revision: str | None = "0007"
+down_revision: str | None = "0014"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
@@ -62,8 +62,12 @@ def upgrade() -> None:
     keyring = _keyring()
     bind = op.get_bind()
     for column, purpose in CONTACTS:
-        t = sa.table("reports", sa.column("id", sa.Uuid()), sa.column(column, sa.Text()),
-                     sa.column(f"{column}_hash", sa.String()))
+        t = sa.table(
+            "reports",
+            sa.column("id", sa.Uuid()),
+            sa.column(column, sa.Text()),
+            sa.column(f"{column}_hash", sa.String()),
+        )
         rows = bind.execute(sa.select(t.c.id, t.c[column]).where(t.c[column].is_not(None))).all()
         for row_id, value in rows:
             plain = keyring.open(value, purpose) if crypto.key_id_of(value) else value

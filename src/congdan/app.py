@@ -54,9 +54,12 @@ from congdan.web import refusal, resident_session
 from congdan.web.announcements import router as news_pages_router
 from congdan.web.docs import mount_static
 from congdan.web.docs import router as docs_router
+from congdan.web.mine import router as mine_router
+from congdan.web.mine_settings import router as mine_settings_router
 from congdan.web.pages import router as pages_router
 from congdan.web.publicmap import router as map_pages_router
 from congdan.web.pwa import router as pwa_router
+from congdan.web.reporter_proof import router as reporter_proof_router
 from congdan.web.signin import router as sign_in_router
 from congdan.web.tracking import router as tracking_router
 
@@ -158,6 +161,9 @@ def create_app(
         map_pages_router,
         pwa_router,
         sign_in_router,
+        mine_router,
+        mine_settings_router,
+        reporter_proof_router,
         live_router,
         media_router,
     ):

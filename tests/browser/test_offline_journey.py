@@ -58,7 +58,10 @@ async def test_the_shell_opens_offline_after_a_first_visit(phone_page: Page) -> 
         await page.goto("/tin-tuc/khong-co-mang")
         await expect(page.get_by_role("heading", name="Chưa có kết nối mạng")).to_be_visible()
         # Styled from the kept stylesheet, and the way to report is there.
-        assert await page.evaluate("() => getComputedStyle(document.querySelector('.bar')).borderBottomStyle") == "solid"
+        assert (
+            await page.evaluate("() => getComputedStyle(document.querySelector('.bar')).borderBottomStyle")
+            == "solid"
+        )
         await expect(page.get_by_role("link", name="Gửi phản ánh").first).to_be_visible()
         await assert_accessible(page)
     finally:
@@ -96,10 +99,13 @@ async def test_a_report_made_offline_arrives_once_when_back_online(
     async with maker() as session:
         rows = (await session.scalars(select(Report).where(Report.description == description))).all()
         assert [r.tracking_code for r in rows] == [code]
-        photos = await session.scalar(select(func.count()).select_from(Media).where(Media.report_id == rows[0].id))
+        photos = await session.scalar(
+            select(func.count()).select_from(Media).where(Media.report_id == rows[0].id)
+        )
         assert photos == 1
-    assert await page.evaluate(
-        """() => new Promise((resolve) => {
+    assert (
+        await page.evaluate(
+            """() => new Promise((resolve) => {
              const open = indexedDB.open("congdan");
              open.onsuccess = () => {
                const tx = open.result.transaction("waiting", "readonly");
@@ -107,4 +113,6 @@ async def test_a_report_made_offline_arrives_once_when_back_online(
                all.onsuccess = () => resolve(all.result.length);
              };
            })"""
-    ) == 0
+        )
+        == 0
+    )

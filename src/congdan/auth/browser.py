@@ -54,7 +54,11 @@ async def sign_in(
     )
     await session.flush()
     await audit.record(
-        session, account_principal(account), "auth.resident_sign_in", subject_type="account", subject_id=account.id
+        session,
+        account_principal(account),
+        "auth.resident_sign_in",
+        subject_type="account",
+        subject_id=account.id,
     )
     return SignedIn(raw, account, int(_ttl(settings).total_seconds()))
 

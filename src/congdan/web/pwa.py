@@ -70,7 +70,9 @@ async def web_manifest() -> Response:
 
 @router.get("/sw.js")
 async def service_worker() -> Response:
-    script = (STATIC / "app" / "sw.js").read_text(encoding="utf-8").replace("__SHELL_VERSION__", shell_version())
+    script = (
+        (STATIC / "app" / "sw.js").read_text(encoding="utf-8").replace("__SHELL_VERSION__", shell_version())
+    )
     return Response(
         script,
         media_type="text/javascript; charset=utf-8",

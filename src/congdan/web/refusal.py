@@ -27,7 +27,9 @@ def refusal(error: AppError, response: Response) -> PageRefusal:
     return KeptPageRefusal(response) if error.keeps_changes else PageRefusal(response)
 
 
-def messages(error: AppError, locale: str, *, default_field: str, fields: dict[str, str] | None = None) -> dict[str, str]:
+def messages(
+    error: AppError, locale: str, *, default_field: str, fields: dict[str, str] | None = None
+) -> dict[str, str]:
     """The error as {form field: sentence}; `fields` maps the service's field names to the form's."""
     rename = fields or {}
     found = {

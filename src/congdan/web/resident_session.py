@@ -19,12 +19,15 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from congdan.auth import browser
 from congdan.authz.policy import RESIDENT, Principal
 from congdan.config import Settings
+from congdan.notifications import repository as notifications
 from congdan.security.cookies import delete_cookie, read_cookie, set_cookie
 
 SIGN_IN_PATH = "/dang-nhap"
 HOME_PATH = "/cua-toi"
 _STATE = "resident"
 _REFRESH = "resident_cookie_refresh"
+# Read by the layout for the badge beside "Của tôi".
+UNREAD = "unread_notifications"
 
 
 def cookie_base(request: Request) -> str:
@@ -47,7 +50,13 @@ async def current_resident(request: Request, session: AsyncSession) -> Principal
     found = await browser.resident_for(session, raw) if raw else None
     principal = found.principal if found is not None and found.principal.role == RESIDENT else None
     state[_STATE] = principal
+    await _count_unread(state, session, principal)
     return principal
+
+
+async def _count_unread(state: dict[str, object], session: AsyncSession, principal: Principal | None) -> None:
+    if principal is not None and principal.account_id is not None:
+        state[UNREAD] = await notifications.unread_count(session, principal.account_id)
 
 
 async def optional_resident(request: Request) -> Principal | None:
@@ -63,11 +72,12 @@ async def optional_resident(request: Request) -> Principal | None:
         app_state = request.app.state
         async with app_state.read_sessionmaker() as session:
             found = await browser.resident_for(session, raw)
-        if found is not None and found.principal.role == RESIDENT:
-            principal = found.principal
-            if found.slide_due:
-                await browser.slide(app_state.sessionmaker, app_state.settings, raw)
-                state[_REFRESH] = raw
+            if found is not None and found.principal.role == RESIDENT:
+                principal = found.principal
+                await _count_unread(state, session, principal)
+        if found is not None and principal is not None and found.slide_due:
+            await browser.slide(app_state.sessionmaker, app_state.settings, raw)
+            state[_REFRESH] = raw
     state[_STATE] = principal
     return principal
 
@@ -151,7 +161,10 @@ class SlidingCookie:
                     raw,
                     max_age=settings.resident_session_days * 24 * 3600,
                 )
-                message["headers"] = [*headers, *[(k, v) for k, v in response.raw_headers if k == b"set-cookie"]]
+                message["headers"] = [
+                    *headers,
+                    *[(k, v) for k, v in response.raw_headers if k == b"set-cookie"],
+                ]
             await send(message)
 
         await self.app(scope, receive, wrapped)

@@ -13,6 +13,7 @@ from congdan.auth import browser
 from congdan.auth import service as auth
 from congdan.deps import SessionDep, SettingsDep
 from congdan.kit.errors import AppError
+from congdan.kit.i18n import _, translate
 from congdan.security.ratelimit import client_address, hit_target, limiter
 from congdan.web import resident_session
 from congdan.web.refusal import messages, refusal
@@ -25,6 +26,8 @@ LangQuery = Annotated[str | None, Query(max_length=8)]
 AcceptLanguage = Annotated[str | None, Header()]
 ContactField = Annotated[str, Form(max_length=254)]
 NextField = Annotated[str, Form(max_length=500)]
+CONTACT_FIELDS = {"phone": "contact", "email": "contact"}
+WRONG_CODE = _("Mã xác thực không đúng. Hãy xem lại tin nhắn và nhập đúng 6 chữ số.")
 
 
 def split_contact(raw: str) -> tuple[str | None, str | None]:
@@ -88,10 +91,17 @@ async def send_code(
         await hit_target(request, "auth_code", destination)
         challenge = await auth.request_code(session, settings, phone=phone, email=email, locale=locale)
     except AppError as exc:
-        errors = messages(exc, locale, default_field="contact", fields={"phone": "contact", "email": "contact"})
+        errors = messages(
+            exc, locale, default_field="contact", fields={"phone": "contact", "email": "contact"}
+        )
         page = _page(
-            request, locale, step="contact", next_url=safe_next(next_url), contact=contact,
-            errors=errors, status_code=exc.status,
+            request,
+            locale,
+            step="contact",
+            next_url=safe_next(next_url),
+            contact=contact,
+            errors=errors,
+            status_code=exc.status,
         )
         raise refusal(exc, page) from exc
     return _page(
@@ -118,12 +128,23 @@ async def verify_code(
         # A wrong code raises WrongCode: the counted attempt is kept although the page refuses.
         signed_in = await browser.sign_in(session, settings, phone=phone, email=email, code=code)
     except AppError as exc:
-        errors = messages(exc, locale, default_field="code", fields={"phone": "contact", "email": "contact"})
+        errors = messages(exc, locale, default_field="code", fields=CONTACT_FIELDS)
+        if isinstance(exc, auth.WrongCode):
+            errors = {"code": translate(WRONG_CODE, locale)}
         page = _page(
-            request, locale, step="code", next_url=safe_next(next_url), contact=contact,
-            errors=errors, status_code=exc.status,
+            request,
+            locale,
+            step="code",
+            next_url=safe_next(next_url),
+            contact=contact,
+            errors=errors,
+            status_code=exc.status,
         )
         raise refusal(exc, page) from exc
+    earlier = resident_session.session_token(request)
+    if earlier:
+        # Whoever was signed in on this browser before is signed out, not left with a live session.
+        await browser.sign_out(session, earlier)
     response = RedirectResponse(safe_next(next_url), status_code=303)
     resident_session.remember(response, request, signed_in)
     return response

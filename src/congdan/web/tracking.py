@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Any
 
 from babel.dates import format_date
 from fastapi import APIRouter, Form, Header, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from congdan.authz.policy import PUBLIC
 from congdan.deps import SessionDep
 from congdan.kit.codes import normalise_tracking_code
 from congdan.kit.errors import NotFound
@@ -22,6 +21,8 @@ from congdan.reports.states import label
 from congdan.reports.tracking import TrackingView, tracking_view
 from congdan.web.alerts import ALERT_BANNER
 from congdan.web.rendering import page_locale, render
+from congdan.web.reporter_actions import SCORES
+from congdan.web.reporter_view import reporter_view, viewer
 from congdan.web.resident_session import current_resident, sign_in_url
 
 router = APIRouter(include_in_schema=False, dependencies=[ALERT_BANNER])
@@ -39,7 +40,7 @@ def deadline(value: datetime | None, locale: str) -> str | None:
     return "t" + text[1:] if text.startswith("Thứ") else text
 
 
-def _time(value: datetime) -> str:
+def when(value: datetime) -> str:
     return value.astimezone(LOCAL_TZ).strftime("%H:%M %d/%m/%Y")
 
 
@@ -51,17 +52,45 @@ def _render(
     view: TrackingView | None,
     code: str = "",
     status_code: int = 200,
-    follow: dict[str, object] | None = None,
-) -> Response:
+    extra: dict[str, Any] | None = None,
+) -> HTMLResponse:
     context = {
         "view": view,
         "code": code,
         "label": label,
         "deadline": deadline,
-        "when": _time,
-        "follow": follow,
+        "when": when,
+        **(extra or {}),
     }
     return render(request, "tracking/page.html", context, locale=locale, lang=lang, status_code=status_code)
+
+
+async def show(
+    request: Request,
+    session: AsyncSession,
+    code: str,
+    locale: str,
+    lang: str | None = None,
+    *,
+    proof: dict[str, str] | None = None,
+    errors: dict[str, str] | None = None,
+    status_code: int = 200,
+) -> HTMLResponse:
+    """The tracking page of the report with this (normalised) code, for whoever is looking: the
+    public view by code, more for its reporter (signed in, or proven by a one-time code)."""
+    principal = await viewer(request, session, code)
+    try:
+        view = await tracking_view(session, principal, code, locale)
+    except NotFound:
+        return _render(request, locale, lang, view=None, code=code, status_code=404)
+    extra = {
+        "reporter": await reporter_view(session, request.app.state.settings, principal, code, locale),
+        "proof": proof or {},
+        "errors": errors or {},
+        "scores": SCORES,
+        "follow": await _follow(request, session, view),
+    }
+    return _render(request, locale, lang, view=view, code=code, status_code=status_code, extra=extra)
 
 
 LangQuery = Annotated[str | None, Query(max_length=8)]
@@ -97,14 +126,9 @@ async def tracking_page(
     normalised = normalise_tracking_code(code)
     if normalised is None:
         return _render(request, locale, lang, view=None, code=code, status_code=404)
-    try:
-        # By code alone, whoever asks: the page never reads a bearer token.
-        view = await tracking_view(session, PUBLIC, normalised, locale)
-    except NotFound:
-        return _render(request, locale, lang, view=None, code=code, status_code=404)
-    return _render(
-        request, locale, lang, view=view, code=normalised, follow=await _follow(request, session, view)
-    )
+    # The page never reads a bearer token: by code alone it is the public view; the reporter's
+    # browser session or this report's proof cookie shows the reporter theirs.
+    return await show(request, session, normalised, locale, lang)
 
 
 async def _follow(request: Request, session: AsyncSession, view: TrackingView) -> dict[str, object]:
