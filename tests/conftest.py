@@ -32,7 +32,7 @@ from congdan.models import (
 )
 from congdan.outbox.registry import Registry
 from congdan.outbox.relay import Relay
-from congdan.routing.service import seed_rules
+from congdan.routing.rules import seed_rules
 
 # Real SMTP and HTTP servers for the notification tests.
 pytest_plugins = ["tests.servers"]

@@ -25,6 +25,7 @@ from congdan.areas.api import router as areas_router
 from congdan.areas.service import AreaIndex, load_index
 from congdan.auth.api import me_router, proof_router
 from congdan.auth.api import router as auth_router
+from congdan.categories.api import router as categories_router
 from congdan.config import Settings
 from congdan.db import make_engine, make_read_sessionmaker, make_sessionmaker, utcnow
 from congdan.integrations.storage import Storage
@@ -46,7 +47,6 @@ from congdan.outbox import service as outbox
 from congdan.outbox.relay import Relay, supervise
 from congdan.privacy.api import router as privacy_router
 from congdan.reports.api import router as reports_router
-from congdan.reports.categories_api import router as categories_router
 from congdan.routing.api import router as routing_router
 from congdan.routing.service import ClassifierHolder
 from congdan.security.install import install as install_security

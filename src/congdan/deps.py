@@ -7,6 +7,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Annotated, Any, TypeVar
 
 from fastapi import Depends, Header, Request
+from fastapi.responses import JSONResponse
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from congdan.areas.service import load_index
@@ -109,16 +110,26 @@ IdempotencyHeader = Annotated[
 ]
 
 
+class ClaimAfterSessionUse(RuntimeError):
+    """The endpoint used its unit of work before claiming the Idempotency-Key (conventions.md)."""
+
+
 class IdempotentWrite:
     """A retry-safe write: `claim` before doing it (a replay of the first answer, or None to go on),
     `remember` the answer inside the same unit of work. A failed write frees the key again."""
 
-    def __init__(self, request: Request, key: str | None) -> None:
+    def __init__(self, request: Request, session: AsyncSession, key: str | None) -> None:
         self.request = request
+        self.session = session
         self.key = idem.check_key(key) if key is not None else None
         self.scope: str | None = None
 
     async def claim(self, scope: str, fingerprint: object) -> idem.Replay | None:
+        # The claim commits in a transaction of its own; on SQLite it would wait for the write lock
+        # a unit of work already in use may hold. Checked with or without a key, so that every
+        # test of the endpoint finds the mistake.
+        if self.session.in_transaction():
+            raise ClaimAfterSessionUse("claim the Idempotency-Key before the first use of the session")
         if self.key is None:
             return None
         state = self.request.app.state
@@ -148,8 +159,20 @@ class IdempotentWrite:
             )
 
 
-def get_idempotent_write(request: Request, idempotency_key: IdempotencyHeader = None) -> IdempotentWrite:
-    return IdempotentWrite(request, idempotency_key)
+def replayed(replay: idem.Replay) -> JSONResponse:
+    """The first answer again, marked as a replay."""
+    return JSONResponse(
+        replay.body, status_code=replay.status, headers={**replay.headers, "Idempotent-Replayed": "true"}
+    )
+
+
+def get_idempotent_write(
+    request: Request,
+    session: Annotated[AsyncSession, Depends(get_session, scope="function")],
+    idempotency_key: IdempotencyHeader = None,
+) -> IdempotentWrite:
+    # The same dependency as SessionDep, so FastAPI hands both the request's one unit of work.
+    return IdempotentWrite(request, session, idempotency_key)
 
 
 def get_locale(accept_language: Annotated[str | None, Header()] = None) -> str:

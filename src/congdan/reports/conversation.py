@@ -13,7 +13,6 @@ from congdan.kit.errors import Conflict, InvalidTransition, ValidationFailed
 from congdan.kit.i18n import _
 from congdan.kit.text import clean_plain_text
 from congdan.models import Report, ReportEvent
-from congdan.outbox.service import emit
 from congdan.reports import events, repository
 from congdan.reports import service as shared
 from congdan.reports.schemas import NoteIn, RatingIn, ReplyIn
@@ -39,24 +38,19 @@ async def reply(
         raise ValidationFailed(_("Nội dung trả lời không được để trống."), field="message")
     photo_ids = await shared.claim_photos(session, principal, data.photos, "photos")
     event_type, outbox_event = _REPLY_KINDS[data.kind]
-    event = shared.record(
+    report.updated_at = utcnow()
+    event = await shared.record_and_announce(
         session,
         report,
         principal,
+        outbox_event,
         type_=event_type,
-        from_status=None,
-        to_status=None,
         note=message,
-        public=True,
         agency_code=principal.agency_code,
+        # The resident is told what is asked or what was done.
+        payload={} if data.kind == "answer" else {"note": message},
     )
-    report.updated_at = utcnow()
-    await session.flush()
     await repository.attach_media(session, photo_ids, report.id, event.id)
-    payload: dict[str, object] = {"report_id": str(report.id), "event_id": str(event.id)}
-    if data.kind != "answer":
-        payload["note"] = message  # the resident is told what is asked or what was done
-    emit(session, outbox_event, aggregate_type="report", aggregate_id=str(report.id), payload=payload)
     await shared.audit_staff(session, principal, "report.reply", report, event)
     return event
 
@@ -69,24 +63,15 @@ async def add_note(
     note = clean_plain_text(data.note)
     if not note:
         raise ValidationFailed(_("Ghi chú không được để trống."), field="note")
-    event = shared.record(
+    event = await shared.record_and_announce(
         session,
         report,
         principal,
+        events.NOTE_ADDED,
         type_="note",
-        from_status=None,
-        to_status=None,
         note=note,
         public=False,
         agency_code=principal.agency_code,
-    )
-    await session.flush()
-    emit(
-        session,
-        events.NOTE_ADDED,
-        aggregate_type="report",
-        aggregate_id=str(report.id),
-        payload={"report_id": str(report.id), "event_id": str(event.id)},
     )
     await shared.audit_staff(session, principal, "report.note", report, event)
     return event
@@ -102,22 +87,13 @@ async def rate(session: AsyncSession, principal: Principal, report_id: uuid.UUID
     report.rating = data.score
     report.rating_comment = clean_plain_text(data.comment) if data.comment else None
     report.rated_at = utcnow()
-    shared.record(
+    await shared.record_and_announce(
         session,
         report,
         principal,
-        type_="rating",
-        from_status=None,
-        to_status=None,
-        note=report.rating_comment,
-        public=True,
-    )
-    await session.flush()
-    emit(
-        session,
         events.RATED,
-        aggregate_type="report",
-        aggregate_id=str(report.id),
-        payload={"report_id": str(report.id), "score": data.score},
+        type_="rating",
+        note=report.rating_comment,
+        payload={"score": data.score},
     )
     return report

@@ -10,12 +10,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from congdan.agencies import repository as agencies_repo
 from congdan.authz import policy
 from congdan.authz.policy import Principal
+from congdan.categories import repository as categories_repo
 from congdan.db import utcnow
 from congdan.kit.errors import InvalidTransition, ValidationFailed
 from congdan.kit.i18n import _
 from congdan.kit.text import clean_plain_text
 from congdan.models import Report, ReportEvent, ReportFollower
-from congdan.outbox.service import emit
 from congdan.reports import events, repository
 from congdan.reports import service as shared
 from congdan.reports.context import Context
@@ -75,7 +75,9 @@ async def transition(
         await _follow_original(session, report, duplicate_of)
     await shared.audit_staff(session, principal, "report.transition", report, event, to=target.value)
     if target == Status.REOPENED:
-        category = await repository.category(session, report.category_code) if report.category_code else None
+        category = (
+            await categories_repo.category(session, report.category_code) if report.category_code else None
+        )
         days = category.deadline_days if category else ctx.settings.default_deadline_days
         report.due_at = add_working_days(utcnow(), days)
     return report
@@ -168,26 +170,18 @@ async def move(
         report.closed_at = now
     if target == Status.DUPLICATE:
         report.duplicate_of_id = duplicate_of
-    event = shared.record(
+    return await shared.record_and_announce(
         session,
         report,
         actor,
+        events.STATUS_CHANGED,
         type_="status",
         from_status=current,
         to_status=target,
         note=note,
         public=public,
         agency_code=report.agency_code,
-    )
-    await session.flush()
-    emit(
-        session,
-        events.STATUS_CHANGED,
-        aggregate_type="report",
-        aggregate_id=str(report.id),
         payload={
-            "report_id": str(report.id),
-            "event_id": str(event.id),
             "from": current.value,
             "to": target.value,
             "public": public,
@@ -195,4 +189,3 @@ async def move(
             "actor_role": actor.role,
         },
     )
-    return event

@@ -13,11 +13,8 @@ from congdan.authz.policy import Principal
 from congdan.models import Agency, Media, Report, ReportEvent
 from congdan.reports import repository
 from congdan.reports.schemas import (
-    AreaRef,
-    CodeName,
     ContactOut,
     EventOut,
-    Location,
     MediaOut,
     PhotoOut,
     ReportOut,
@@ -25,6 +22,7 @@ from congdan.reports.schemas import (
     UploadOut,
 )
 from congdan.reports.states import Status
+from congdan.shared.schemas import AreaRef, CodeName, Location
 
 
 def photo_out(media: Media) -> PhotoOut:

@@ -102,19 +102,6 @@ async def attach_media(
     )
 
 
-async def category(session: AsyncSession, code: str) -> Category | None:
-    return await session.get(Category, code)
-
-
-async def categories(session: AsyncSession) -> Sequence[Category]:
-    stmt = select(Category).where(Category.is_active.is_(True)).order_by(Category.sort_order, Category.code)
-    return (await session.scalars(stmt)).all()
-
-
-async def existing_category_codes(session: AsyncSession) -> set[str]:
-    return set((await session.scalars(select(Category.code))).all())
-
-
 async def names_for(
     session: AsyncSession, *, categories: set[str], areas: set[str], agencies: set[str]
 ) -> tuple[dict[str, Category], dict[str, Area], dict[str, Agency]]:

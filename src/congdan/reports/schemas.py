@@ -8,12 +8,8 @@ from typing import Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
-from congdan.reports.states import Status
-
-
-class Location(BaseModel):
-    lat: float = Field(ge=-90, le=90, description="Vĩ độ (WGS84)")
-    long: float = Field(ge=-180, le=180, description="Kinh độ (WGS84)")
+from congdan.shared.schemas import AreaRef, CodeName, Location
+from congdan.shared.statuses import Status
 
 
 class Contact(BaseModel):
@@ -42,15 +38,6 @@ class ReportCreate(BaseModel):
     visibility: Literal["public", "private"] = "public"
     hide_identity: bool = False
     contact: Contact | None = None
-
-
-class CodeName(BaseModel):
-    code: str
-    name: str
-
-
-class AreaRef(CodeName):
-    approximate: bool
 
 
 class PhotoOut(BaseModel):
@@ -197,9 +184,11 @@ class UploadOut(MediaOut):
     exif_location: Location | None = Field(
         description=(
             "Vị trí GPS ghi trong EXIF của ảnh, nếu có, để ứng dụng đề nghị «dùng vị trí của ảnh». "
-            "Chỉ trả cho người tải ảnh lên trong câu trả lời này; không lưu lại, ảnh lưu đã bỏ EXIF. "
+            "Chỉ trả cho người tải ảnh lên trong câu trả lời này; không lưu lại, ảnh lưu đã bỏ EXIF, "
+            "nên câu trả lời gửi lại cho cùng Idempotency-Key không có trường này. "
             "/ The GPS position in the photo's EXIF, if any, so that a client can offer to use it. "
-            "Only in this answer to the uploader; never stored (the stored photo has no EXIF)."
+            "Only in this answer to the uploader; never stored (the stored photo has no EXIF), so the "
+            "answer replayed for the same Idempotency-Key goes without this field."
         )
     )
 

@@ -15,13 +15,13 @@ from fastapi import APIRouter, Header, Query, Request
 from fastapi.responses import HTMLResponse, Response
 
 from congdan.areas import repository as areas_repo
+from congdan.categories import repository as categories_repo
 from congdan.deps import SessionDep, SettingsDep
 from congdan.kit.errors import AppError
 from congdan.kit.i18n import _, translate
 from congdan.kit.pagination import decode_cursor, encode_cursor
 from congdan.notifications.messages import LOCAL_TZ
 from congdan.reports import public_map
-from congdan.reports import repository as reports_repo
 from congdan.reports.states import LABELS, Status, label
 from congdan.web.alerts import ALERT_BANNER
 from congdan.web.rendering import page_locale, render
@@ -63,7 +63,7 @@ async def map_page(
     errors: dict[str, str] = {}
     chosen_status = Status(status) if status in {s.value for s in Status} else None
     start, end = _day(day_from, "from", errors, locale), _day(day_to, "to", errors, locale)
-    categories = await reports_repo.categories(session)
+    categories = await categories_repo.categories(session)
     units = await areas_repo.list_areas(session)
     category = category if category in {c.code for c in categories} else None
     unit = unit if unit in {u.code for u in units} else None

@@ -92,7 +92,13 @@ async function sendOne(item) {
     const photo = item.photos[item.uploaded.length];
     const form = new FormData();
     form.append("file", photo, photo.name || "anh.jpg");
-    const answer = await fetch("/api/v1/uploads", { method: "POST", body: form, credentials: "same-origin" });
+    const answer = await fetch("/api/v1/uploads", {
+      method: "POST",
+      body: form,
+      credentials: "same-origin",
+      // Its own key per photo: an upload whose answer was lost is not stored twice.
+      headers: { "Idempotency-Key": `${item.key}.anh${item.uploaded.length}` },
+    });
     if (answer.status >= 500 || answer.status === 429) throw new Later();
     if (!answer.ok) return { problem: await detail(answer) };
     item.uploaded.push((await answer.json()).id);
