@@ -28,10 +28,13 @@ async def test_anonymous_visitors_are_offered_to_sign_in_and_come_back(client: h
     report = await submit(client)
     code = report["tracking_code"]
     html = (await client.get(f"/theo-doi/{code}")).text
-    assert f'href="/dang-nhap?next=/theo-doi/{code}"' in html
-    assert 'action="/theo-doi/' not in html
+    assert (
+        f'<a class="button" href="/dang-nhap?next=/theo-doi/{code}">Đăng nhập để theo dõi phản ánh này</a>'
+        in html
+    )
+    assert f'action="/theo-doi/{code}/theo-doi"' not in html
     private = await submit(client, visibility="private")
-    assert "/dang-nhap?next=" not in (await client.get(f"/theo-doi/{private['tracking_code']}")).text
+    assert "Đăng nhập để theo dõi" not in (await client.get(f"/theo-doi/{private['tracking_code']}")).text
 
 
 async def test_a_signed_in_resident_follows_and_unfollows(
@@ -44,7 +47,7 @@ async def test_a_signed_in_resident_follows_and_unfollows(
     client.cookies.update(await signed_in_browser(maker, settings, me))
     try:
         page = (await client.get(f"/theo-doi/{code}")).text
-        assert 'name="action" value="follow"' in page and "/dang-nhap?next=" not in page
+        assert 'name="action" value="follow"' in page and "Đăng nhập để theo dõi" not in page
         refused = await client.post(f"/theo-doi/{code}/theo-doi", data={"action": "follow"})
         assert refused.status_code == 403  # no CSRF token: nothing is written
         sent = await client.post(
