@@ -58,6 +58,8 @@ from congdan.web.docs import router as docs_router
 from congdan.web.home import router as home_router
 from congdan.web.mine import router as mine_router
 from congdan.web.mine_settings import router as mine_settings_router
+from congdan.web.publicmap import router as map_pages_router
+from congdan.web.pwa import router as pwa_router
 from congdan.web.report import router as report_pages_router
 from congdan.web.reporter_proof import router as reporter_proof_router
 from congdan.web.signin import router as sign_in_router
@@ -163,6 +165,8 @@ def create_app(
         news_pages_router,
         tracking_router,
         report_pages_router,
+        map_pages_router,
+        pwa_router,
         sign_in_router,
         mine_router,
         mine_settings_router,

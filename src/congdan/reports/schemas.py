@@ -222,3 +222,32 @@ class ReportFilters(BaseModel):
 
 class ClaimOut(BaseModel):
     claimed: int = Field(description="Số phản ánh vừa nhận về tài khoản / reports now in the account")
+
+
+class MapPoint(BaseModel):
+    type: Literal["Point"] = "Point"
+    coordinates: tuple[float, float] = Field(description="[kinh độ, vĩ độ] / [long, lat]")
+
+
+class MapProperties(BaseModel):
+    code: str = Field(description="Mã phản ánh / tracking code")
+    status: Status
+    status_label: str = Field(description="Trạng thái theo lời người dân / the status in residents' words")
+    category: str | None
+    url: str = Field(description="Trang của phản ánh / the report's page")
+
+
+class MapFeature(BaseModel):
+    type: Literal["Feature"] = "Feature"
+    geometry: MapPoint
+    properties: MapProperties
+
+
+class MapFeatureCollection(BaseModel):
+    """GeoJSON of public reports only; never who sent them."""
+
+    type: Literal["FeatureCollection"] = "FeatureCollection"
+    features: list[MapFeature]
+    truncated: bool = Field(
+        description="Còn phản ánh khác trong vùng: phóng to để xem / more in the box: zoom in"
+    )
