@@ -33,6 +33,7 @@ from congdan.models import (
 from congdan.outbox.registry import Registry
 from congdan.outbox.relay import Relay
 from congdan.routing.rules import seed_rules
+from congdan.web import alerts
 from tests.staff_support import StaffLogin
 
 # Real SMTP and HTTP servers for the notification tests.
@@ -215,6 +216,7 @@ async def _wipe(session: AsyncSession) -> None:
 @pytest_asyncio.fixture(autouse=True)
 async def _clean(request: pytest.FixtureRequest) -> AsyncIterator[None]:
     yield
+    alerts.clear_cache()  # the in-process app's banner must not show a deleted test's alert
     if "settings" not in request.fixturenames:
         return
     settings: Settings = request.getfixturevalue("settings")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from pathlib import Path
 
 from babel.messages.extract import extract_from_dir
@@ -49,7 +51,11 @@ def test_every_plural_message_has_both_english_forms() -> None:
     english = _plurals("en")
     missing = [p[0] for p in plurals if len(english.get(str(p[0]), ())) != 2]
     assert missing == []
-    assert translate_plural(*plurals[0][:2], 1, "en") != translate_plural(*plurals[0][:2], 2, "en")
+    singular, plural = str(plurals[0][0]), str(plurals[0][1])
+    names = {name: "1" for name in re.findall(r"%\((\w+)\)", singular + plural)}
+    assert translate_plural(singular, plural, 1, "en", **names) != translate_plural(
+        singular, plural, 2, "en", **names
+    )
 
 
 def test_the_template_file_is_true() -> None:

@@ -15,9 +15,10 @@ from congdan.consents.service import NOTICE_VERSION
 from congdan.db import utcnow
 from congdan.deps import SessionDep
 from congdan.privacy import service as privacy
+from congdan.web.alerts import ALERT_BANNER
 from congdan.web.rendering import page_locale, render
 
-router = APIRouter(include_in_schema=False)
+router = APIRouter(include_in_schema=False, dependencies=[ALERT_BANNER])
 
 LangQuery = Annotated[str | None, Query(max_length=8)]
 AcceptLanguage = Annotated[str | None, Header()]
@@ -28,14 +29,12 @@ NEWS_ON_HOME = 3
 async def home(
     request: Request, session: SessionDep, lang: LangQuery = None, accept_language: AcceptLanguage = None
 ) -> Response:
-    """One big button to start a report; the rest of the app one tap away; the latest alert on top."""
+    """One big button to start a report; the rest of the app one tap away; the alerts in force on top."""
     locale = page_locale(request, lang, accept_language)
     now = utcnow()
-    alerts = await announcements.feed(session, now, limit=1, kind="alert")
     latest = await announcements.feed(session, now, limit=NEWS_ON_HOME * 2)
     news = [a for a in latest if a.kind != "alert"]
     context = {
-        "alerts": [{"url": f"/tin-tuc/{a.id}", "title": a.title} for a in alerts[:1]],
         "news": [{"url": f"/tin-tuc/{n.id}", "title": n.title} for n in news[:NEWS_ON_HOME]],
     }
     return render(request, "app/report/home.html", context, locale=locale, lang=lang)

@@ -19,13 +19,14 @@ from congdan.reports.schemas import ReportFilters
 from congdan.reports.states import label
 from congdan.reports.tracking import TrackingView, tracking_view
 from congdan.web import reporter_actions
+from congdan.web.alerts import ALERT_BANNER
 from congdan.web.refusal import messages, refusal
 from congdan.web.rendering import page_locale, render
 from congdan.web.reporter_actions import SCORES, ReporterActions
 from congdan.web.resident_session import ResidentPageDep
 from congdan.web.tracking import deadline, when
 
-router = APIRouter(include_in_schema=False)
+router = APIRouter(include_in_schema=False, dependencies=[ALERT_BANNER])
 
 LangQuery = Annotated[str | None, Query(max_length=8)]
 AcceptLanguage = Annotated[str | None, Header()]

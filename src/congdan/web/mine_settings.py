@@ -19,12 +19,13 @@ from congdan.notifications import repository as inbox_repo
 from congdan.notifications import service as notifications
 from congdan.notifications.schemas import hhmm, minutes
 from congdan.privacy import service as privacy
+from congdan.web.alerts import ALERT_BANNER
 from congdan.web.refusal import refusal
 from congdan.web.rendering import page_locale, render
 from congdan.web.resident_session import ResidentPageDep, forget
 from congdan.web.tracking import when
 
-router = APIRouter(include_in_schema=False)
+router = APIRouter(include_in_schema=False, dependencies=[ALERT_BANNER])
 
 LangQuery = Annotated[str | None, Query(max_length=8)]
 AcceptLanguage = Annotated[str | None, Header()]

@@ -32,12 +32,13 @@ from congdan.routing import present as routing_present
 from congdan.routing import service as routing
 from congdan.routing.schemas import SuggestOut
 from congdan.security.ratelimit import limit
+from congdan.web.alerts import ALERT_BANNER
 from congdan.web.rendering import page_locale, render
 from congdan.web.report_form import REPORT, SUGGESTION_KINDS, ReportForm, field_errors, new_key, uploads
 from congdan.web.resident_session import current_resident
 from congdan.web.tracking import deadline
 
-router = APIRouter(include_in_schema=False)
+router = APIRouter(include_in_schema=False, dependencies=[ALERT_BANNER])
 
 LangQuery = Annotated[str | None, Query(max_length=8)]
 AcceptLanguage = Annotated[str | None, Header()]

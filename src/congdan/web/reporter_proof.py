@@ -20,12 +20,13 @@ from congdan.reports import service as reports
 from congdan.security.cookies import set_cookie
 from congdan.security.ratelimit import client_address, hit_target, limiter
 from congdan.web import reporter_actions
+from congdan.web.alerts import ALERT_BANNER
 from congdan.web.refusal import messages, refusal
 from congdan.web.rendering import page_locale
 from congdan.web.reporter_view import proof_cookie, viewer
 from congdan.web.tracking import show
 
-router = APIRouter(include_in_schema=False)
+router = APIRouter(include_in_schema=False, dependencies=[ALERT_BANNER])
 
 AcceptLanguage = Annotated[str | None, Header()]
 ContactField = Annotated[str, Form(max_length=254)]

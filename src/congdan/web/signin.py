@@ -16,11 +16,12 @@ from congdan.kit.errors import AppError
 from congdan.kit.i18n import _, translate
 from congdan.security.ratelimit import client_address, hit_target, limiter
 from congdan.web import resident_session
+from congdan.web.alerts import ALERT_BANNER
 from congdan.web.refusal import messages, refusal
 from congdan.web.rendering import page_locale, render
 from congdan.web.resident_session import OptionalResidentDep, safe_next
 
-router = APIRouter(include_in_schema=False)
+router = APIRouter(include_in_schema=False, dependencies=[ALERT_BANNER])
 
 LangQuery = Annotated[str | None, Query(max_length=8)]
 AcceptLanguage = Annotated[str | None, Header()]
