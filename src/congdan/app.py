@@ -55,6 +55,7 @@ from congdan.web.docs import mount_static
 from congdan.web.docs import router as docs_router
 from congdan.web.pages import router as pages_router
 from congdan.web.tracking import router as tracking_router
+from congdan.workbench.api import router as workbench_router
 
 log = structlog.get_logger("app")
 
@@ -151,6 +152,7 @@ def create_app(
         tracking_router,
         live_router,
         media_router,
+        workbench_router,
     ):
         app.include_router(router)
 

@@ -11,6 +11,7 @@ from congdan.models.privacy import Consent
 from congdan.models.reference import Agency, Area, Category
 from congdan.models.reports import Media, Report, ReportEvent, ReportFollower
 from congdan.models.routing import ClassifierExample, ClassifierModel, RoutingRule
+from congdan.models.workbench import RejectionReason, ReplyTemplate
 
 __all__ = [
     "Account",
@@ -35,6 +36,8 @@ __all__ = [
     "OtpChallenge",
     "OutboxMessage",
     "PushSubscription",
+    "RejectionReason",
+    "ReplyTemplate",
     "Report",
     "ReportEvent",
     "ReportFollower",
