@@ -48,9 +48,9 @@ async def account_id(client: httpx.AsyncClient, headers: dict[str, str]) -> uuid
     return uuid.UUID(r.json()["id"])
 
 
-async def get_report(maker: async_sessionmaker[AsyncSession], report_id: uuid.UUID) -> Report:
+async def get_report(maker: async_sessionmaker[AsyncSession], report_id: uuid.UUID | str) -> Report:
     async with maker() as session:
-        report = await session.get(Report, report_id)
+        report = await session.get(Report, uuid.UUID(str(report_id)))
         assert report is not None
         return report
 

@@ -62,7 +62,8 @@ def vietnamese_date(value: datetime | None) -> str:
     if value is None:
         return "chưa xác định"
     text = format_date(value.astimezone(LOCAL).date(), "EEEE, dd/MM/yyyy", locale="vi")
-    return "t" + text[1:] if text.startswith("Thứ") else text
+    # In a sentence: "thứ Sáu", and "Chủ nhật" (CLDR writes "Chủ Nhật").
+    return "t" + text[1:] if text.startswith("Thứ") else text.replace("Chủ Nhật", "Chủ nhật")
 
 
 def fill(body: str, values: dict[str, str]) -> str:
