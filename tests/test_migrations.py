@@ -130,10 +130,9 @@ async def test_0010_fills_reopened_times_and_seeds_rejection_reasons(empty_setti
         await _execute(
             empty_settings,
             "INSERT INTO report_events (id, report_id, type, from_status, to_status, actor_role, is_public, "
-            "created_at) VALUES (:id, :r, 'status', 'resolved', 'reopened', 'resident', true, :at)",
+            f"created_at) VALUES (:id, :r, 'status', 'resolved', 'reopened', 'resident', true, '{when}')",
             id=uid(uuid.uuid4()),
             r=uid(reopened),
-            at=when,
         )
     await _run(empty_settings, "0010")
     rows = await _execute(empty_settings, "SELECT tracking_code, reopened_at, assignee_id FROM reports")
