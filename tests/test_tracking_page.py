@@ -70,7 +70,10 @@ async def test_public_report_by_code(client: httpx.AsyncClient, actors: Actors) 
     assert report["evidence_thumb"] in html
     assert "12 Lê Lợi" not in html  # the address stays with the reporter and staff
     _never_personal(html)
-    assert "<script" not in html and "https://" not in html  # nothing loaded from elsewhere
+    # Nothing loaded from elsewhere: every script is the server's own file, never inline text.
+    scripts = re.findall(r"<script\b[^>]*>", html)
+    assert scripts and all(re.search(r'\ssrc="/static/', tag) for tag in scripts)
+    assert "https://" not in html
 
 
 async def test_private_report_by_code_shows_only_status_agency_deadline_and_replies(

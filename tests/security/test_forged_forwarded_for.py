@@ -14,7 +14,7 @@ import pytest
 
 from congdan.config import Settings
 from tests.conftest import report_body
-from tests.security.serve import CONGDAN, congdan_serve
+from tests.live_server import congdan_script, congdan_serve
 
 
 async def _logins(base: str, forwarded: list[str]) -> list[int]:
@@ -35,14 +35,16 @@ async def test_forged_addresses_share_the_limit_of_the_real_client(
     settings: Settings, tmp_path: Path
 ) -> None:
     # The default limits, as the attack met them: 20 sign-in attempts a minute per client.
-    with congdan_serve(settings, tmp_path) as base:
+    with congdan_serve(settings, tmp_path / "server.log", rate_limits=True) as server:
+        base = server.url
         statuses = await _logins(base, [f"198.51.100.{i}" for i in range(25)])
     assert statuses[:20] == [401] * 20
     assert set(statuses[20:]) == {429}
 
 
 async def test_code_requests_with_forged_addresses_are_limited(settings: Settings, tmp_path: Path) -> None:
-    with congdan_serve(settings, tmp_path) as base:
+    with congdan_serve(settings, tmp_path / "server.log", rate_limits=True) as server:
+        base = server.url
         async with httpx.AsyncClient(base_url=base, timeout=30) as client:
             statuses = [
                 (
@@ -61,7 +63,8 @@ async def test_code_requests_with_forged_addresses_are_limited(settings: Setting
 async def test_anonymous_reports_with_forged_addresses_are_limited(
     settings: Settings, tmp_path: Path
 ) -> None:
-    with congdan_serve(settings, tmp_path) as base:
+    with congdan_serve(settings, tmp_path / "server.log", rate_limits=True) as server:
+        base = server.url
         async with httpx.AsyncClient(base_url=base, timeout=60) as client:
             statuses = [
                 (
@@ -81,8 +84,13 @@ async def test_behind_a_trusted_proxy_the_right_most_untrusted_address_counts(
 ) -> None:
     limits = json.dumps({"login_client": "2/minute"})
     with congdan_serve(
-        settings, tmp_path, CONGDAN_TRUSTED_PROXIES=trusted, CONGDAN_RATE_LIMITS=limits
-    ) as base:
+        settings,
+        tmp_path / "server.log",
+        rate_limits=True,
+        CONGDAN_TRUSTED_PROXIES=trusted,
+        CONGDAN_RATE_LIMITS=limits,
+    ) as server:
+        base = server.url
         # The client forges the left part; the proxy appends the address it saw.
         first = await _logins(base, [f"192.0.2.{i}, 203.0.113.7" for i in range(3)])
         other = await _logins(base, ["192.0.2.99, 203.0.113.8"])
@@ -98,11 +106,10 @@ def test_trusted_proxies_must_be_addresses_or_networks() -> None:
 
 
 def test_serve_refuses_a_malformed_trusted_proxy_list(tmp_path: Path) -> None:
-    assert CONGDAN is not None
     env = {k: v for k, v in os.environ.items() if not k.startswith("CONGDAN_")}
     env["CONGDAN_TRUSTED_PROXIES"] = "10.0.0.1, proxy.local"
     result = subprocess.run(
-        [CONGDAN, "serve", "--data-dir", str(tmp_path)],
+        [congdan_script(), "serve", "--data-dir", str(tmp_path)],
         capture_output=True,
         text=True,
         env=env,

@@ -13,7 +13,7 @@ from PIL import Image
 
 from congdan.config import Settings
 from congdan.integrations import images
-from tests.security.server import ServerProcess, serve
+from tests.live_server import ServerProcess, congdan_serve
 
 pytestmark = pytest.mark.asyncio
 
@@ -39,7 +39,8 @@ def large_photo() -> bytes:
 @pytest.fixture(scope="module")
 def server(settings: Settings, tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProcess]:
     log = tmp_path_factory.mktemp("images") / "server.log"
-    yield from serve(settings, log, CONGDAN_IMAGE_WORKERS="2")
+    with congdan_serve(settings, log, CONGDAN_IMAGE_WORKERS="2") as server:
+        yield server
 
 
 async def _upload(client: httpx.AsyncClient, data: bytes, **headers: str) -> httpx.Response:

@@ -12,7 +12,7 @@ import pytest
 
 from congdan.config import Settings
 from tests.conftest import report_body
-from tests.security.server import ServerProcess, serve
+from tests.live_server import ServerProcess, congdan_serve
 
 pytestmark = pytest.mark.asyncio
 
@@ -21,7 +21,8 @@ JSON = {"content-type": "application/json"}
 
 @pytest.fixture(scope="module")
 def server(settings: Settings, tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProcess]:
-    yield from serve(settings, tmp_path_factory.mktemp("flood") / "server.log")
+    with congdan_serve(settings, tmp_path_factory.mktemp("flood") / "server.log") as server:
+        yield server
 
 
 def _flood(keys: int, inside: str | None = None) -> bytes:

@@ -13,27 +13,13 @@ from congdan.authz.policy import PUBLIC
 from congdan.deps import SessionDep
 from congdan.kit.codes import normalise_tracking_code
 from congdan.kit.errors import NotFound
-from congdan.kit.i18n import LOCALES, negotiate
+from congdan.kit.i18n import LOCALES
 from congdan.notifications.messages import LOCAL_TZ
 from congdan.reports.states import label
 from congdan.reports.tracking import TrackingView, tracking_view
-from congdan.security.cookies import read_cookie, set_cookie
-from congdan.templating import templates
+from congdan.web.rendering import page_locale, render
 
 router = APIRouter(include_in_schema=False)
-
-LANG_COOKIE = "congdan_lang"
-LANG_COOKIE_SECONDS = 365 * 24 * 3600
-
-
-def page_locale(request: Request, lang: str | None, accept_language: str | None) -> str:
-    """?lang= first (and remembered), then the remembered choice, then the browser's languages."""
-    if lang in LOCALES:
-        return str(lang)
-    remembered = read_cookie(request, LANG_COOKIE)
-    if remembered in LOCALES:
-        return str(remembered)
-    return negotiate(accept_language)
 
 
 def deadline(value: datetime | None, locale: str) -> str | None:
@@ -61,19 +47,8 @@ def _render(
     code: str = "",
     status_code: int = 200,
 ) -> Response:
-    context = {
-        "locale": locale,
-        "view": view,
-        "code": code,
-        "other": "en" if locale == "vi" else "vi",
-        "label": label,
-        "deadline": deadline,
-        "when": _time,
-    }
-    response = templates.TemplateResponse(request, "tracking/page.html", context, status_code=status_code)
-    if lang in LOCALES:
-        set_cookie(response, request, LANG_COOKIE, str(lang), max_age=LANG_COOKIE_SECONDS)
-    return response
+    context = {"view": view, "code": code, "label": label, "deadline": deadline, "when": _time}
+    return render(request, "tracking/page.html", context, locale=locale, lang=lang, status_code=status_code)
 
 
 LangQuery = Annotated[str | None, Query(max_length=8)]
