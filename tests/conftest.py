@@ -32,7 +32,8 @@ from congdan.models import (
 )
 from congdan.outbox.registry import Registry
 from congdan.outbox.relay import Relay
-from congdan.routing.service import seed_rules
+from congdan.routing.rules import seed_rules
+from tests.staff_support import StaffLogin
 
 # Real SMTP and HTTP servers for the notification tests.
 pytest_plugins = ["tests.servers"]
@@ -238,6 +239,7 @@ class Actors:
         self.maker = maker
         self.settings = settings
         self._n = 0
+        self.logins: dict[str, StaffLogin] = {}
 
     async def staff(self, role: str, agency: str | None = None) -> dict[str, str]:
         from congdan.accounts.service import create_staff
@@ -246,9 +248,10 @@ class Actors:
         email = f"{role}.{self._n}.{uuid.uuid4().hex[:6]}@example.vn"
         async with self.maker() as session, session.begin():
             await create_staff(session, email=email, password=PASSWORD, role=role, agency_code=agency)
-        r = await self.client.post("/api/v1/auth/login", json={"email": email, "password": PASSWORD})
-        assert r.status_code == 200, r.text
-        return {"Authorization": f"Bearer {r.json()['access_token']}"}
+        # Enrolled with a second factor and signed in with its first code, as staff are.
+        login = StaffLogin(email, PASSWORD)
+        self.logins[email] = login
+        return await login.headers(self.client)
 
     async def resident(self, phone: str | None = None) -> dict[str, str]:
         self._n += 1

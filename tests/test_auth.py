@@ -20,6 +20,7 @@ from congdan.db import utcnow
 from congdan.models import Account, ApiToken, Delivery, OtpChallenge, OutboxMessage
 from congdan.outbox.relay import Relay
 from tests.conftest import PASSWORD, Actors
+from tests.staff_support import StaffLogin
 
 Maker = async_sessionmaker[AsyncSession]
 PHONE_E164 = "+84912345678"
@@ -400,9 +401,10 @@ async def test_staff_login_with_password(client: httpx.AsyncClient, maker: Maker
     assert account.password_hash is not None and account.password_hash.startswith("$argon2")
     assert PASSWORD not in account.password_hash
 
+    # The password alone signs nobody in: the account enrols a second factor first.
     r = await client.post("/api/v1/auth/login", json={"email": f"  {email.upper()} ", "password": PASSWORD})
-    assert r.status_code == 200, r.text
-    body = r.json()
+    assert _assert_problem(r, 401)["type"] == "/problems/second-factor-required"
+    body = await StaffLogin(f"  {email.upper()} ", PASSWORD).enrol(client)
     assert body["role"] == "agency_officer"
     assert body["account_id"] == str(account.id)
     assert body["token_type"] == "bearer"
@@ -451,8 +453,7 @@ async def test_failed_logins_are_indistinguishable(
     assert all(b == bodies[0] for b in bodies), bodies
 
     # The right password still works after the failures.
-    ok = await client.post("/api/v1/auth/login", json={"email": email, "password": PASSWORD})
-    assert ok.status_code == 200
+    await StaffLogin(email, PASSWORD).enrol(client)
     async with maker() as session:
         tokens = (await session.scalars(select(ApiToken))).all()
         staff = (await session.scalars(select(Account).where(Account.email == email))).one()
@@ -469,11 +470,13 @@ async def test_deactivated_staff_cannot_sign_in_and_token_stops_working(
     client: httpx.AsyncClient, maker: Maker
 ) -> None:
     email = await _staff(maker)
-    r = await client.post("/api/v1/auth/login", json={"email": email, "password": PASSWORD})
-    token = r.json()["access_token"]
+    login = StaffLogin(email, PASSWORD)
+    token = (await login.enrol(client))["access_token"]
     async with maker() as session, session.begin():
         await session.execute(update(Account).where(Account.email == email).values(is_active=False))
-    _assert_problem(await client.post("/api/v1/auth/login", json={"email": email, "password": PASSWORD}), 401)
+    payload = {"email": email, "password": PASSWORD, "totp": login.fresh_code()}
+    problem = _assert_problem(await client.post("/api/v1/auth/login", json=payload), 401)
+    assert problem["type"] == "/problems/unauthorized"
     _assert_problem(await _me(client, token), 401)
 
 
@@ -486,9 +489,9 @@ async def test_me_requires_a_token(client: httpx.AsyncClient) -> None:
 
 async def test_logout_revokes_only_that_token(client: httpx.AsyncClient, maker: Maker) -> None:
     email = await _staff(maker)
-    login = {"email": email, "password": PASSWORD}
-    first = (await client.post("/api/v1/auth/login", json=login)).json()["access_token"]
-    second = (await client.post("/api/v1/auth/login", json=login)).json()["access_token"]
+    login = StaffLogin(email, PASSWORD)
+    first = (await login.enrol(client))["access_token"]
+    second = (await login.login(client))["access_token"]
     assert (await _me(client, first)).status_code == 200
 
     r = await client.post("/api/v1/auth/logout", headers={"Authorization": f"Bearer {first}"})

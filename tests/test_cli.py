@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import pyotp
 import pytest
 
 from congdan.app import create_app
@@ -150,7 +151,12 @@ async def _login(ddir: Path, email: str, password: str) -> tuple[httpx.Response,
     async with app.router.lifespan_context(app):
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
-            r = await client.post("/api/v1/auth/login", json={"email": email, "password": password})
+            # A new staff account enrols its second factor, then signs in with its first code.
+            r = await client.post("/api/v1/auth/login/enrol", json={"email": email, "password": password})
+            if r.status_code == 200:
+                code = pyotp.TOTP(r.json()["secret"]).now()
+                login = {"email": email, "password": password, "totp": code}
+                r = await client.post("/api/v1/auth/login", json=login)
             me = None
             if r.status_code == 200:
                 me = await client.get(
@@ -489,7 +495,11 @@ def test_serve_demo(serve: Callable[..., Server], ddir: Path) -> None:
         assert "resolved" in statuses
 
         officer = next(a for a in STAFF if a.agency == "so_xay_dung" and a.role == "agency_officer")
-        login = client.post("/api/v1/auth/login", json={"email": officer.email, "password": DEMO_PASSWORD})
+        credentials = {"email": officer.email, "password": DEMO_PASSWORD}
+        enrolment = client.post("/api/v1/auth/login/enrol", json=credentials)
+        assert enrolment.status_code == 200, enrolment.text
+        code = pyotp.TOTP(enrolment.json()["secret"]).now()
+        login = client.post("/api/v1/auth/login", json=credentials | {"totp": code})
         assert login.status_code == 200, login.text
 
         # A code request made now is delivered by the in-process worker too.

@@ -12,8 +12,8 @@ from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from congdan.db import utcnow
-from congdan.models import IdempotencyKey, OutboxMessage, Report
-from tests.conftest import Actors, make_relay, report_body
+from congdan.models import IdempotencyKey, Media, OutboxMessage, Report
+from tests.conftest import Actors, jpeg_with_gps, make_relay, png_bytes, report_body
 
 
 async def _count(maker: async_sessionmaker[AsyncSession], model: type) -> int:
@@ -174,3 +174,29 @@ async def test_workers_forget_keys_past_their_retention(
     assert r.status_code == 201
     async with maker() as s:
         assert await s.scalar(select(func.count()).select_from(Report)) == 3
+
+
+async def test_a_retried_upload_stores_one_photo_and_its_replay_has_no_gps(
+    client: httpx.AsyncClient, maker: async_sessionmaker[AsyncSession]
+) -> None:
+    photo = jpeg_with_gps()
+    headers = {"Idempotency-Key": str(uuid.uuid4())}
+    files = {"file": ("photo.jpg", photo, "image/jpeg")}
+    first = await client.post("/api/v1/uploads", files=files, headers=headers)
+    again = await client.post("/api/v1/uploads", files=files, headers=headers)
+    assert first.status_code == again.status_code == 201, first.text
+    assert again.headers.get("idempotent-replayed") == "true"
+    assert first.json()["exif_location"] == {"lat": 10.7725, "long": 106.698056}
+    assert "exif_location" not in again.json()
+    assert again.json() == {k: v for k, v in first.json().items() if k != "exif_location"}
+    assert await _count(maker, Media) == 1
+    async with maker() as s:
+        (remembered,) = (await s.scalars(select(IdempotencyKey))).all()
+    stored = str({c.key: getattr(remembered, c.key) for c in IdempotencyKey.__table__.columns})
+    assert remembered.response_body is not None and "exif_location" not in remembered.response_body
+    assert "10.77" not in stored and "106.69" not in stored
+    # Another photo under the same key is another request, not a replay.
+    other = await client.post(
+        "/api/v1/uploads", files={"file": ("b.png", png_bytes(), "image/png")}, headers=headers
+    )
+    assert other.status_code == 422 and other.json()["type"] == "/problems/idempotency-mismatch"

@@ -11,8 +11,8 @@ import congdan
 ROOT = Path(congdan.__file__).parent
 # What builds a statement, when imported from SQLAlchemy.
 BUILDERS = {"select", "update", "delete", "insert", "text"}
-# What runs one, when called on a session, a connection or a cursor.
-RUNNERS = {"get", "execute", "scalar", "scalars"}
+# What runs one, or reads or removes a row by identity, when called on a session, a connection or a cursor.
+RUNNERS = {"get", "execute", "scalar", "scalars", "delete", "merge"}
 RECEIVERS = ("session", "conn", "cur")
 
 # Files allowed to query outside a repository, each with why (paths relative to src/congdan).
@@ -91,9 +91,16 @@ def test_the_walk_finds_a_query_built_outside_a_repository(tmp_path: Path) -> No
         "async def f(session):\n"
         "    await session.scalar(select(1))\n"
         "    await self.session.get(A, 1)\n"
-        "    clean_plain_text('x'); {}.update(a=1)\n",
+        "    await session.delete(a); await session.merge(a)\n"
+        "    clean_plain_text('x'); {}.update(a=1); names.delete(1)\n",
         encoding="utf-8",
     )
-    assert sorted(queries_in(module)) == ["select( line 3", "session.get( line 4", "session.scalar( line 3"]
+    assert sorted(queries_in(module)) == [
+        "select( line 3",
+        "session.delete( line 5",
+        "session.get( line 4",
+        "session.merge( line 5",
+        "session.scalar( line 3",
+    ]
     assert _is_repository(Path("x/repository.py")) and _is_repository(Path("x/repository/a.py"))
     assert not _is_repository(Path("x/service.py"))

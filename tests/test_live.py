@@ -106,12 +106,10 @@ class Stream:
 async def _sign_in(
     client: httpx.AsyncClient, actors: Actors, role: str, agency: str | None
 ) -> dict[str, str]:
-    from tests.conftest import PASSWORD
 
     headers = await actors.staff(role, agency)  # created through the test app; sign in again here
     me = (await actors.client.get("/api/v1/me", headers=headers)).json()
-    r = await client.post("/api/v1/auth/login", json={"email": me["email"], "password": PASSWORD})
-    return {"Authorization": f"Bearer {r.json()['access_token']}"}
+    return await actors.logins[me["email"]].headers(client)
 
 
 async def test_report_page_and_agency_queue_hear_changes(settings: Settings, actors: Actors) -> None:
@@ -217,3 +215,21 @@ async def test_a_separate_worker_process_publishes_to_servers_through_redis(
         worker.terminate()
         _out, err = await asyncio.wait_for(worker.communicate(), timeout=30)
     assert worker.returncode == 0, err.decode(errors="replace")[-2000:]
+
+
+async def test_streams_accept_a_staff_browser_session(settings: Settings, actors: Actors) -> None:
+    from tests.staff_support import page_sign_in
+
+    async with serve(settings, worker=True) as url, httpx.AsyncClient(base_url=url) as browser:
+        await actors.staff("agency_officer", "so_xay_dung")
+        [login] = actors.logins.values()
+        await page_sign_in(browser, login)  # the cookie is all the browser sends
+        queue = Stream(browser, "/api/v1/agencies/so_xay_dung/queue/live")
+        await queue.next("ready")
+        r = await browser.post("/api/v1/reports", json=report_body())
+        assert (await queue.next())["report_id"] == r.json()["id"]
+        await queue.close()
+        denied = await browser.get("/api/v1/agencies/so_y_te/queue/live")
+        assert denied.status_code == 403
+    async with serve(settings, worker=False) as url, httpx.AsyncClient(base_url=url) as stranger:
+        assert (await stranger.get("/api/v1/agencies/so_xay_dung/queue/live")).status_code == 401

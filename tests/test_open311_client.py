@@ -20,9 +20,9 @@ import uvicorn
 from georeport import GeoReport
 
 from congdan.app import create_app
+from congdan.categories.data import CATEGORY_CODES
 from congdan.config import Settings
 from congdan.db import utcnow
-from congdan.reports.categories import CATEGORY_CODES
 from tests.open311_support import create_request, new_api_key
 
 JURISDICTION = "hochiminhcity.gov.vn"

@@ -5,8 +5,8 @@ from __future__ import annotations
 import httpx
 import pytest
 
+from congdan.categories.data import CATEGORY_CODES
 from congdan.open311.definitions import SERVICES
-from congdan.reports.categories import CATEGORY_CODES
 from tests.open311_support import BASE, W3C, assert_errors_json, assert_errors_xml, xml
 
 SERVICE_FIELDS = ["service_code", "service_name", "description", "metadata", "type", "keywords", "group"]

@@ -10,6 +10,7 @@ from sqlalchemy import func, select, text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from congdan.config import Settings
+from congdan.consents.service import NOTICE_VERSION
 from congdan.models import (
     Account,
     ApiToken,
@@ -22,7 +23,6 @@ from congdan.models import (
     Report,
 )
 from congdan.outbox.relay import Relay
-from congdan.privacy.service import NOTICE_VERSION
 from tests.conftest import Actors, jpeg_with_gps, report_body
 
 Maker = async_sessionmaker[AsyncSession]

@@ -73,7 +73,7 @@ def test_heldout_is_never_trained_on() -> None:
 def test_corpus_has_forty_examples_per_category() -> None:
     from collections import Counter
 
-    from congdan.reports.categories import CATEGORIES
+    from congdan.categories.data import CATEGORIES
 
     counts = Counter(e.category for e in training_corpus())
     assert set(counts) == {c.code for c in CATEGORIES}

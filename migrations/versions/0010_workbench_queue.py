@@ -1,7 +1,7 @@
 """workbench: the queue's indexes, assignees, reopened time, reply templates, rejection reasons
 
 Revision ID: 0010
-Revises: 0014
+Revises: 0009
 Create Date: 2026-12-02 09:00:00
 
 Reports get the officer working on them and when they were last reopened (filled from the history
@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0010"
-down_revision: str | None = "0014"
+down_revision: str | None = "0009"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
@@ -118,7 +118,6 @@ def upgrade() -> None:
         batch_op.create_index(
             "ix_reports_agency_status_due", ["agency_code", "status", "due_at"], unique=False
         )
-        batch_op.create_index("ix_reports_status_due", ["status", "due_at"], unique=False)
     op.execute(
         "UPDATE reports SET reopened_at = (SELECT max(e.created_at) FROM report_events e "
         "WHERE e.report_id = reports.id AND e.to_status = 'reopened')"
@@ -141,7 +140,6 @@ def downgrade() -> None:
         )
         batch_op.drop_column("reason_code")
     with op.batch_alter_table("reports", schema=None) as batch_op:
-        batch_op.drop_index("ix_reports_status_due")
         batch_op.drop_index("ix_reports_agency_status_due")
         batch_op.drop_index(batch_op.f("ix_reports_assignee_id"))
         batch_op.drop_constraint(batch_op.f("fk_reports_assignee_id_accounts"), type_="foreignkey")

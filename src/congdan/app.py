@@ -25,6 +25,7 @@ from congdan.areas.api import router as areas_router
 from congdan.areas.service import AreaIndex, load_index
 from congdan.auth.api import me_router, proof_router
 from congdan.auth.api import router as auth_router
+from congdan.categories.api import router as categories_router
 from congdan.config import Settings
 from congdan.db import make_engine, make_read_sessionmaker, make_sessionmaker, utcnow
 from congdan.integrations.storage import Storage
@@ -44,9 +45,9 @@ from congdan.notifications.api import router as notifications_router
 from congdan.open311.api import router as open311_router
 from congdan.outbox import service as outbox
 from congdan.outbox.relay import Relay, supervise
+from congdan.performance.api import router as performance_router
 from congdan.privacy.api import router as privacy_router
 from congdan.reports.api import router as reports_router
-from congdan.reports.categories_api import router as categories_router
 from congdan.routing.api import router as routing_router
 from congdan.routing.service import ClassifierHolder
 from congdan.security.install import install as install_security
@@ -54,6 +55,7 @@ from congdan.web.announcements import router as news_pages_router
 from congdan.web.docs import mount_static
 from congdan.web.docs import router as docs_router
 from congdan.web.pages import router as pages_router
+from congdan.web.staff import router as staff_router
 from congdan.web.tracking import router as tracking_router
 from congdan.workbench.api import router as workbench_router
 
@@ -73,6 +75,7 @@ def create_app(
         maker = make_sessionmaker(engine)
         settings.ensure_dirs()
         app.state.settings = settings
+        app.state.clock = utcnow  # what staff sessions and second-factor codes are timed by
         app.state.engine = engine
         app.state.sessionmaker = maker
         app.state.read_sessionmaker = make_read_sessionmaker(engine)
@@ -152,6 +155,8 @@ def create_app(
         tracking_router,
         live_router,
         media_router,
+        staff_router,
+        performance_router,
         workbench_router,
     ):
         app.include_router(router)

@@ -37,6 +37,10 @@ class Settings(BaseSettings):
     # Auth
     token_ttl_hours: int = 24 * 30
     staff_token_ttl_hours: int = 12
+    # Staff browser sessions end after this long without a request, and in any case this long
+    # after the sign-in.
+    staff_idle_minutes: int = Field(default=30, ge=1)
+    staff_session_hours: int = Field(default=12, ge=1)
     otp_ttl_minutes: int = 10
     otp_max_attempts: int = 5
     report_proof_ttl_hours: int = 24  # an anonymous reporter's proof for one report
@@ -55,6 +59,8 @@ class Settings(BaseSettings):
     image_workers: int = Field(default=2, ge=1)
     reopen_days: int = 7
     default_deadline_days: int = 5
+    # An overdue report goes up to the coordinators this many working days after its deadline.
+    escalate_after_days: int = Field(default=2, ge=0)
     idempotency_lock_seconds: int = 60
     idempotency_retention_hours: int = 48
     housekeeping_interval_seconds: float = Field(default=600.0, gt=0)  # workers purge expired keys

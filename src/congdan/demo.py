@@ -15,9 +15,10 @@ from congdan.integrations.storage import LocalStorage
 from congdan.models import Account
 from congdan.reports import lifecycle, submission
 from congdan.reports.context import Context
-from congdan.reports.schemas import Location, ReportCreate, TransitionIn
+from congdan.reports.schemas import ReportCreate, TransitionIn
 from congdan.reports.states import Status
 from congdan.seed import DemoAccount, is_demo_seeded
+from congdan.shared.schemas import Location
 
 DEMO_PASSWORD = "demo-congdan-2026"  # noqa: S105 - demo data on a local machine, printed on purpose
 RESIDENT_PHONE = "+84901234567"

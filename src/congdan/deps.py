@@ -4,25 +4,35 @@ from __future__ import annotations
 
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
+from datetime import datetime
 from typing import Annotated, Any, TypeVar
 
 from fastapi import Depends, Header, Request
+from fastapi.responses import JSONResponse
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from congdan.areas.service import load_index
 from congdan.auth import service as auth
+from congdan.auth import sessions as staff_sessions
 from congdan.authz.policy import PUBLIC, Principal
 from congdan.config import Settings
 from congdan.idempotency import service as idem
 from congdan.kit.errors import AppError, Unauthorized
 from congdan.kit.i18n import _, negotiate
 from congdan.reports.context import Context
+from congdan.security.cookies import read_cookie
 from congdan.security.ratelimit import client_address, limiter
 
 
 def get_settings(request: Request) -> Settings:
     settings: Settings = request.app.state.settings
     return settings
+
+
+def get_now(request: Request) -> datetime:
+    """The request's time from the app's clock (tests replace `app.state.clock` to move it)."""
+    now: datetime = request.app.state.clock()
+    return now
 
 
 def get_maker(request: Request) -> async_sessionmaker[AsyncSession]:
@@ -109,16 +119,26 @@ IdempotencyHeader = Annotated[
 ]
 
 
+class ClaimAfterSessionUse(RuntimeError):
+    """The endpoint used its unit of work before claiming the Idempotency-Key (conventions.md)."""
+
+
 class IdempotentWrite:
     """A retry-safe write: `claim` before doing it (a replay of the first answer, or None to go on),
     `remember` the answer inside the same unit of work. A failed write frees the key again."""
 
-    def __init__(self, request: Request, key: str | None) -> None:
+    def __init__(self, request: Request, session: AsyncSession, key: str | None) -> None:
         self.request = request
+        self.session = session
         self.key = idem.check_key(key) if key is not None else None
         self.scope: str | None = None
 
     async def claim(self, scope: str, fingerprint: object) -> idem.Replay | None:
+        # The claim commits in a transaction of its own; on SQLite it would wait for the write lock
+        # a unit of work already in use may hold. Checked with or without a key, so that every
+        # test of the endpoint finds the mistake.
+        if self.session.in_transaction():
+            raise ClaimAfterSessionUse("claim the Idempotency-Key before the first use of the session")
         if self.key is None:
             return None
         state = self.request.app.state
@@ -148,8 +168,20 @@ class IdempotentWrite:
             )
 
 
-def get_idempotent_write(request: Request, idempotency_key: IdempotencyHeader = None) -> IdempotentWrite:
-    return IdempotentWrite(request, idempotency_key)
+def replayed(replay: idem.Replay) -> JSONResponse:
+    """The first answer again, marked as a replay."""
+    return JSONResponse(
+        replay.body, status_code=replay.status, headers={**replay.headers, "Idempotent-Replayed": "true"}
+    )
+
+
+def get_idempotent_write(
+    request: Request,
+    session: Annotated[AsyncSession, Depends(get_session, scope="function")],
+    idempotency_key: IdempotencyHeader = None,
+) -> IdempotentWrite:
+    # The same dependency as SessionDep, so FastAPI hands both the request's one unit of work.
+    return IdempotentWrite(request, session, idempotency_key)
 
 
 def get_locale(accept_language: Annotated[str | None, Header()] = None) -> str:
@@ -179,6 +211,32 @@ async def get_principal(request: Request) -> Principal:
     return principal
 
 
+async def staff_session_of(request: Request) -> staff_sessions.Current | None:
+    """The signed-in staff session of the request's cookie, read like the caller (a short session
+    of its own, before the unit of work); its last-seen time is written, in a transaction of its
+    own, at most once a minute."""
+    state = request.app.state
+    raw = read_cookie(request, state.settings.session_cookie_name)
+    if not raw:
+        return None
+    now = get_now(request)
+    async with state.read_sessionmaker() as session:
+        found = await staff_sessions.current(session, state.settings, raw, now)
+    if found is not None and found.touch:
+        async with state.sessionmaker() as session, session.begin():
+            await staff_sessions.touch(session, found, now)
+    return found
+
+
+async def get_live_principal(request: Request) -> Principal:
+    """The caller of a live-update stream: a bearer token, or else a staff browser session (an
+    EventSource sends cookies, not headers). A stream only reads, so a cookie is safe here."""
+    if request.headers.get("authorization"):
+        return await get_principal(request)
+    found = await staff_session_of(request)
+    return found.principal if found is not None else PUBLIC
+
+
 AREA_INDEX_TTL_SECONDS = 60.0
 
 
@@ -203,11 +261,13 @@ async def get_context(request: Request) -> Context:
 # scope="function": the unit of work ends when the endpoint returns, before the answer is sent.
 SessionDep = Annotated[AsyncSession, Depends(get_session, scope="function")]
 PrincipalDep = Annotated[Principal, Depends(get_principal)]
+LivePrincipalDep = Annotated[Principal, Depends(get_live_principal)]
 LocaleDep = Annotated[str, Depends(get_locale)]
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 ContextDep = Annotated[Context, Depends(get_context)]
 MakerDep = Annotated[async_sessionmaker[AsyncSession], Depends(get_maker)]
 IdempotencyDep = Annotated[IdempotentWrite, Depends(get_idempotent_write)]
+NowDep = Annotated[datetime, Depends(get_now)]
 
 
 def limit_signed_in(name: str) -> Callable[..., Awaitable[None]]:

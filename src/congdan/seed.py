@@ -8,16 +8,17 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from congdan.agencies.service import seed_agencies
 from congdan.areas.service import seed_areas
+from congdan.categories import repository as categories_repo
+from congdan.categories.data import CATEGORIES
 from congdan.config import Settings
 from congdan.db import standalone_transaction
 from congdan.models import Category
-from congdan.reports import repository as reports_repo
-from congdan.reports.categories import CATEGORIES
+from congdan.routing import rules as routing_rules
 from congdan.routing import service as routing
 
 
 async def seed_categories(session: AsyncSession) -> list[Category]:
-    have = await reports_repo.existing_category_codes(session)
+    have = await categories_repo.existing_category_codes(session)
     new = [
         Category(
             code=c.code,
@@ -41,7 +42,7 @@ async def seed_reference_in(session: AsyncSession) -> dict[str, int]:
     areas = await seed_areas(session)
     agencies = await seed_agencies(session)
     categories = await seed_categories(session)
-    rules = await routing.seed_rules(session, categories)
+    rules = await routing_rules.seed_rules(session, categories)
     # The first classifier version is trained from the corpus shipped in the repository.
     trained = await routing.ensure_model(session)
     return {

@@ -6,6 +6,7 @@ Every HTML surface and message renders through `templates` so that it inherits t
 
 from __future__ import annotations
 
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -13,7 +14,9 @@ from fastapi.templating import Jinja2Templates
 from jinja2 import Environment, FileSystemLoader, pass_context
 from markupsafe import Markup, escape
 
+from congdan.db import utcnow
 from congdan.kit.i18n import DEFAULT_LOCALE, translate, translate_plural
+from congdan.reports.deadlines import time_left
 from congdan.security.csrf import FIELD, csrf_token
 from congdan.security.headers import nonce_of
 
@@ -69,6 +72,15 @@ def ngettext(context: Any, singular: str, plural: str, count: int, /, **params: 
     return _fill(context, form, params)
 
 
+@pass_context
+def time_left_filter(context: Any, due: datetime | None) -> str:
+    """`{{ report.due_at|time_left }}`: "còn 2 ngày", "quá hạn 3 ngày" … in the page's locale, counted
+    from the context's `now` when the page passes one (a page showing many rows reads one clock)."""
+    now = context.get("now")
+    return time_left(due, now if isinstance(now, datetime) else utcnow(), _locale_of(context))
+
+
+templates.env.filters["time_left"] = time_left_filter
 templates.env.globals.update(
     csrf_field=csrf_field,
     csrf_token=csrf_value,

@@ -23,6 +23,7 @@ TASK_MODULES = (
     "congdan.idempotency.tasks",
     "congdan.notifications.tasks",
     "congdan.privacy.tasks",
+    "congdan.reports.tasks",
 )
 
 

@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from congdan.accounts.service import create_staff
 from congdan.models import AuditEntry, OtpChallenge, OutboxMessage
 from tests.conftest import PASSWORD
+from tests.staff_support import StaffLogin
 
 Maker = async_sessionmaker[AsyncSession]
 
@@ -58,12 +59,11 @@ async def test_staff_code_written_before_the_fix_does_not_sign_in(
     assert r.status_code == 401, r.text
     assert "mật khẩu" in r.json()["detail"]
 
-    r = await client.post("/api/v1/auth/login", json={"email": email, "password": PASSWORD})
-    assert r.status_code == 200
+    body = await StaffLogin(email, PASSWORD).enrol(client)
     async with maker() as session:
         logins = await session.scalar(
             select(func.count())
             .select_from(AuditEntry)
-            .where(AuditEntry.action == "auth.staff_login", AuditEntry.subject_id == r.json()["account_id"])
+            .where(AuditEntry.action == "auth.staff_login", AuditEntry.subject_id == body["account_id"])
         )
     assert logins == 1

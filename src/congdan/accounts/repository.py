@@ -18,3 +18,12 @@ async def by_email(session: AsyncSession, email: str) -> Account | None:
 
 async def by_phone(session: AsyncSession, phone: str) -> Account | None:
     return (await session.scalars(select(Account).where(Account.phone == phone))).first()
+
+
+async def staff_accounts(session: AsyncSession, roles: frozenset[str]) -> list[Account]:
+    stmt = (
+        select(Account)
+        .where(Account.role.in_(sorted(roles)))
+        .order_by(Account.agency_code, Account.created_at)
+    )
+    return list((await session.scalars(stmt)).all())

@@ -1,15 +1,20 @@
 from __future__ import annotations
 
+from datetime import timedelta
+
 from fastapi import APIRouter, Depends, Request, Response
 
 from congdan.accounts import repository as accounts_repo
 from congdan.accounts.service import normalise_destination
-from congdan.auth import proof, service
+from congdan.auth import factors, proof, service, staff
+from congdan.auth.lockout import Guard
 from congdan.auth.schemas import (
     CodeRequest,
     CodeSent,
     CodeVerify,
+    EnrolmentOut,
     MeOut,
+    PasswordCheck,
     PasswordLogin,
     ProofAccepted,
     ProofRequest,
@@ -18,23 +23,28 @@ from congdan.auth.schemas import (
     TokenOut,
 )
 from congdan.authz.policy import require_authenticated
-from congdan.deps import LocaleDep, PrincipalDep, SessionDep, SettingsDep
+from congdan.deps import LocaleDep, NowDep, PrincipalDep, SessionDep, SettingsDep
 from congdan.kit.codes import normalise_tracking_code
 from congdan.kit.errors import NotFound
 from congdan.kit.i18n import _, translate
 from congdan.kit.problems import problems
-from congdan.security.ratelimit import hit_target, limit
+from congdan.security.ratelimit import client_address, hit_target, limit, limiter
 
 router = APIRouter(prefix="/api/v1/auth", tags=["auth"])
 
 
-def _token_out(issued: service.IssuedToken) -> TokenOut:
+def _token_out(issued: service.IssuedToken, recovery_codes: list[str] | None = None) -> TokenOut:
     return TokenOut(
         access_token=issued.token,
         expires_in=issued.expires_in,
         account_id=issued.account.id,
         role=issued.account.role,
+        recovery_codes=recovery_codes,
     )
+
+
+def guard_for(request: Request) -> Guard:
+    return Guard(limiter(request), client_address(request.scope))
 
 
 @router.post(
@@ -77,15 +87,59 @@ async def verify_code(
     "/login",
     response_model=TokenOut,
     summary="Cán bộ đăng nhập / Staff sign-in",
-    responses=problems(401),
+    description="Email, mật khẩu và mã xác thực hai lớp (`totp`) hoặc một mã khôi phục "
+    "(`recovery_code`). Tài khoản chưa đăng ký: gọi `/login/enrol` trước; mã đầu tiên xác nhận "
+    "đăng ký và câu trả lời mang mười mã khôi phục (một lần). / Email, password and the TOTP code "
+    "or a recovery code; an account not yet enrolled calls `/login/enrol` first, and the answer to "
+    "its first code carries its ten recovery codes, once.",
+    responses=problems(401, 429),
     dependencies=[Depends(limit("login"))],
 )
 async def login(
-    data: PasswordLogin, request: Request, session: SessionDep, settings: SettingsDep
+    data: PasswordLogin, request: Request, session: SessionDep, settings: SettingsDep, now: NowDep
 ) -> TokenOut:
-    await hit_target(request, "login", await service.sign_in_count_key(session, data.email))
-    issued = await service.login_staff(session, settings, data.email, data.password)
-    return _token_out(issued)
+    guard = guard_for(request)
+    codes = None
+    if data.recovery_code:
+        account = await staff.recover(
+            session, settings, guard, data.email, data.password, data.recovery_code, now
+        )
+        via = "recovery_code"
+    else:
+        account = await staff.check_password(session, guard, data.email, data.password)
+        if not data.totp:
+            if await staff.is_enrolled(session, account):
+                raise staff.SecondFactorRequired(_("Hãy gửi kèm mã 6 số của ứng dụng xác thực (totp)."))
+            raise staff.SecondFactorRequired(
+                _("Tài khoản chưa đăng ký xác thực hai lớp: gọi /api/v1/auth/login/enrol trước.")
+            )
+        codes = (await staff.check_code(session, settings, guard, account, data.totp, now)).recovery_codes
+        via = "totp"
+    issued = await service.issue_token(session, account, timedelta(hours=settings.staff_token_ttl_hours))
+    await staff.record_sign_in(session, account, via=via, surface="api")
+    return _token_out(issued, codes)
+
+
+@router.post(
+    "/login/enrol",
+    response_model=EnrolmentOut,
+    summary="Cán bộ đăng ký xác thực hai lớp / Staff enrol a second factor",
+    description="Một khóa TOTP mới (RFC 6238, SHA-1, 6 số, 30 giây) cho tài khoản chưa đăng ký; "
+    "đăng nhập bằng mã đầu tiên để xác nhận. / A new TOTP secret for an account not yet enrolled; "
+    "signing in with its first code confirms it.",
+    responses=problems(401, 409, 429),
+    dependencies=[Depends(limit("login"))],
+)
+async def enrol(data: PasswordCheck, request: Request, session: SessionDep) -> EnrolmentOut:
+    account = await staff.check_password(session, guard_for(request), data.email, data.password)
+    enrolment = await staff.begin_enrolment(session, account)
+    return EnrolmentOut(
+        secret=enrolment.secret,
+        otpauth_uri=enrolment.uri,
+        issuer=factors.ISSUER,
+        digits=factors.DIGITS,
+        period=factors.STEP_SECONDS,
+    )
 
 
 @router.post(

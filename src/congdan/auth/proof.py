@@ -15,17 +15,14 @@ from datetime import timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from congdan.auth import repository
-from congdan.auth.events import CODE_REQUESTED
-from congdan.auth.service import REPORT_TOKEN_PREFIX, WrongCode
+from congdan.auth.service import REPORT_TOKEN_PREFIX, issue_code, use_code
 from congdan.config import Settings
 from congdan.db import utcnow
-from congdan.kit.codes import keyed_hash, new_secret, numeric_code, sha256_hex
+from congdan.kit.codes import new_secret, sha256_hex
 from congdan.kit.contact import normalise_email, normalise_phone
-from congdan.kit.errors import Unauthorized, ValidationFailed
+from congdan.kit.errors import ValidationFailed
 from congdan.kit.i18n import _
-from congdan.models import OtpChallenge, Report, ReportToken
-from congdan.outbox.service import emit
+from congdan.models import Report, ReportToken
 from congdan.reports import service as reports
 
 PURPOSE = "report_proof"
@@ -61,31 +58,15 @@ async def request_proof(
     channel, destination = normalise_contact(contact)
     if not _matches(report, channel, destination):
         return
-    one_time = numeric_code(6)
-    challenge = OtpChallenge(
+    await issue_code(
+        session,
+        settings,
         channel=channel,
         destination=destination,
-        code_hash=keyed_hash(settings.resolved_secret_key, one_time),
-        expires_at=utcnow() + timedelta(minutes=settings.otp_ttl_minutes),
+        locale=locale,
         report_id=report.id,
+        payload={"purpose": PURPOSE, "tracking_code": report.tracking_code},
     )
-    session.add(challenge)
-    await session.flush()
-    message = emit(
-        session,
-        CODE_REQUESTED,
-        aggregate_type="otp",
-        aggregate_id=str(challenge.id),
-        payload={
-            "challenge_id": str(challenge.id),
-            "channel": channel,
-            "code": one_time,
-            "locale": locale,
-            "purpose": PURPOSE,
-            "tracking_code": report.tracking_code,
-        },
-    )
-    message.priority = 10  # the resident is waiting for it
 
 
 @dataclass(frozen=True)
@@ -100,15 +81,7 @@ async def verify_proof(
 ) -> IssuedProof:
     report = await reports.get_by_code(session, code)
     _channel, destination = normalise_contact(contact)
-    challenge = await repository.open_challenge(session, destination, utcnow(), report_id=report.id)
-    if challenge is None or challenge.attempts >= settings.otp_max_attempts:
-        raise Unauthorized(_("Mã xác thực không đúng hoặc đã hết hạn. Hãy yêu cầu mã mới."))
-    challenge.attempts += 1
-    if not hmac.compare_digest(
-        challenge.code_hash, keyed_hash(settings.resolved_secret_key, one_time.strip())
-    ):
-        raise WrongCode()  # the caller commits the counted attempt before answering
-    challenge.consumed_at = utcnow()
+    await use_code(session, settings, destination=destination, code=one_time, report_id=report.id)
     raw = new_secret(REPORT_TOKEN_PREFIX)
     ttl = timedelta(hours=settings.report_proof_ttl_hours)
     session.add(ReportToken(report_id=report.id, token_hash=sha256_hex(raw), expires_at=utcnow() + ttl))

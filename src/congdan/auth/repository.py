@@ -3,10 +3,19 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from congdan.models import Account, ApiKey, ApiToken, OtpChallenge, ReportToken
+from congdan.models import (
+    Account,
+    ApiKey,
+    ApiToken,
+    OtpChallenge,
+    RecoveryCode,
+    ReportToken,
+    StaffFactor,
+    StaffSession,
+)
 
 
 async def token_with_account(
@@ -63,3 +72,94 @@ async def report_token(session: AsyncSession, token_hash: str, now: datetime) ->
 
 async def challenge(session: AsyncSession, challenge_id: uuid.UUID) -> OtpChallenge | None:
     return await session.get(OtpChallenge, challenge_id)
+
+
+# ---- staff second factor and browser sessions ------------------------------------------------
+
+
+async def factor(session: AsyncSession, account_id: uuid.UUID) -> StaffFactor | None:
+    # Locked while a code is checked, so one code is accepted once even by concurrent requests.
+    stmt = select(StaffFactor).where(StaffFactor.account_id == account_id).with_for_update()
+    return (await session.scalars(stmt)).first()
+
+
+async def delete_factor(session: AsyncSession, account_id: uuid.UUID) -> int:
+    await session.execute(delete(RecoveryCode).where(RecoveryCode.account_id == account_id))
+    result = await session.execute(delete(StaffFactor).where(StaffFactor.account_id == account_id))
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
+async def unused_recovery_code(
+    session: AsyncSession, account_id: uuid.UUID, code_hash: str
+) -> RecoveryCode | None:
+    stmt = (
+        select(RecoveryCode)
+        .where(
+            RecoveryCode.account_id == account_id,
+            RecoveryCode.code_hash == code_hash,
+            RecoveryCode.used_at.is_(None),
+        )
+        .with_for_update()
+    )
+    return (await session.scalars(stmt)).first()
+
+
+async def recovery_codes_left(session: AsyncSession, account_id: uuid.UUID) -> int:
+    stmt = select(func.count()).where(RecoveryCode.account_id == account_id, RecoveryCode.used_at.is_(None))
+    return int(await session.scalar(stmt) or 0)
+
+
+async def staff_session(session: AsyncSession, token_hash: str) -> tuple[StaffSession, Account] | None:
+    stmt = (
+        select(StaffSession, Account)
+        .join(Account, Account.id == StaffSession.account_id)
+        .where(StaffSession.token_hash == token_hash, StaffSession.revoked_at.is_(None))
+    )
+    row = (await session.execute(stmt)).first()
+    return (row[0], row[1]) if row else None
+
+
+async def touch_session(session: AsyncSession, session_id: uuid.UUID, now: datetime) -> None:
+    await session.execute(update(StaffSession).where(StaffSession.id == session_id).values(last_seen_at=now))
+
+
+async def open_sessions(
+    session: AsyncSession, account_id: uuid.UUID, *, seen_after: datetime, started_after: datetime
+) -> list[StaffSession]:
+    stmt = (
+        select(StaffSession)
+        .where(
+            StaffSession.account_id == account_id,
+            StaffSession.stage == "signed_in",
+            StaffSession.revoked_at.is_(None),
+            StaffSession.last_seen_at > seen_after,
+            StaffSession.created_at > started_after,
+        )
+        .order_by(StaffSession.last_seen_at.desc())
+    )
+    return list((await session.scalars(stmt)).all())
+
+
+async def revoke_sessions(
+    session: AsyncSession, account_id: uuid.UUID, now: datetime, *, session_id: uuid.UUID | None = None
+) -> int:
+    stmt = update(StaffSession).where(
+        StaffSession.account_id == account_id, StaffSession.revoked_at.is_(None)
+    )
+    if session_id is not None:
+        stmt = stmt.where(StaffSession.id == session_id)
+    result = await session.execute(stmt.values(revoked_at=now))
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
+async def enrolled_accounts(session: AsyncSession, account_ids: list[uuid.UUID]) -> set[uuid.UUID]:
+    stmt = select(StaffFactor.account_id).where(
+        StaffFactor.account_id.in_(account_ids), StaffFactor.confirmed_at.is_not(None)
+    )
+    return set((await session.scalars(stmt)).all())
+
+
+async def revoke_tokens(session: AsyncSession, account_id: uuid.UUID, now: datetime) -> int:
+    stmt = update(ApiToken).where(ApiToken.account_id == account_id, ApiToken.revoked_at.is_(None))
+    result = await session.execute(stmt.values(revoked_at=now))
+    return int(getattr(result, "rowcount", 0) or 0)

@@ -21,11 +21,32 @@ class CodeSent(BaseModel):
     expires_in: int
 
 
-class PasswordLogin(BaseModel):
+class PasswordCheck(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     email: str = Field(max_length=254)
     password: str = Field(min_length=1, max_length=1024)
+
+
+class PasswordLogin(PasswordCheck):
+    totp: str | None = Field(
+        default=None,
+        max_length=16,
+        description="Mã 6 số của ứng dụng xác thực / the 6-digit code of the authenticator app",
+    )
+    recovery_code: str | None = Field(
+        default=None,
+        max_length=32,
+        description="Mã khôi phục, thay cho totp; dùng một lần / a recovery code instead of totp, used once",
+    )
+
+
+class EnrolmentOut(BaseModel):
+    secret: str = Field(description="Khóa bí mật base32 / the base32 secret")
+    otpauth_uri: str
+    issuer: str
+    digits: int
+    period: int
 
 
 class TokenOut(BaseModel):
@@ -34,6 +55,11 @@ class TokenOut(BaseModel):
     expires_in: int
     account_id: uuid.UUID
     role: str
+    recovery_codes: list[str] | None = Field(
+        default=None,
+        description="Mười mã khôi phục, chỉ trả về một lần khi vừa đăng ký xác thực hai lớp / "
+        "ten recovery codes, returned once, when the second factor was just enrolled",
+    )
 
 
 class MeOut(BaseModel):

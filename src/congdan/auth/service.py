@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hmac
+import uuid
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -11,19 +12,18 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from congdan.accounts import repository as accounts_repo
 from congdan.accounts import service as accounts
-from congdan.accounts.passwords import verify_password
 from congdan.audit import service as audit
 from congdan.auth import repository
 from congdan.auth.events import CODE_REQUESTED
 from congdan.authz.policy import MACHINE, RESIDENT, STAFF_ROLES, Principal, proven_reporter
 from congdan.config import Settings
+from congdan.consents import service as consents
 from congdan.db import utcnow
 from congdan.kit.codes import keyed_hash, new_secret, numeric_code, sha256_hex
 from congdan.kit.errors import NotFound, Unauthorized, ValidationFailed
 from congdan.kit.i18n import _
 from congdan.models import Account, ApiKey, ApiToken, OtpChallenge
 from congdan.outbox.service import emit
-from congdan.privacy import service as privacy
 
 TOKEN_PREFIX = "cds"  # noqa: S105 - a visible prefix, not a secret
 API_KEY_PREFIX = "cdk"
@@ -63,17 +63,6 @@ async def revoke_token(session: AsyncSession, raw: str) -> None:
         token.revoked_at = utcnow()
 
 
-async def login_staff(session: AsyncSession, settings: Settings, email: str, password: str) -> IssuedToken:
-    account = await accounts_repo.by_email(session, email.strip().lower())
-    valid = verify_password(account.password_hash if account else None, password)
-    if account is None or not valid or not account.is_active or account.role not in STAFF_ROLES:
-        raise Unauthorized(_("Email hoặc mật khẩu không đúng."))
-    issued = await issue_token(session, account, timedelta(hours=settings.staff_token_ttl_hours))
-    actor = Principal(account_id=account.id, role=account.role, agency_code=account.agency_code)
-    await audit.record(session, actor, "auth.staff_login", subject_type="account", subject_id=account.id)
-    return issued
-
-
 UNLOCKED = "auth.unlocked"
 
 
@@ -102,18 +91,12 @@ async def request_code(
 ) -> OtpChallenge:
     """Creates a one-time code and queues its delivery; the code itself is only in the outbox payload."""
     channel, destination = accounts.normalise_destination(phone=phone, email=email)
-    code = numeric_code(6)
-    challenge = OtpChallenge(
-        channel=channel,
-        destination=destination,
-        code_hash=keyed_hash(settings.resolved_secret_key, code),
-        expires_at=utcnow() + timedelta(minutes=settings.otp_ttl_minutes),
-    )
     if await _is_staff_contact(session, channel, destination):
-        # Staff sign in with their password only. The caller gets the same answer as anyone, so
-        # the endpoint does not tell which addresses belong to staff; nothing is stored or sent.
+        # Staff sign in with their password and second factor only. The caller gets the same
+        # answer as anyone, so the endpoint does not tell which addresses belong to staff; nothing
+        # is stored or sent.
         log.info("auth.code_refused_for_staff", channel=channel)
-        return challenge
+        return OtpChallenge(channel=channel, destination=destination)
     current = await repository.open_challenge(session, destination, utcnow())
     if (
         current is not None
@@ -123,6 +106,29 @@ async def request_code(
         # Someone else asking for this destination must not cancel a code its owner is typing;
         # the owner's own repeat within the minute waits for the message already on its way.
         return current
+    return await issue_code(session, settings, channel=channel, destination=destination, locale=locale)
+
+
+async def issue_code(
+    session: AsyncSession,
+    settings: Settings,
+    *,
+    channel: str,
+    destination: str,
+    locale: str,
+    report_id: uuid.UUID | None = None,
+    payload: dict[str, str] | None = None,
+) -> OtpChallenge:
+    """A new one-time code for `destination` (for signing in, or for proving one report): only its
+    keyed hash is stored; the code travels in the outbox payload to the channel that sends it."""
+    code = numeric_code(6)
+    challenge = OtpChallenge(
+        channel=channel,
+        destination=destination,
+        code_hash=keyed_hash(settings.resolved_secret_key, code),
+        expires_at=utcnow() + timedelta(minutes=settings.otp_ttl_minutes),
+        report_id=report_id,
+    )
     session.add(challenge)
     await session.flush()
     message = emit(
@@ -131,9 +137,36 @@ async def request_code(
         aggregate_type="otp",
         aggregate_id=str(challenge.id),
         # The destination stays sealed in the challenge row; the payload only points at it.
-        payload={"challenge_id": str(challenge.id), "channel": channel, "code": code, "locale": locale},
+        payload={
+            "challenge_id": str(challenge.id),
+            "channel": channel,
+            "code": code,
+            "locale": locale,
+            **(payload or {}),
+        },
     )
     message.priority = 10  # someone is waiting for it: ahead of ordinary messages
+    return challenge
+
+
+async def use_code(
+    session: AsyncSession,
+    settings: Settings,
+    *,
+    destination: str,
+    code: str,
+    report_id: uuid.UUID | None = None,
+) -> OtpChallenge:
+    """Spends the open code sent to `destination` (for signing in, or proving `report_id`) if
+    `code` is it. Every guess counts; a wrong one raises WrongCode, whose counted attempt the
+    unit of work keeps."""
+    challenge = await repository.open_challenge(session, destination, utcnow(), report_id=report_id)
+    if challenge is None or challenge.attempts >= settings.otp_max_attempts:
+        raise Unauthorized(_("Mã xác thực không đúng hoặc đã hết hạn. Hãy yêu cầu mã mới."))
+    challenge.attempts += 1
+    if not hmac.compare_digest(challenge.code_hash, keyed_hash(settings.resolved_secret_key, code.strip())):
+        raise WrongCode()
+    challenge.consumed_at = utcnow()
     return challenge
 
 
@@ -141,22 +174,14 @@ async def verify_code(
     session: AsyncSession, settings: Settings, *, phone: str | None, email: str | None, code: str
 ) -> IssuedToken:
     channel, destination = accounts.normalise_destination(phone=phone, email=email)
-    challenge = await repository.open_challenge(session, destination, utcnow())
-    if challenge is None or challenge.attempts >= settings.otp_max_attempts:
-        raise Unauthorized(_("Mã xác thực không đúng hoặc đã hết hạn. Hãy yêu cầu mã mới."))
-    challenge.attempts += 1
-    expected = challenge.code_hash
-    if not hmac.compare_digest(expected, keyed_hash(settings.resolved_secret_key, code.strip())):
-        # The attempt count must survive the error, so the caller commits before raising.
-        raise WrongCode()
-    challenge.consumed_at = utcnow()
+    await use_code(session, settings, destination=destination, code=code)
     account = await accounts.resident_for(session, channel=channel, destination=destination)
     if account.role != RESIDENT:
         # A code sent before the address became a staff one: it must not skip the password.
         raise Unauthorized(_("Cán bộ đăng nhập bằng email và mật khẩu."))
     if not account.is_active:
         raise Unauthorized(_("Tài khoản đã bị khóa."))
-    await privacy.ensure_consent(session, account, privacy.ACCOUNT, source="sign_in")
+    await consents.ensure_consent(session, account, consents.ACCOUNT, source="sign_in")
     return await issue_token(session, account, timedelta(hours=settings.token_ttl_hours))
 
 

@@ -221,6 +221,19 @@ def require_queue_access(principal: Principal, agency_code: str) -> None:
     raise Forbidden()
 
 
+def require_performance_access(principal: Principal) -> None:
+    """The monthly unit report: every staff member sees the ranking of all agencies."""
+    require_staff(principal)
+
+
+def can_see_late_reports(principal: Principal, agency_code: str) -> bool:
+    """Which reports an agency had late: city-wide staff for every agency, an agency's own staff
+    for theirs; others see its figures only."""
+    if principal.is_citywide_staff:
+        return True
+    return principal.role in AGENCY_ROLES and principal.agency_code == agency_code
+
+
 # ---- The workbench ------------------------------------------------------------------------------
 
 

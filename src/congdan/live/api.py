@@ -10,7 +10,7 @@ from fastapi import APIRouter, Request
 from sse_starlette.sse import EventSourceResponse
 
 from congdan.authz.policy import require_queue_access
-from congdan.deps import PrincipalDep, SessionDep
+from congdan.deps import LivePrincipalDep, SessionDep
 from congdan.integrations.live import Broker
 from congdan.kit.problems import problems
 from congdan.live.service import queue_channel, report_channel
@@ -42,7 +42,7 @@ def _stream(request: Request, channel: str) -> EventSourceResponse:
     response_class=EventSourceResponse,
 )
 async def report_live(
-    report_id: uuid.UUID, request: Request, session: SessionDep, principal: PrincipalDep
+    report_id: uuid.UUID, request: Request, session: SessionDep, principal: LivePrincipalDep
 ) -> EventSourceResponse:
     report = await reports.get_for(session, principal, report_id)
     await session.close()  # the stream may stay open for hours: hold no connection
@@ -55,6 +55,6 @@ async def report_live(
     responses={**_SSE, **problems(401, 403)},
     response_class=EventSourceResponse,
 )
-async def queue_live(agency_code: str, request: Request, principal: PrincipalDep) -> EventSourceResponse:
+async def queue_live(agency_code: str, request: Request, principal: LivePrincipalDep) -> EventSourceResponse:
     require_queue_access(principal, agency_code)
     return _stream(request, queue_channel(agency_code))

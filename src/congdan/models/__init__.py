@@ -11,6 +11,7 @@ from congdan.models.privacy import Consent
 from congdan.models.reference import Agency, Area, Category
 from congdan.models.reports import Media, Report, ReportEvent, ReportFollower
 from congdan.models.routing import ClassifierExample, ClassifierModel, RoutingRule
+from congdan.models.staff import RecoveryCode, StaffFactor, StaffSession
 from congdan.models.workbench import RejectionReason, ReplyTemplate
 
 __all__ = [
@@ -36,6 +37,7 @@ __all__ = [
     "OtpChallenge",
     "OutboxMessage",
     "PushSubscription",
+    "RecoveryCode",
     "RejectionReason",
     "ReplyTemplate",
     "Report",
@@ -43,5 +45,7 @@ __all__ = [
     "ReportFollower",
     "ReportToken",
     "RoutingRule",
+    "StaffFactor",
+    "StaffSession",
     "Subscription",
 ]

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
+from datetime import date, datetime
 
-from sqlalchemy import Boolean, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import Boolean, Date, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from congdan.db import Base, UTCDateTime, new_id, utcnow
@@ -54,6 +54,14 @@ class Report(Base):
     is_public: Mapped[bool] = mapped_column(Boolean, default=True)
     hide_identity: Mapped[bool] = mapped_column(Boolean, default=False)
     due_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+    # The deadline sweeps' marks (reports/sweeps.py), each set once by the worker that claims it and
+    # cleared when the deadline moves: the 24-hour reminder, the overdue step, the escalation.
+    due_soon_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+    overdue_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+    escalated_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+    # Once overdue, the unit owes a progress reply with a photo and a committed finish date.
+    progress_required_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+    committed_finish_on: Mapped[date | None] = mapped_column(Date, default=None)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)

@@ -110,6 +110,10 @@ async def report_audience(session: AsyncSession, report: Report, event_at: datet
     return [*await recipients_for_accounts(session, accounts), *anonymous]
 
 
+# Deadline reminders go to the agency's managers rather than to every officer.
+MANAGERS_FIRST = frozenset({"staff_due_soon", "staff_overdue"})
+
+
 async def staff_audience(session: AsyncSession, report: Report, kind: str) -> list[Recipient]:
     if report.agency_code is None:
         accounts = list(await repository.accounts_with_role(session, COORDINATOR))
@@ -118,6 +122,11 @@ async def staff_audience(session: AsyncSession, report: Report, kind: str) -> li
             *await repository.staff_of(session, report.agency_code, [AGENCY_MANAGER]),
             *await repository.accounts_with_role(session, COORDINATOR),
         ]
+    elif kind in MANAGERS_FIRST:
+        # Reports name no officer of their own: the managers answer for the agency's deadlines,
+        # and an agency without a manager account hears it through all its staff.
+        accounts = list(await repository.staff_of(session, report.agency_code, [AGENCY_MANAGER]))
+        accounts = accounts or list(await repository.staff_of(session, report.agency_code, AGENCY_ROLES))
     else:
         accounts = list(await repository.staff_of(session, report.agency_code, AGENCY_ROLES))
     recipients = await recipients_for_accounts(session, accounts)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -25,6 +26,7 @@ from congdan.notifications import repository, service
 from congdan.notifications.messages import STAFF_EVENTS, local_time
 from congdan.outbox.registry import HandlerContext, Registry
 from congdan.reports import events
+from congdan.reports.deadlines import time_left
 
 # The coordinators' triage queue has its own live channel.
 COORDINATION_QUEUE = "coordination"
@@ -120,13 +122,12 @@ async def _notify_staff(
     audience = await service.staff_audience(session, report, kind)
     for locale in {r.locale for r in audience}:
         group = [r for r in audience if r.locale == locale]
-        notice = _notice(
-            ctx,
-            report,
-            kind,
-            due=local_time(report.due_at, locale),
-            note=str(message.payload.get("note") or ""),
-        )
+        note = str(message.payload.get("note") or "")
+        if not note and kind == "staff_escalated":  # why it went up: how late it is, in their language
+            at = message.payload.get("at")
+            when = datetime.fromisoformat(str(at)) if at else message.created_at
+            note = time_left(report.due_at, when, locale)
+        notice = _notice(ctx, report, kind, due=local_time(report.due_at, locale), note=note)
         await service.fan_out(session, ctx.settings, message, notice, group, utcnow())
 
 

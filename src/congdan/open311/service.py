@@ -15,6 +15,7 @@ from urllib.parse import urlsplit
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from congdan.authz import policy
+from congdan.categories import repository as categories_repo
 from congdan.config import Settings
 from congdan.kit.codes import normalise_tracking_code
 from congdan.kit.errors import BadRequest, NotFound
@@ -30,7 +31,8 @@ from congdan.open311.schemas import RequestIn, RequestsQuery
 from congdan.reports import repository as reports_repo
 from congdan.reports import submission
 from congdan.reports.context import Context
-from congdan.reports.schemas import Contact, Location, ReportCreate
+from congdan.reports.schemas import Contact, ReportCreate
+from congdan.shared.schemas import Location
 
 SPECIFICATION = "http://wiki.open311.org/GeoReport_v2"
 CHANGESET = datetime(2026, 11, 30, tzinfo=CITY_TZ)
@@ -78,11 +80,11 @@ def _service(category: Category, locale: str) -> dict[str, object]:
 
 
 async def services(session: AsyncSession, locale: str) -> list[dict[str, object]]:
-    return [_service(c, locale) for c in await reports_repo.categories(session)]
+    return [_service(c, locale) for c in await categories_repo.categories(session)]
 
 
 async def _active_category(session: AsyncSession, code: str) -> Category:
-    category = await reports_repo.category(session, code)
+    category = await categories_repo.category(session, code)
     if category is None or not category.is_active:
         raise NotFound(_("Không có service_code %(code)s."), code=code)
     return category

@@ -7,10 +7,12 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, Response
 
+from congdan.consents import service as consents
+from congdan.consents.schemas import ConsentList, ConsentOut
 from congdan.deps import LocaleDep, PrincipalDep, SessionDep, after_commit, writes
 from congdan.kit.problems import problems
 from congdan.privacy import service
-from congdan.privacy.schemas import ConsentList, ConsentOut, DataExport, NoticeOut
+from congdan.privacy.schemas import DataExport, NoticeOut
 
 router = APIRouter(prefix="/api/v1", tags=["privacy"])
 
@@ -32,7 +34,7 @@ async def get_notice(locale: LocaleDep) -> NoticeOut:
     responses=problems(401),
 )
 async def list_consents(session: SessionDep, principal: PrincipalDep) -> ConsentList:
-    return ConsentList(items=await service.consents(session, principal))
+    return ConsentList(items=await consents.consents(session, principal))
 
 
 @router.post(
@@ -42,8 +44,8 @@ async def list_consents(session: SessionDep, principal: PrincipalDep) -> Consent
     responses=problems(401, 404, 409),
 )
 async def withdraw_consent(consent_id: uuid.UUID, session: SessionDep, principal: PrincipalDep) -> ConsentOut:
-    consent = await service.withdraw(session, principal, consent_id)
-    out = service.consent_out(consent)
+    consent = await consents.withdraw(session, principal, consent_id)
+    out = consents.consent_out(consent)
     return out
 
 

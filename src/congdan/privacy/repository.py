@@ -10,7 +10,6 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from congdan.models import (
     Account,
-    Consent,
     Delivery,
     IdempotencyKey,
     Media,
@@ -24,25 +23,10 @@ from congdan.models import (
 log = structlog.get_logger("privacy")
 
 
-async def active_consent(
-    session: AsyncSession, account_id: uuid.UUID, purpose: str, version: str
-) -> Consent | None:
-    stmt = select(Consent).where(
-        Consent.account_id == account_id,
-        Consent.purpose == purpose,
-        Consent.notice_version == version,
-        Consent.withdrawn_at.is_(None),
-    )
-    return (await session.scalars(stmt.limit(1))).first()
-
-
-async def consents_of(session: AsyncSession, account_id: uuid.UUID) -> Sequence[Consent]:
-    stmt = select(Consent).where(Consent.account_id == account_id).order_by(Consent.granted_at, Consent.id)
-    return (await session.scalars(stmt)).all()
-
-
-async def consent(session: AsyncSession, consent_id: uuid.UUID) -> Consent | None:
-    return await session.get(Consent, consent_id, with_for_update=True)
+async def delete_all(session: AsyncSession, rows: Sequence[object]) -> None:
+    for row in rows:
+        await session.delete(row)
+    await session.flush()
 
 
 async def account_for_update(session: AsyncSession, account_id: uuid.UUID) -> Account | None:

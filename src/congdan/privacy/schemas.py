@@ -7,21 +7,8 @@ from datetime import datetime
 
 from pydantic import BaseModel, Field
 
+from congdan.consents.schemas import ConsentOut
 from congdan.reports.schemas import EventOut, ReportOut
-
-
-class ConsentOut(BaseModel):
-    id: uuid.UUID
-    purpose: str = Field(description="account | report_handling")
-    notice_version: str
-    source: str = Field(description="sign_in | report")
-    granted_at: datetime
-    withdrawn_at: datetime | None
-    active: bool
-
-
-class ConsentList(BaseModel):
-    items: list[ConsentOut]
 
 
 class PurposeOut(BaseModel):

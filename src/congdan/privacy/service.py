@@ -1,8 +1,8 @@
-"""Consent, export and erasure. Services never commit: the request owns the transaction."""
+"""The notice, export and erasure (consents are congdan.consents). Services never commit: the request
+owns the transaction."""
 
 from __future__ import annotations
 
-import uuid
 from functools import cache
 from pathlib import Path
 
@@ -12,15 +12,15 @@ from congdan.accounts import repository as accounts_repo
 from congdan.audit import service as audit
 from congdan.authz import policy
 from congdan.authz.policy import Principal
+from congdan.consents import repository as consents_repo
+from congdan.consents import service as consents
 from congdan.db import utcnow
-from congdan.kit.errors import Conflict, NotFound, ValidationFailed
+from congdan.kit.errors import NotFound, ValidationFailed
 from congdan.kit.i18n import _, translate
-from congdan.models import Account, Consent, Report
 from congdan.outbox.service import emit
 from congdan.privacy import repository
 from congdan.privacy.schemas import (
     AccountExport,
-    ConsentOut,
     DataExport,
     ExportEvent,
     NoticeOut,
@@ -31,18 +31,8 @@ from congdan.privacy.schemas import (
 from congdan.reports import present
 from congdan.reports import service as reports_service
 
-# Bump when the notice text changes in substance: residents are then asked again.
-NOTICE_VERSION = "2026-11-30"
 # Outbox event: stored files of erased data are to be deleted (payload: their storage keys).
 MEDIA_ERASED = "privacy.media_erased"
-ACCOUNT = "account"
-REPORT_HANDLING = "report_handling"
-PURPOSES = {
-    ACCOUNT: _("Tài khoản và đăng nhập: số điện thoại hoặc email, mã đăng nhập một lần."),
-    REPORT_HANDLING: _(
-        "Tiếp nhận và giải quyết phản ánh, góp ý: nội dung, vị trí, ảnh và thông tin liên hệ bạn để lại."
-    ),
-}
 _NOTICE_DIR = Path(__file__).resolve().parent.parent / "web" / "templates" / "privacy"
 
 
@@ -53,86 +43,14 @@ def notice_text(locale: str) -> str:
 
 def notice(locale: str) -> NoticeOut:
     return NoticeOut(
-        version=NOTICE_VERSION,
+        version=consents.NOTICE_VERSION,
         language="en" if locale == "en" else "vi",
         purposes=[
-            PurposeOut(code=code, description=translate(text, locale)) for code, text in PURPOSES.items()
+            PurposeOut(code=code, description=translate(text, locale))
+            for code, text in consents.PURPOSES.items()
         ],
         text=notice_text(locale),
     )
-
-
-# ---- consent ------------------------------------------------------------------------------------
-
-
-async def ensure_consent(
-    session: AsyncSession, account: Account, purpose: str, *, source: str
-) -> Consent | None:
-    """Records that the person agreed to the current notice for this purpose, unless they already
-    have. Called where the agreeing happens: signing in, sending a first report."""
-    if await repository.active_consent(session, account.id, purpose, NOTICE_VERSION) is not None:
-        return None
-    consent = Consent(
-        account_id=account.id,
-        purpose=purpose,
-        notice_version=NOTICE_VERSION,
-        source=source,
-        locale=account.locale,
-        granted_at=utcnow(),
-    )
-    session.add(consent)
-    return consent
-
-
-def consent_for_report(session: AsyncSession, report: Report, locale: str) -> Consent:
-    """An anonymous reporter who leaves contact details consents for that one report."""
-    consent = Consent(
-        report_id=report.id,
-        purpose=REPORT_HANDLING,
-        notice_version=NOTICE_VERSION,
-        source="report",
-        locale=locale,
-        granted_at=utcnow(),
-    )
-    session.add(consent)
-    return consent
-
-
-def consent_out(c: Consent) -> ConsentOut:
-    return ConsentOut(
-        id=c.id,
-        purpose=c.purpose,
-        notice_version=c.notice_version,
-        source=c.source,
-        granted_at=c.granted_at,
-        withdrawn_at=c.withdrawn_at,
-        active=c.withdrawn_at is None,
-    )
-
-
-async def consents(session: AsyncSession, principal: Principal) -> list[ConsentOut]:
-    policy.require_authenticated(principal)
-    assert principal.account_id is not None
-    return [consent_out(c) for c in await repository.consents_of(session, principal.account_id)]
-
-
-async def withdraw(session: AsyncSession, principal: Principal, consent_id: uuid.UUID) -> Consent:
-    policy.require_authenticated(principal)
-    found = await repository.consent(session, consent_id)
-    if found is None or found.account_id != principal.account_id:
-        raise NotFound(_("Không tìm thấy sự đồng ý này."))
-    if found.withdrawn_at is not None:
-        raise Conflict(_("Sự đồng ý này đã được rút lại."))
-    found.withdrawn_at = utcnow()
-    await audit.record(
-        session,
-        principal,
-        "consent.withdrawn",
-        subject_type="account",
-        subject_id=principal.account_id,
-        details={"consent_id": str(found.id), "purpose": found.purpose, "version": found.notice_version},
-    )
-    return found
 
 
 # ---- export --------------------------------------------------------------------------------------
@@ -151,7 +69,7 @@ async def export(session: AsyncSession, principal: Principal, locale: str) -> Da
     photos = await repository.photos_of(session, account.id, report_ids)
     result = DataExport(
         exported_at=utcnow(),
-        notice_version=NOTICE_VERSION,
+        notice_version=consents.NOTICE_VERSION,
         account=AccountExport(
             id=account.id,
             role=account.role,
@@ -162,7 +80,7 @@ async def export(session: AsyncSession, principal: Principal, locale: str) -> Da
             locale=account.locale,
             created_at=account.created_at,
         ),
-        consents=[consent_out(c) for c in await repository.consents_of(session, account.id)],
+        consents=[consents.consent_out(c) for c in await consents_repo.consents_of(session, account.id)],
         reports=await reports_service.reports_out(session, principal, reports, locale),
         events=[
             ExportEvent(**e.model_dump(), report_id=event_reports[e.id])
@@ -224,8 +142,7 @@ async def delete_account(session: AsyncSession, principal: Principal, *, confirm
     orphans = await repository.unattached_media_of(session, account.id)
     if orphans:
         keys = [k for m in orphans for k in (m.storage_key, m.thumb_key)]
-        for media in orphans:
-            await session.delete(media)
+        await repository.delete_all(session, orphans)
         emit(
             session,
             MEDIA_ERASED,
@@ -242,8 +159,7 @@ async def delete_account(session: AsyncSession, principal: Principal, *, confirm
         subject_id=account.id,
         details={"reports_anonymised": anonymised},
     )
-    await session.delete(account)
-    await session.flush()
+    await repository.delete_all(session, [account])
     await repository.overwrite_deleted_content(session, on=False)
     return anonymised
 

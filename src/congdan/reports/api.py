@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import uuid
 from typing import Annotated
 
@@ -9,14 +10,18 @@ from fastapi import APIRouter, Depends, File, Query, UploadFile
 from fastapi.responses import JSONResponse
 from pydantic import AwareDatetime, BeforeValidator
 
+from congdan.authz import policy
 from congdan.authz.policy import can_see_internal
+from congdan.categories import repository as categories_repo
 from congdan.deps import (
     ContextDep,
     IdempotencyDep,
     LocaleDep,
     PrincipalDep,
     SessionDep,
+    SettingsDep,
     limit_signed_in,
+    replayed,
     writes,
 )
 from congdan.kit.codes import normalise_tracking_code
@@ -24,7 +29,16 @@ from congdan.kit.errors import BadRequest, NotFound, PayloadTooLarge, Validation
 from congdan.kit.i18n import _
 from congdan.kit.pagination import decode_cursor, encode_cursor
 from congdan.kit.problems import problems
-from congdan.reports import conversation, lifecycle, present, repository, service, submission, tracking
+from congdan.reports import (
+    conversation,
+    corrections,
+    lifecycle,
+    present,
+    repository,
+    service,
+    submission,
+    tracking,
+)
 from congdan.reports.schemas import (
     CategoryChangeIn,
     EventList,
@@ -41,7 +55,9 @@ from congdan.reports.schemas import (
     UploadOut,
 )
 from congdan.reports.states import Status
-from congdan.routing import corrections
+from congdan.routing import service as routing
+from congdan.routing.present import duplicates_out
+from congdan.routing.schemas import DuplicateList
 
 router = APIRouter(prefix="/api/v1", tags=["reports"])
 
@@ -75,9 +91,7 @@ async def create_report(
     scope = f"reports:{principal.account_id or 'anonymous'}"
     replay = await idempotent.claim(scope, data.model_dump(mode="json"))
     if replay is not None:
-        return JSONResponse(
-            replay.body, status_code=replay.status, headers={**replay.headers, "Idempotent-Replayed": "true"}
-        )
+        return replayed(replay)
     report = await submission.submit(session, ctx, principal, data)
     body = (await service.report_out(session, principal, report, locale)).model_dump(mode="json")
     headers = {"Location": f"/api/v1/reports/{report.id}"}
@@ -230,6 +244,26 @@ async def change_category(
     return out
 
 
+@router.get(
+    "/reports/{report_id}/duplicate-candidates",
+    response_model=DuplicateList,
+    summary="Phản ánh có thể trùng (cán bộ) / Possible duplicates (staff)",
+    responses=problems(401, 403, 404),
+)
+async def duplicate_candidates(
+    report_id: uuid.UUID,
+    session: SessionDep,
+    principal: PrincipalDep,
+    settings: SettingsDep,
+    locale: LocaleDep,
+) -> DuplicateList:
+    report = await service.get_for(session, principal, report_id)
+    policy.require_internal_access(principal, report)
+    found = await routing.duplicates_of(session, principal, report, settings)
+    categories = {c.code: c for c in await categories_repo.categories(session)}
+    return DuplicateList(items=duplicates_out(found, categories, locale))
+
+
 @router.post(
     "/reports/{report_id}/replies",
     status_code=201,
@@ -284,10 +318,11 @@ async def rate(
 )
 async def upload(
     file: Annotated[UploadFile, File(description="Ảnh JPEG, PNG, WebP hoặc HEIC, tối đa 10 MB")],
+    idempotent: IdempotencyDep,
     session: SessionDep,
     principal: PrincipalDep,
     ctx: ContextDep,
-) -> UploadOut:
+) -> UploadOut | JSONResponse:
     limit = ctx.settings.max_photo_bytes
     chunks: list[bytes] = []
     size = 0
@@ -298,6 +333,14 @@ async def upload(
         chunks.append(chunk)
     if size == 0:
         raise ValidationFailed(_("Tệp ảnh trống."), field="file")
-    uploaded = await submission.upload_photo(session, ctx, principal, b"".join(chunks))
+    raw = b"".join(chunks)
+    scope = f"uploads:{principal.account_id or 'anonymous'}"
+    replay = await idempotent.claim(scope, {"sha256": hashlib.sha256(raw).hexdigest()})
+    if replay is not None:
+        return replayed(replay)
+    uploaded = await submission.upload_photo(session, ctx, principal, raw)
     out = present.upload_out(uploaded.media, uploaded.exif_location)
+    # The photo's GPS position is for this answer only: the remembered one, replayed to a retry,
+    # goes without it rather than keep a position the stored photo no longer has.
+    await idempotent.remember(session, 201, out.model_dump(mode="json", exclude={"exif_location"}), {})
     return out

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from datetime import date
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -13,9 +14,9 @@ from congdan.kit.errors import Conflict, InvalidTransition, ValidationFailed
 from congdan.kit.i18n import _
 from congdan.kit.text import clean_plain_text
 from congdan.models import Report, ReportEvent
-from congdan.outbox.service import emit
 from congdan.reports import events, repository
 from congdan.reports import service as shared
+from congdan.reports.deadlines import local_today
 from congdan.reports.schemas import NoteIn, RatingIn, ReplyIn
 from congdan.reports.states import FINAL, Status
 
@@ -38,27 +39,53 @@ async def reply(
     if not message:
         raise ValidationFailed(_("Nội dung trả lời không được để trống."), field="message")
     photo_ids = await shared.claim_photos(session, principal, data.photos, "photos")
+    committed = _committed_finish(report, data, photo_ids)
     event_type, outbox_event = _REPLY_KINDS[data.kind]
-    event = shared.record(
+    report.updated_at = utcnow()
+    # The resident is told what is asked or what was done.
+    payload: dict[str, object] = {} if data.kind == "answer" else {"note": message}
+    if committed is not None:
+        report.committed_finish_on = committed
+        report.progress_required_at = None  # the overdue unit has posted what it owed
+        payload["committed_finish_on"] = committed.isoformat()
+    event = await shared.record_and_announce(
         session,
         report,
         principal,
+        outbox_event,
         type_=event_type,
-        from_status=None,
-        to_status=None,
         note=message,
-        public=True,
         agency_code=principal.agency_code,
+        payload=payload,
     )
-    report.updated_at = utcnow()
-    await session.flush()
     await repository.attach_media(session, photo_ids, report.id, event.id)
-    payload: dict[str, object] = {"report_id": str(report.id), "event_id": str(event.id)}
-    if data.kind != "answer":
-        payload["note"] = message  # the resident is told what is asked or what was done
-    emit(session, outbox_event, aggregate_type="report", aggregate_id=str(report.id), payload=payload)
     await shared.audit_staff(session, principal, "report.reply", report, event)
     return event
+
+
+def _committed_finish(report: Report, data: ReplyIn, photo_ids: list[uuid.UUID]) -> date | None:
+    """The finish date a progress reply commits to. An overdue report's unit owes progress with a
+    photo and that date (the 1022 rule), so until it is posted a progress reply must carry both."""
+    if data.kind != "progress":
+        if data.committed_finish_on is not None:
+            raise ValidationFailed(
+                _("Chỉ cập nhật tiến độ mới kèm ngày hoàn thành cam kết."), field="committed_finish_on"
+            )
+        return None
+    if report.progress_required_at is not None:
+        if not photo_ids:
+            raise ValidationFailed(
+                _("Phản ánh đã quá hạn: cập nhật tiến độ cần kèm ít nhất một ảnh."), field="photos"
+            )
+        if data.committed_finish_on is None:
+            raise ValidationFailed(
+                _("Phản ánh đã quá hạn: cần ghi ngày cam kết hoàn thành."), field="committed_finish_on"
+            )
+    if data.committed_finish_on is not None and data.committed_finish_on < local_today():
+        raise ValidationFailed(
+            _("Ngày cam kết hoàn thành không được trước hôm nay."), field="committed_finish_on"
+        )
+    return data.committed_finish_on
 
 
 async def add_note(
@@ -69,24 +96,15 @@ async def add_note(
     note = clean_plain_text(data.note)
     if not note:
         raise ValidationFailed(_("Ghi chú không được để trống."), field="note")
-    event = shared.record(
+    event = await shared.record_and_announce(
         session,
         report,
         principal,
+        events.NOTE_ADDED,
         type_="note",
-        from_status=None,
-        to_status=None,
         note=note,
         public=False,
         agency_code=principal.agency_code,
-    )
-    await session.flush()
-    emit(
-        session,
-        events.NOTE_ADDED,
-        aggregate_type="report",
-        aggregate_id=str(report.id),
-        payload={"report_id": str(report.id), "event_id": str(event.id)},
     )
     await shared.audit_staff(session, principal, "report.note", report, event)
     return event
@@ -102,22 +120,13 @@ async def rate(session: AsyncSession, principal: Principal, report_id: uuid.UUID
     report.rating = data.score
     report.rating_comment = clean_plain_text(data.comment) if data.comment else None
     report.rated_at = utcnow()
-    shared.record(
+    await shared.record_and_announce(
         session,
         report,
         principal,
-        type_="rating",
-        from_status=None,
-        to_status=None,
-        note=report.rating_comment,
-        public=True,
-    )
-    await session.flush()
-    emit(
-        session,
         events.RATED,
-        aggregate_type="report",
-        aggregate_id=str(report.id),
-        payload={"report_id": str(report.id), "score": data.score},
+        type_="rating",
+        note=report.rating_comment,
+        payload={"score": data.score},
     )
     return report

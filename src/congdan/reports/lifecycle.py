@@ -10,16 +10,16 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from congdan.agencies import repository as agencies_repo
 from congdan.authz import policy
 from congdan.authz.policy import Principal
+from congdan.categories import repository as categories_repo
 from congdan.db import utcnow
 from congdan.kit.errors import Conflict, InvalidTransition, ValidationFailed
 from congdan.kit.i18n import _
 from congdan.kit.text import clean_plain_text
 from congdan.models import Report, ReportEvent, ReportFollower
-from congdan.outbox.service import emit
 from congdan.reports import events, repository
 from congdan.reports import service as shared
 from congdan.reports.context import Context
-from congdan.reports.deadlines import add_working_days
+from congdan.reports.deadlines import add_working_days, set_due
 from congdan.reports.schemas import TransitionIn
 from congdan.reports.states import FINAL, NOTE_REQUIRED, Status, allowed, label
 
@@ -82,9 +82,11 @@ async def transition(
         await _follow_original(session, report, duplicate_of)
     await shared.audit_staff(session, principal, "report.transition", report, event, to=target.value)
     if target == Status.REOPENED:
-        category = await repository.category(session, report.category_code) if report.category_code else None
+        category = (
+            await categories_repo.category(session, report.category_code) if report.category_code else None
+        )
         days = category.deadline_days if category else ctx.settings.default_deadline_days
-        report.due_at = add_working_days(utcnow(), days)
+        set_due(report, add_working_days(utcnow(), days))
     return report
 
 
@@ -225,27 +227,18 @@ async def move(
         report.closed_at = now
     if target == Status.DUPLICATE:
         report.duplicate_of_id = duplicate_of
-    event = shared.record(
+    event = await shared.record_and_announce(
         session,
         report,
         actor,
+        events.STATUS_CHANGED,
         type_="status",
         from_status=current,
         to_status=target,
         note=note,
         public=public,
         agency_code=report.agency_code,
-    )
-    event.reason_code = reason_code
-    await session.flush()
-    emit(
-        session,
-        events.STATUS_CHANGED,
-        aggregate_type="report",
-        aggregate_id=str(report.id),
         payload={
-            "report_id": str(report.id),
-            "event_id": str(event.id),
             "from": current.value,
             "to": target.value,
             "public": public,
@@ -253,4 +246,7 @@ async def move(
             "actor_role": actor.role,
         },
     )
+    if reason_code is not None:
+        event.reason_code = reason_code
+        await session.flush()
     return event

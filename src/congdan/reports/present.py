@@ -13,11 +13,8 @@ from congdan.authz.policy import Principal
 from congdan.models import Agency, Media, Report, ReportEvent
 from congdan.reports import repository
 from congdan.reports.schemas import (
-    AreaRef,
-    CodeName,
     ContactOut,
     EventOut,
-    Location,
     MediaOut,
     PhotoOut,
     ReportOut,
@@ -25,6 +22,7 @@ from congdan.reports.schemas import (
     UploadOut,
 )
 from congdan.reports.states import Status
+from congdan.shared.schemas import AreaRef, CodeName, Location
 
 
 def photo_out(media: Media) -> PhotoOut:
@@ -88,6 +86,9 @@ async def reports_out(
                 visibility="public" if r.is_public else "private",
                 hide_identity=r.hide_identity,
                 due_at=r.due_at,
+                overdue_at=r.overdue_at,
+                progress_required=r.progress_required_at is not None,
+                committed_finish_on=r.committed_finish_on,
                 created_at=r.created_at,
                 updated_at=r.updated_at,
                 resolved_at=r.resolved_at,

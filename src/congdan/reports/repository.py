@@ -1,7 +1,8 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
+from datetime import datetime
 
 from sqlalchemy import ColumnElement, and_, false, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -112,19 +113,6 @@ async def attach_media(
     )
 
 
-async def category(session: AsyncSession, code: str) -> Category | None:
-    return await session.get(Category, code)
-
-
-async def categories(session: AsyncSession) -> Sequence[Category]:
-    stmt = select(Category).where(Category.is_active.is_(True)).order_by(Category.sort_order, Category.code)
-    return (await session.scalars(stmt)).all()
-
-
-async def existing_category_codes(session: AsyncSession) -> set[str]:
-    return set((await session.scalars(select(Category.code))).all())
-
-
 async def names_for(
     session: AsyncSession, *, categories: set[str], areas: set[str], agencies: set[str]
 ) -> tuple[dict[str, Category], dict[str, Area], dict[str, Agency]]:
@@ -150,6 +138,70 @@ async def accounts_by_id(session: AsyncSession, ids: set[uuid.UUID]) -> dict[uui
     if not ids:
         return {}
     return {a.id: a for a in (await session.scalars(select(Account).where(Account.id.in_(ids)))).all()}
+
+
+# ---- deadline sweeps: each mark is claimed by one UPDATE that sets it only where it is still
+# empty, so of several workers sweeping at once exactly one gets each report. On PostgreSQL the rows
+# are picked FOR UPDATE SKIP LOCKED (a second sweep takes the others instead of waiting, in no order
+# that could deadlock) and the WHERE is checked again on the locked row; SQLite runs one writer at a time.
+
+
+async def _claim(
+    session: AsyncSession, conditions: Sequence[ColumnElement[bool]], values: dict[str, datetime]
+) -> list[uuid.UUID]:
+    free = select(Report.id).where(*conditions).with_for_update(skip_locked=True)
+    stmt = (
+        update(Report)
+        .where(Report.id.in_(free.scalar_subquery()), *conditions)
+        .values(**values)
+        .returning(Report.id)
+        .execution_options(synchronize_session=False)
+    )
+    return list((await session.scalars(stmt)).all())
+
+
+async def claim_due_soon(
+    session: AsyncSession, statuses: Iterable[str], now: datetime, horizon: datetime
+) -> list[uuid.UUID]:
+    conditions = [
+        Report.status.in_(list(statuses)),
+        Report.due_at > now,
+        Report.due_at <= horizon,
+        Report.due_soon_at.is_(None),
+        Report.overdue_at.is_(None),
+    ]
+    return await _claim(session, conditions, {"due_soon_at": now})
+
+
+async def claim_overdue(session: AsyncSession, statuses: Iterable[str], now: datetime) -> list[uuid.UUID]:
+    conditions = [Report.status.in_(list(statuses)), Report.due_at <= now, Report.overdue_at.is_(None)]
+    return await _claim(session, conditions, {"overdue_at": now, "progress_required_at": now})
+
+
+async def escalation_candidates(
+    session: AsyncSession, statuses: Iterable[str]
+) -> Sequence[tuple[uuid.UUID, datetime]]:
+    """Overdue open reports not yet escalated, with their deadlines (the working-day count is Python's)."""
+    stmt = select(Report.id, Report.due_at).where(
+        Report.status.in_(list(statuses)),
+        Report.overdue_at.is_not(None),
+        Report.escalated_at.is_(None),
+        Report.due_at.is_not(None),
+    )
+    return [(row[0], row[1]) for row in (await session.execute(stmt)).all() if row[1] is not None]
+
+
+async def claim_escalation(session: AsyncSession, ids: Sequence[uuid.UUID], now: datetime) -> list[uuid.UUID]:
+    if not ids:
+        return []
+    conditions = [Report.id.in_(list(ids)), Report.escalated_at.is_(None), Report.overdue_at.is_not(None)]
+    return await _claim(session, conditions, {"escalated_at": now})
+
+
+async def reports_by_id(session: AsyncSession, ids: Sequence[uuid.UUID]) -> Sequence[Report]:
+    if not ids:
+        return []
+    return (await session.scalars(select(Report).where(Report.id.in_(list(ids))).order_by(Report.id))).all()
 
 
 async def rejection_reason(session: AsyncSession, code: str) -> RejectionReason | None:

@@ -3,17 +3,13 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
+from datetime import date, datetime
 from typing import Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
-from congdan.reports.states import Status
-
-
-class Location(BaseModel):
-    lat: float = Field(ge=-90, le=90, description="Vĩ độ (WGS84)")
-    long: float = Field(ge=-180, le=180, description="Kinh độ (WGS84)")
+from congdan.shared.schemas import AreaRef, CodeName, Location
+from congdan.shared.statuses import Status
 
 
 class Contact(BaseModel):
@@ -42,15 +38,6 @@ class ReportCreate(BaseModel):
     visibility: Literal["public", "private"] = "public"
     hide_identity: bool = False
     contact: Contact | None = None
-
-
-class CodeName(BaseModel):
-    code: str
-    name: str
-
-
-class AreaRef(CodeName):
-    approximate: bool
 
 
 class PhotoOut(BaseModel):
@@ -91,6 +78,11 @@ class ReportOut(BaseModel):
     visibility: Literal["public", "private"]
     hide_identity: bool
     due_at: datetime | None
+    overdue_at: datetime | None = Field(default=None, description="Khi phản ánh bị đánh dấu quá hạn")
+    progress_required: bool = Field(
+        default=False, description="Đơn vị đang nợ cập nhật tiến độ kèm ảnh và ngày hoàn thành cam kết"
+    )
+    committed_finish_on: date | None = Field(default=None, description="Ngày hoàn thành đơn vị cam kết")
     created_at: datetime
     updated_at: datetime
     resolved_at: datetime | None
@@ -150,6 +142,13 @@ class ReplyIn(BaseModel):
     )
     message: str = Field(min_length=1, max_length=4000)
     photos: list[uuid.UUID] = Field(default_factory=list, max_length=5)
+    committed_finish_on: date | None = Field(
+        default=None,
+        description=(
+            "Ngày đơn vị cam kết hoàn thành (chỉ với progress); bắt buộc, cùng ít nhất một ảnh, "
+            "khi phản ánh đã quá hạn"
+        ),
+    )
 
 
 class NoteIn(BaseModel):
@@ -201,11 +200,14 @@ class MediaOut(PhotoOut):
 
 class UploadOut(MediaOut):
     exif_location: Location | None = Field(
+        default=None,
         description=(
             "Vị trí GPS ghi trong EXIF của ảnh, nếu có, để ứng dụng đề nghị «dùng vị trí của ảnh». "
-            "Chỉ trả cho người tải ảnh lên trong câu trả lời này; không lưu lại, ảnh lưu đã bỏ EXIF. "
+            "Chỉ trả cho người tải ảnh lên trong câu trả lời này; không lưu lại, ảnh lưu đã bỏ EXIF, "
+            "nên câu trả lời gửi lại cho cùng Idempotency-Key không có trường này. "
             "/ The GPS position in the photo's EXIF, if any, so that a client can offer to use it. "
-            "Only in this answer to the uploader; never stored (the stored photo has no EXIF)."
+            "Only in this answer to the uploader; never stored (the stored photo has no EXIF), so the "
+            "answer replayed for the same Idempotency-Key goes without this field."
         )
     )
 

@@ -1,12 +1,13 @@
 """What every report operation shares: finding a report for a caller, showing it, and the history
 rows, audit entries and photos that changes write. The changes themselves live in `submission`,
-`lifecycle` and `conversation`; correcting the category belongs to routing. Services never commit:
-the request or the job owns the transaction."""
+`lifecycle`, `conversation` and `corrections` (a category put right by staff). Services never
+commit: the request or the job owns the transaction."""
 
 from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
+from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -17,6 +18,7 @@ from congdan.db import utcnow
 from congdan.kit.errors import NotFound, ValidationFailed
 from congdan.kit.i18n import _
 from congdan.models import Report, ReportEvent
+from congdan.outbox.service import emit
 from congdan.reports import present, repository
 from congdan.reports.schemas import ReportOut
 from congdan.reports.states import OPEN, Status
@@ -85,8 +87,9 @@ def record(
     note: str | None = None,
     public: bool = True,
     agency_code: str | None = None,
+    at: datetime | None = None,
 ) -> ReportEvent:
-    """A row of the report's history."""
+    """A row of the report's history (`at`: when it happened, if not now: a sweep's moment)."""
     event = ReportEvent(
         report_id=report.id,
         type=type_,
@@ -97,9 +100,47 @@ def record(
         agency_code=agency_code if actor.role in policy.AGENCY_ROLES or actor.role == policy.SYSTEM else None,
         note=note,
         is_public=public,
-        created_at=utcnow(),
+        created_at=at or utcnow(),
     )
     session.add(event)
+    return event
+
+
+async def record_and_announce(
+    session: AsyncSession,
+    report: Report,
+    actor: Principal,
+    announce: str,
+    *,
+    type_: str,
+    from_status: Status | None = None,
+    to_status: Status | None = None,
+    note: str | None = None,
+    public: bool = True,
+    agency_code: str | None = None,
+    payload: dict[str, object] | None = None,
+) -> ReportEvent:
+    """A row of the report's history and the outbox row `announce` that tells of it, in one
+    transaction. The history row is flushed first so that the announcement can name it."""
+    event = record(
+        session,
+        report,
+        actor,
+        type_=type_,
+        from_status=from_status,
+        to_status=to_status,
+        note=note,
+        public=public,
+        agency_code=agency_code,
+    )
+    await session.flush()
+    emit(
+        session,
+        announce,
+        aggregate_type="report",
+        aggregate_id=str(report.id),
+        payload={"report_id": str(report.id), "event_id": str(event.id), **(payload or {})},
+    )
     return event
 
 

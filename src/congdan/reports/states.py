@@ -1,4 +1,5 @@
-"""The report status machine of DESIGN.md, in one place.
+"""The report status machine of DESIGN.md, in one place (the statuses themselves are in
+congdan.shared.statuses, which other domains read without reading reports).
 
 Which moves exist is a rule of the domain and lives here; who may make each move is a
 permission and lives in congdan.authz.
@@ -6,35 +7,11 @@ permission and lives in congdan.authz.
 
 from __future__ import annotations
 
-from enum import StrEnum
-
 from congdan.kit.i18n import Phrase, _
+from congdan.shared.statuses import FINAL, OPEN, Status
 
+__all__ = ["FINAL", "LABELS", "NOTE_REQUIRED", "OPEN", "TRANSITIONS", "Status", "allowed", "label"]
 
-class Status(StrEnum):
-    SUBMITTED = "submitted"
-    TRIAGE = "triage"
-    ASSIGNED = "assigned"
-    IN_PROGRESS = "in_progress"
-    TRANSFERRED = "transferred"
-    RESOLVED = "resolved"
-    REOPENED = "reopened"
-    CLOSED = "closed"
-    REJECTED = "rejected"
-    DUPLICATE = "duplicate"
-
-
-OPEN = frozenset(
-    {
-        Status.SUBMITTED,
-        Status.TRIAGE,
-        Status.ASSIGNED,
-        Status.IN_PROGRESS,
-        Status.TRANSFERRED,
-        Status.REOPENED,
-    }
-)
-FINAL = frozenset({Status.CLOSED, Status.REJECTED, Status.DUPLICATE})
 
 TRANSITIONS: dict[Status, frozenset[Status]] = {
     Status.SUBMITTED: frozenset({Status.ASSIGNED, Status.TRIAGE, Status.REJECTED, Status.DUPLICATE}),

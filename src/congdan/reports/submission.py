@@ -10,6 +10,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from congdan.accounts import repository as accounts_repo
 from congdan.authz import policy
 from congdan.authz.policy import Principal
+from congdan.categories import repository as categories_repo
+from congdan.consents import service as consents
 from congdan.db import utcnow
 from congdan.integrations.images import ImageLimits, process_photo
 from congdan.kit.codes import tracking_code
@@ -18,8 +20,6 @@ from congdan.kit.errors import FieldError, ValidationFailed
 from congdan.kit.i18n import _
 from congdan.kit.text import clean_line, clean_plain_text, fold
 from congdan.models import Category, Media, Report
-from congdan.outbox.service import emit
-from congdan.privacy import service as privacy
 from congdan.reports import events, lifecycle, repository
 from congdan.reports import service as shared
 from congdan.reports.context import Context
@@ -69,7 +69,7 @@ async def submit(session: AsyncSession, ctx: Context, principal: Principal, data
     address = clean_plain_text(data.address) if data.address else None
     category = None
     if data.category is not None:
-        category = await repository.category(session, data.category)
+        category = await categories_repo.category(session, data.category)
         if category is None or not category.is_active:
             errors.append(
                 FieldError("category", _("Lĩnh vực không tồn tại: %(code)s."), {"code": data.category})
@@ -102,7 +102,7 @@ async def submit(session: AsyncSession, ctx: Context, principal: Principal, data
     if category is None:
         classification = routing.classify(ctx.classifier, description)
         if classification is not None and classification.top is not None:
-            category = await repository.category(session, classification.top.code)
+            category = await categories_repo.category(session, classification.top.code)
     located = place.located
     decision = await routing.decide(session, ctx.areas, category=category, area=located)
     # A guess the classifier is unsure of goes to a person, not to an agency.
@@ -140,13 +140,14 @@ async def submit(session: AsyncSession, ctx: Context, principal: Principal, data
     await repository.attach_media(session, photo_ids, report.id, None)
     await _record_consent(session, principal, report)
     actor = principal if principal.role == policy.RESIDENT else policy.PUBLIC
-    shared.record(session, report, actor, type_="status", from_status=None, to_status=Status.SUBMITTED)
-    emit(
+    await shared.record_and_announce(
         session,
+        report,
+        actor,
         events.SUBMITTED,
-        aggregate_type="report",
-        aggregate_id=str(report.id),
-        payload={"report_id": str(report.id), "tracking_code": report.tracking_code},
+        type_="status",
+        to_status=Status.SUBMITTED,
+        payload={"tracking_code": report.tracking_code},
     )
     if decision.agency_code is not None and confident:
         await lifecycle.move(
@@ -173,9 +174,9 @@ async def _record_consent(session: AsyncSession, principal: Principal, report: R
     if principal.role == policy.RESIDENT and principal.account_id is not None:
         account = await accounts_repo.get(session, principal.account_id)
         if account is not None:
-            await privacy.ensure_consent(session, account, privacy.REPORT_HANDLING, source="report")
+            await consents.ensure_consent(session, account, consents.REPORT_HANDLING, source="report")
     elif report.contact_phone or report.contact_email or report.contact_name:
-        privacy.consent_for_report(session, report, "vi")
+        consents.consent_for_report(session, report, "vi")
 
 
 async def _fresh_tracking_code(session: AsyncSession) -> str:

@@ -18,8 +18,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from congdan.authz import policy
 from congdan.authz.policy import Principal
 from congdan.reports import present, repository, service
-from congdan.reports.schemas import CodeName, EventOut, PhotoOut, ReportByCodeOut, ReportOut
+from congdan.reports.schemas import EventOut, PhotoOut, ReportByCodeOut, ReportOut
 from congdan.reports.states import Status
+from congdan.shared.schemas import CodeName
 
 # Events in which the agency speaks to the resident.
 REPLY_TYPES = frozenset({"reply", "info_request", "progress"})

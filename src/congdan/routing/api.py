@@ -1,4 +1,5 @@
-"""Routing over HTTP: suggestions while typing, duplicate candidates, the rules table, the model."""
+"""Routing over HTTP: suggestions while typing, the rules table, the model. (A report's duplicate
+candidates are asked of the report: congdan.reports.api.)"""
 
 from __future__ import annotations
 
@@ -7,58 +8,28 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Response
 
+from congdan.agencies import repository as agencies_repo
+from congdan.areas import repository as areas_repo
 from congdan.authz import policy
 from congdan.deps import ContextDep, LocaleDep, PrincipalDep, SessionDep, SettingsDep
 from congdan.kit.errors import NotFound
 from congdan.kit.i18n import _
 from congdan.kit.problems import problems
-from congdan.models import Category, RoutingRule
-from congdan.reports import repository as reports_repo
-from congdan.reports import service as reports_service
-from congdan.reports.schemas import AreaRef, CodeName
-from congdan.reports.states import Status
-from congdan.routing import repository, service
-from congdan.routing.duplicates import Candidate
+from congdan.models import RoutingRule
+from congdan.routing import repository, rules, service
+from congdan.routing.present import category_name, duplicates_out
 from congdan.routing.schemas import (
     CategoryGuess,
     ClassifierOut,
-    DuplicateList,
-    DuplicateOut,
     RuleIn,
     RuleOut,
     RulePatch,
     SuggestIn,
     SuggestOut,
 )
+from congdan.shared.schemas import AreaRef, CodeName
 
 router = APIRouter(prefix="/api/v1", tags=["routing"])
-
-
-def _name(category: Category, locale: str) -> str:
-    return category.name_en if locale == "en" else category.name_vi
-
-
-def _category_ref(category: Category | None, locale: str) -> CodeName | None:
-    return CodeName(code=category.code, name=_name(category, locale)) if category else None
-
-
-def _duplicates_out(
-    found: list[Candidate], categories: dict[str, Category], locale: str
-) -> list[DuplicateOut]:
-    return [
-        DuplicateOut(
-            id=c.report.id,
-            tracking_code=c.report.tracking_code,
-            category=_category_ref(categories.get(c.report.category_code or ""), locale),
-            status=Status(c.report.status),
-            description=c.report.description,
-            created_at=c.report.created_at,
-            distance_m=c.distance_m,
-            similarity=c.similarity,
-            score=c.score,
-        )
-        for c in found
-    ]
 
 
 @router.post(
@@ -81,20 +52,16 @@ async def suggest(data: SuggestIn, session: SessionDep, ctx: ContextDep, locale:
     )
     ranked = found.classification.ranked if found.classification else []
     guesses = [
-        CategoryGuess(code=r.code, name=_name(found.categories[r.code], locale), confidence=r.confidence)
+        CategoryGuess(
+            code=r.code, name=category_name(found.categories[r.code], locale), confidence=r.confidence
+        )
         for r in ranked
         if r.code in found.categories
     ]
     located = found.decision.area
     agency_code = None if found.triage else found.decision.agency_code
-    _c, areas, agencies = await reports_repo.names_for(
-        session,
-        categories=set(),
-        areas={located.area_code} if located else set(),
-        agencies={agency_code} if agency_code else set(),
-    )
-    area = areas.get(located.area_code) if located else None
-    agency = agencies.get(agency_code or "")
+    area = await areas_repo.get_area(session, located.area_code) if located else None
+    agency = await agencies_repo.get_agency(session, agency_code) if agency_code else None
     return SuggestOut(
         categories=guesses,
         area=AreaRef(code=area.code, name=area.name, approximate=located.approximate)
@@ -104,29 +71,9 @@ async def suggest(data: SuggestIn, session: SessionDep, ctx: ContextDep, locale:
         if agency
         else None,
         triage=found.triage,
-        duplicates=_duplicates_out(found.duplicates, found.categories, locale),
+        duplicates=duplicates_out(found.duplicates, found.categories, locale),
         classifier_version=found.classification.version if found.classification else None,
     )
-
-
-@router.get(
-    "/reports/{report_id}/duplicate-candidates",
-    response_model=DuplicateList,
-    summary="Phản ánh có thể trùng (cán bộ) / Possible duplicates (staff)",
-    responses=problems(401, 403, 404),
-)
-async def duplicate_candidates(
-    report_id: uuid.UUID,
-    session: SessionDep,
-    principal: PrincipalDep,
-    settings: SettingsDep,
-    locale: LocaleDep,
-) -> DuplicateList:
-    report = await reports_service.get_for(session, principal, report_id)
-    policy.require_internal_access(principal, report)
-    found = await service.duplicates_of(session, principal, report, settings)
-    categories = {c.code: c for c in await reports_repo.categories(session)}
-    return DuplicateList(items=_duplicates_out(found, categories, locale))
 
 
 def _rule_out(rule: RoutingRule) -> RuleOut:
@@ -156,7 +103,7 @@ async def list_rules(
     principal: PrincipalDep,
     category: Annotated[str | None, Query(max_length=64)] = None,
 ) -> list[RuleOut]:
-    return [_rule_out(r) for r in await service.list_rules(session, principal, category)]
+    return [_rule_out(r) for r in await rules.list_rules(session, principal, category)]
 
 
 @router.post(
@@ -167,7 +114,7 @@ async def list_rules(
     responses=problems(401, 403),
 )
 async def create_rule(data: RuleIn, session: SessionDep, principal: PrincipalDep) -> RuleOut:
-    rule = await service.create_rule(session, principal, data)
+    rule = await rules.create_rule(session, principal, data)
     out = _rule_out(rule)
     return out
 
@@ -181,7 +128,7 @@ async def create_rule(data: RuleIn, session: SessionDep, principal: PrincipalDep
 async def update_rule(
     rule_id: uuid.UUID, data: RulePatch, session: SessionDep, principal: PrincipalDep
 ) -> RuleOut:
-    rule = await service.update_rule(session, principal, rule_id, data)
+    rule = await rules.update_rule(session, principal, rule_id, data)
     out = _rule_out(rule)
     return out
 
@@ -193,7 +140,7 @@ async def update_rule(
     responses=problems(401, 403, 404),
 )
 async def delete_rule(rule_id: uuid.UUID, session: SessionDep, principal: PrincipalDep) -> Response:
-    await service.delete_rule(session, principal, rule_id)
+    await rules.delete_rule(session, principal, rule_id)
     return Response(status_code=204)
 
 

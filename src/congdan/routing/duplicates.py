@@ -20,9 +20,9 @@ from congdan.authz.policy import Principal
 from congdan.db import utcnow
 from congdan.kit.geo import haversine_m, metres_to_degrees
 from congdan.models import Report
-from congdan.reports.states import OPEN
 from congdan.routing import repository
 from congdan.routing.normalise import folded
+from congdan.shared.statuses import OPEN
 
 # Without a category we do not know the radius; this is the typical one of the ward-level categories.
 ANY_CATEGORY_RADIUS_M = 150

@@ -39,6 +39,11 @@ async def get_rule(session: AsyncSession, rule_id: uuid.UUID) -> RoutingRule | N
     return await session.get(RoutingRule, rule_id)
 
 
+async def delete_rule(session: AsyncSession, rule: RoutingRule) -> None:
+    await session.delete(rule)
+    await session.flush()
+
+
 async def categories_with_rules(session: AsyncSession) -> set[str]:
     stmt = select(RoutingRule.category_code).where(RoutingRule.category_code.is_not(None)).distinct()
     return {c for c in (await session.scalars(stmt)).all() if c is not None}

@@ -10,8 +10,8 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from congdan.kit.errors import ValidationFailed
 from congdan.kit.i18n import _
-from congdan.reports.schemas import AreaRef, CodeName, Location
-from congdan.reports.states import Status
+from congdan.shared.schemas import AreaRef, CodeName, Location
+from congdan.shared.statuses import Status
 
 AreaType = Literal["phuong", "xa", "dac_khu"]
 

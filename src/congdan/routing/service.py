@@ -5,7 +5,9 @@
   or from the address parsed offline.
 - Who: the routing rules table, (category, area or area type) → agency or "the unit's People's
   Committee". No rule, or a rule that cannot be applied, means the coordinators' triage queue
-  rather than a guess.
+  rather than a guess. Administrators edit that table through `rules`.
+
+Routing never reads reports: submission and corrections (in reports) ask it.
 """
 
 from __future__ import annotations
@@ -13,25 +15,20 @@ from __future__ import annotations
 import asyncio
 import time
 import uuid
-from collections.abc import Sequence
 from dataclasses import dataclass
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from congdan.agencies import repository as agencies_repo
 from congdan.areas import addresses
-from congdan.areas import repository as areas_repo
 from congdan.areas.service import AreaIndex, Located
-from congdan.audit import service as audit
-from congdan.authz import policy
 from congdan.authz.policy import PUBLIC, Principal
+from congdan.categories import repository as categories_repo
 from congdan.config import Settings
 from congdan.db import utcnow
-from congdan.kit.errors import FieldError, NotFound, ValidationFailed
+from congdan.kit.errors import FieldError, ValidationFailed
 from congdan.kit.i18n import _
-from congdan.kit.text import clean_plain_text
-from congdan.models import Category, ClassifierModel, Report, RoutingRule
-from congdan.reports import repository as reports_repo
+from congdan.models import Category, ClassifierExample, ClassifierModel, Report, RoutingRule
 from congdan.routing import duplicates, repository
 from congdan.routing.classifier import (
     Classifier,
@@ -45,7 +42,6 @@ from congdan.routing.classifier import (
     training_corpus,
 )
 from congdan.routing.duplicates import Candidate
-from congdan.routing.schemas import RuleIn, RulePatch
 
 
 @dataclass(frozen=True)
@@ -147,16 +143,6 @@ async def decide(
     return Decision(area, None)
 
 
-def default_rule_for(category: Category) -> RoutingRule | None:
-    """The rule a new category starts with: ward level → the unit's committee, city level → its
-    department or company. A category with neither waits in triage until an administrator adds one."""
-    if category.level == "ward":
-        return RoutingRule(category_code=category.code, to_unit_committee=True, priority=0)
-    if category.default_agency_code:
-        return RoutingRule(category_code=category.code, agency_code=category.default_agency_code, priority=0)
-    return None
-
-
 # ---- the classifier's versions --------------------------------------------------------------
 
 
@@ -187,6 +173,27 @@ async def train_and_store(session: AsyncSession) -> Trained:
     session.add(model)
     await session.flush()
     return Trained(model, evaluation)
+
+
+async def learn_from_correction(
+    session: AsyncSession, report: Report, *, previous: str | None, by: uuid.UUID | None
+) -> None:
+    """A report staff put in another category is a labelled example for the next training run."""
+    assert report.category_code is not None
+    example = await repository.correction_for(session, report.id)
+    if example is None:
+        session.add(
+            ClassifierExample(
+                category_code=report.category_code,
+                text=report.description,
+                report_id=report.id,
+                previous_code=previous,
+                created_by_id=by,
+            )
+        )
+    else:  # corrected twice: the latest word is the label
+        example.category_code = report.category_code
+        example.created_by_id = by
 
 
 async def ensure_model(session: AsyncSession) -> int | None:
@@ -245,7 +252,7 @@ async def suggest(
         raise ValidationFailed(errors=[place.error])
     classification = classify(classifier, description or "")
     ranked_codes = [r.code for r in classification.ranked] if classification else []
-    categories = {c.code: c for c in await reports_repo.categories(session) if c.is_active}
+    categories = {c.code: c for c in await categories_repo.categories(session) if c.is_active}
     top = categories.get(ranked_codes[0]) if ranked_codes else None
     area = place.located
     decision = await decide(session, index, category=top, area=area)
@@ -278,7 +285,7 @@ async def duplicates_of(
     member of staff may see them (an agency its own, coordinators all)."""
     if report.lat is None or report.lon is None:
         return []
-    category = await reports_repo.category(session, report.category_code) if report.category_code else None
+    category = await categories_repo.category(session, report.category_code) if report.category_code else None
     return await duplicates.candidates(
         session,
         category_code=report.category_code,
@@ -291,120 +298,3 @@ async def duplicates_of(
         principal=principal,
         limit=10,
     )
-
-
-# ---- the rules table ----------------------------------------------------------------------------
-
-
-async def _check_rule(session: AsyncSession, rule: RoutingRule) -> None:
-    errors: list[FieldError] = []
-    if rule.to_unit_committee == (rule.agency_code is not None):
-        errors.append(FieldError("agency", _("Chọn đúng một nơi nhận: một cơ quan, hoặc UBND của đơn vị.")))
-    if rule.category_code is not None and await reports_repo.category(session, rule.category_code) is None:
-        errors.append(
-            FieldError("category", _("Lĩnh vực không tồn tại: %(code)s."), {"code": rule.category_code})
-        )
-    if rule.area_code is not None and await areas_repo.get_area(session, rule.area_code) is None:
-        errors.append(FieldError("area", _("Không tìm thấy đơn vị hành chính.")))
-    if rule.agency_code is not None:
-        agency = await agencies_repo.get_agency(session, rule.agency_code)
-        if agency is None or not agency.is_active:
-            errors.append(FieldError("agency", _("Cần chọn cơ quan xử lý có thật.")))
-    if errors:
-        raise ValidationFailed(errors=errors)
-
-
-async def create_rule(session: AsyncSession, principal: Principal, data: RuleIn) -> RoutingRule:
-    policy.require_admin(principal)
-    now = utcnow()
-    rule = RoutingRule(
-        category_code=data.category,
-        area_code=data.area,
-        area_type=data.area_type,
-        agency_code=data.agency,
-        to_unit_committee=data.to_unit_committee,
-        priority=data.priority,
-        is_active=data.is_active,
-        note=clean_plain_text(data.note) if data.note else None,
-        created_at=now,
-        updated_at=now,
-    )
-    await _check_rule(session, rule)
-    session.add(rule)
-    await session.flush()
-    await _audit_rule(session, principal, "routing.rule_created", rule)
-    return rule
-
-
-async def _audit_rule(session: AsyncSession, principal: Principal, action: str, rule: RoutingRule) -> None:
-    await audit.record(
-        session,
-        principal,
-        action,
-        subject_type="routing_rule",
-        subject_id=rule.id,
-        details={
-            "category": rule.category_code,
-            "area": rule.area_code,
-            "area_type": rule.area_type,
-            "agency": rule.agency_code,
-            "to_unit_committee": rule.to_unit_committee,
-            "priority": rule.priority,
-            "is_active": rule.is_active,
-        },
-    )
-
-
-_PATCH_FIELDS = {
-    "category": "category_code",
-    "area": "area_code",
-    "area_type": "area_type",
-    "agency": "agency_code",
-    "to_unit_committee": "to_unit_committee",
-    "priority": "priority",
-    "is_active": "is_active",
-    "note": "note",
-}
-
-
-async def update_rule(
-    session: AsyncSession, principal: Principal, rule_id: uuid.UUID, data: RulePatch
-) -> RoutingRule:
-    policy.require_admin(principal)
-    rule = await repository.get_rule(session, rule_id)
-    if rule is None:
-        raise NotFound(_("Không tìm thấy quy tắc định tuyến."))
-    for field, value in data.model_dump(exclude_unset=True).items():
-        if field in ("to_unit_committee", "priority", "is_active") and value is None:
-            raise ValidationFailed(_("Trường này không được để trống."), field=field)
-        setattr(rule, _PATCH_FIELDS[field], value)
-    await _check_rule(session, rule)
-    rule.updated_at = utcnow()
-    await session.flush()
-    await _audit_rule(session, principal, "routing.rule_updated", rule)
-    return rule
-
-
-async def delete_rule(session: AsyncSession, principal: Principal, rule_id: uuid.UUID) -> None:
-    policy.require_admin(principal)
-    rule = await repository.get_rule(session, rule_id)
-    if rule is None:
-        raise NotFound(_("Không tìm thấy quy tắc định tuyến."))
-    await _audit_rule(session, principal, "routing.rule_deleted", rule)
-    await session.delete(rule)
-    await session.flush()
-
-
-async def list_rules(
-    session: AsyncSession, principal: Principal, category: str | None
-) -> Sequence[RoutingRule]:
-    policy.require_staff(principal)
-    return await repository.list_rules(session, category)
-
-
-async def seed_rules(session: AsyncSession, new_categories: Sequence[Category]) -> int:
-    """Default rules for categories created just now; existing categories keep what admins made."""
-    rules = [r for r in (default_rule_for(c) for c in new_categories) if r is not None]
-    session.add_all(rules)
-    await session.flush()
-    return len(rules)

@@ -43,6 +43,12 @@ DEFAULT_RULES: dict[str, str] = {
     "login_client": "20/minute;100/hour",
     "login_target_client": "10/10minutes;50/day",  # attempts from one address on one staff email
     "login_target": "50/10minutes;200/day",
+    # Staff sign-in counts failures only, per factor: wrong passwords (the two rules above), wrong
+    # second-factor codes, and wrong recovery attempts, which are counted per address alone so that
+    # nobody else's guesses can close the owner's way back in (auth/lockout.py).
+    "totp_target_client": "5/10minutes;20/day",
+    "totp_target": "10/10minutes;50/day",
+    "recovery_target_client": "5/10minutes;20/day",
     "reports_client": "30/minute;300/hour",
     "reports_account": "20/minute;100/hour",
     "uploads_client": "60/minute;600/hour",
@@ -89,6 +95,37 @@ class RateLimiter:
                 headers={"Retry-After": str(retry_after)},
                 seconds=retry_after,
             )
+
+    async def exhausted(self, rule: str, identifier: str) -> int | None:
+        """Seconds until `rule` allows `identifier` again, or None when it allows it now (nothing
+        is counted: failures are counted by `spend`)."""
+        if not self.enabled:
+            return None
+        for item in self.rules[rule]:
+            try:
+                if await self.strategy.test(item, rule, identifier):
+                    continue
+                stats = await self.strategy.get_window_stats(item, rule, identifier)
+            except Exception as exc:  # storage down: fail open, but say so
+                log.warning("ratelimit.storage_error", rule=rule, error=str(exc)[:200])
+                return None
+            return max(1, math.ceil(stats.reset_time - time.time()))
+        return None
+
+    async def spend(self, rule: str, identifier: str) -> bool:
+        """Counts one against every limit of `rule`; True when this one used up an allowance."""
+        if not self.enabled:
+            return False
+        used_up = False
+        for item in self.rules[rule]:
+            try:
+                await self.strategy.hit(item, rule, identifier)
+                stats = await self.strategy.get_window_stats(item, rule, identifier)
+            except Exception as exc:  # storage down: fail open, but say so
+                log.warning("ratelimit.storage_error", rule=rule, error=str(exc)[:200])
+                return False
+            used_up = used_up or stats.remaining == 0
+        return used_up
 
     async def close(self) -> None:
         if not isinstance(self.storage, MemoryStorage):

@@ -8,8 +8,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from congdan.models import Agency, Category, RejectionReason, ReplyTemplate, Report
 from congdan.reports import repository as reports_repo
-from congdan.reports.schemas import AreaRef, CodeName
 from congdan.reports.states import Status
+from congdan.shared.schemas import AreaRef, CodeName
 from congdan.workbench.schemas import (
     BoardRow,
     CategoryGuessOut,

@@ -18,6 +18,7 @@ from congdan.agencies import repository as agencies_repo
 from congdan.audit import service as audit
 from congdan.authz import policy
 from congdan.authz.policy import Principal
+from congdan.categories import repository as categories_repo
 from congdan.db import utcnow
 from congdan.kit.errors import Conflict, FieldError, NotFound, ValidationFailed
 from congdan.kit.i18n import _
@@ -104,7 +105,7 @@ async def _check_refs(session: AsyncSession, agency: str | None, category: str |
     errors = []
     if agency is not None and await agencies_repo.get_agency(session, agency) is None:
         errors.append(FieldError("agency", _("Cần chọn cơ quan xử lý có thật.")))
-    if category is not None and await reports_repo.category(session, category) is None:
+    if category is not None and await categories_repo.category(session, category) is None:
         errors.append(FieldError("category", _("Lĩnh vực không tồn tại: %(code)s."), {"code": category}))
     if errors:
         raise ValidationFailed(errors=errors)
@@ -175,8 +176,7 @@ async def update_template(
 async def delete_template(session: AsyncSession, principal: Principal, template_id: uuid.UUID) -> None:
     template = await _editable(session, principal, template_id)
     await _audit(session, principal, "reply_template.deleted", template)
-    await session.delete(template)
-    await session.flush()
+    await repository.delete_template(session, template)
 
 
 async def _audit(session: AsyncSession, principal: Principal, action: str, template: ReplyTemplate) -> None:

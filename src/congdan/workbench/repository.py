@@ -190,3 +190,8 @@ async def templates(
         stmt = stmt.where(or_(ReplyTemplate.category_code.is_(None), ReplyTemplate.category_code == category))
     order = (ReplyTemplate.agency_code.is_(None), ReplyTemplate.category_code.is_(None), ReplyTemplate.title)
     return (await session.scalars(stmt.order_by(*order, ReplyTemplate.id))).all()
+
+
+async def delete_template(session: AsyncSession, template: ReplyTemplate) -> None:
+    await session.delete(template)
+    await session.flush()

@@ -8,8 +8,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from congdan.reports.schemas import AreaRef, CodeName
 from congdan.reports.states import Status
+from congdan.shared.schemas import AreaRef, CodeName
 
 Due = Literal["soon", "overdue"]
 

@@ -19,13 +19,12 @@ from congdan.db import utcnow
 from congdan.kit.errors import AppError, Conflict, FieldError, ValidationFailed
 from congdan.kit.i18n import _
 from congdan.models import Account, Report
-from congdan.reports import lifecycle
+from congdan.reports import corrections, lifecycle
 from congdan.reports import service as reports
 from congdan.reports.context import Context
 from congdan.reports.deadlines import LOCAL
 from congdan.reports.schemas import CategoryChangeIn, TransitionIn
 from congdan.reports.states import Status
-from congdan.routing import corrections
 from congdan.routing.classifier import Ranked
 from congdan.workbench import repository
 from congdan.workbench.repository import Counts

@@ -1,11 +1,13 @@
+"""The categories over HTTP, for forms and clients."""
+
 from __future__ import annotations
 
 from fastapi import APIRouter
 from pydantic import BaseModel
 
+from congdan.categories import repository
 from congdan.deps import LocaleDep, SessionDep
 from congdan.kit.problems import problems
-from congdan.reports import repository
 
 router = APIRouter(prefix="/api/v1/categories", tags=["reference"])
 

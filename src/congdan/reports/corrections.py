@@ -1,4 +1,5 @@
-"""Staff correcting what category a report is in: the report moves, and the classifier learns."""
+"""Staff correcting what category a report is in: the report moves, and the classifier learns.
+Like submission, it asks routing (who acts, what to learn); routing never reads reports."""
 
 from __future__ import annotations
 
@@ -9,20 +10,18 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from congdan.areas.service import Located
 from congdan.authz import policy
 from congdan.authz.policy import Principal
+from congdan.categories import repository as categories_repo
 from congdan.db import utcnow
 from congdan.kit.errors import Conflict, InvalidTransition, ValidationFailed
 from congdan.kit.i18n import _
 from congdan.kit.text import clean_plain_text
-from congdan.models import ClassifierExample, Report
-from congdan.outbox.service import emit
+from congdan.models import Report
 from congdan.reports import events, lifecycle
-from congdan.reports import repository as reports_repo
 from congdan.reports import service as reports
 from congdan.reports.context import Context
-from congdan.reports.deadlines import add_working_days
+from congdan.reports.deadlines import add_working_days, set_due
 from congdan.reports.schemas import CategoryChangeIn
 from congdan.reports.states import FINAL, Status
-from congdan.routing import repository
 from congdan.routing import service as routing
 
 
@@ -35,7 +34,7 @@ async def change_category(
     policy.require_internal_access(principal, report)
     if Status(report.status) in FINAL:
         raise InvalidTransition(_("Phản ánh đã kết thúc; không thể đổi lĩnh vực."))
-    category = await reports_repo.category(session, data.category)
+    category = await categories_repo.category(session, data.category)
     if category is None or not category.is_active:
         raise ValidationFailed(_("Lĩnh vực không tồn tại: %(code)s."), field="category", code=data.category)
     if category.code == report.category_code:
@@ -45,43 +44,21 @@ async def change_category(
     report.category_code = category.code
     report.category_source = "staff"
     report.updated_at = utcnow()
-    event = reports.record(
+    event = await reports.record_and_announce(
         session,
         report,
         principal,
+        events.CATEGORY_CHANGED,
         type_="category",
-        from_status=None,
-        to_status=None,
         note=note,
         public=False,
         agency_code=principal.agency_code,
+        payload={"from": previous, "to": category.code},
     )
-    await session.flush()
     await reports.audit_staff(
         session, principal, "report.category", report, event, previous=previous or "", to=category.code
     )
-    example = await repository.correction_for(session, report.id)
-    if example is None:
-        session.add(
-            ClassifierExample(
-                category_code=category.code,
-                text=report.description,
-                report_id=report.id,
-                previous_code=previous,
-                created_by_id=principal.account_id,
-            )
-        )
-    else:  # corrected twice: the latest word is the label
-        example.category_code = category.code
-        example.created_by_id = principal.account_id
-    await session.flush()
-    emit(
-        session,
-        events.CATEGORY_CHANGED,
-        aggregate_type="report",
-        aggregate_id=str(report.id),
-        payload={"report_id": str(report.id), "from": previous, "to": category.code},
-    )
+    await routing.learn_from_correction(session, report, previous=previous, by=principal.account_id)
     if data.reroute and Status(report.status) in (Status.SUBMITTED, Status.TRIAGE):
         located = Located(report.area_code, report.area_approximate) if report.area_code else None
         decision = await routing.decide(session, ctx.areas, category=category, area=located)
@@ -96,5 +73,5 @@ async def change_category(
                 agency_code=decision.agency_code,
             )
     if Status(report.status) != Status.REOPENED:  # a reopened report keeps the deadline it got then
-        report.due_at = add_working_days(report.created_at, category.deadline_days)
+        set_due(report, add_working_days(report.created_at, category.deadline_days))
     return report

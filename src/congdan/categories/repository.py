@@ -1,0 +1,21 @@
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from congdan.models import Category
+
+
+async def category(session: AsyncSession, code: str) -> Category | None:
+    return await session.get(Category, code)
+
+
+async def categories(session: AsyncSession) -> Sequence[Category]:
+    stmt = select(Category).where(Category.is_active.is_(True)).order_by(Category.sort_order, Category.code)
+    return (await session.scalars(stmt)).all()
+
+
+async def existing_category_codes(session: AsyncSession) -> set[str]:
+    return set((await session.scalars(select(Category.code))).all())

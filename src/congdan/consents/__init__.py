@@ -1,0 +1,1 @@
+"""Who agreed to which purpose of the personal-data notice, and when they withdrew."""
