@@ -67,10 +67,10 @@ async def test_validation_messages_have_no_english_in_vietnamese(client: httpx.A
     vi = await client.post("/api/v1/reports", json=body)
     assert vi.status_code == 422
     messages = _messages(vi.json())
-    assert messages["kind"] == "Giá trị phải là một trong: report, suggestion."
+    assert messages["kind"] == "Giá trị phải là một trong: report, suggestion, idea."
     assert messages["location.lat"] == "Cần một số, ví dụ 10.77."
     en = _messages((await client.post("/api/v1/reports", json=body, headers=EN)).json())
-    assert en["kind"] == "Must be one of: report, suggestion."
+    assert en["kind"] == "Must be one of: report, suggestion, idea."
     assert en["location.lat"] == "A number is needed, for example 10.77."
 
 
@@ -166,15 +166,15 @@ async def test_news_pages_name_the_units(client: httpx.AsyncClient, actors: Acto
         assert f"Units: {unit_name}" in english and "Toàn thành phố" not in english
 
 
-async def test_home_page_says_a_report_is_being_sorted(client: httpx.AsyncClient, maker: Maker) -> None:
+async def test_the_result_screen_says_a_report_is_being_sorted(
+    client: httpx.AsyncClient, maker: Maker
+) -> None:
     report = await submit(client, description="Một việc chưa rõ lĩnh vực ở gần chợ Bến Thành.")
-    await _force(maker, report["id"], status="triage", category_code=None)
-    page = (await client.get("/")).text
-    line = next(part for part in page.split("<li>") if report["tracking_code"] in part)
-    assert "Đang phân loại" in line and "—</strong>" not in line
-    english = (await client.get("/", headers=EN)).text
-    line = next(part for part in english.split("<li>") if report["tracking_code"] in part)
-    assert "Being sorted" in line and "Recent reports" in english and "Phản ánh gần đây" not in english
+    await _force(maker, report["id"], status="triage", category_code=None, agency_code=None)
+    page = (await client.get(f"/da-gui/{report['tracking_code']}")).text
+    assert "Đang phân loại" in page and "đã được gửi tới" not in page
+    english = (await client.get(f"/da-gui/{report['tracking_code']}", headers=EN)).text
+    assert "Being sorted" in english and "Đang phân loại" not in english
 
 
 async def test_topic_names_come_from_the_catalogue(client: httpx.AsyncClient) -> None:

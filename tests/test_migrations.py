@@ -145,3 +145,25 @@ async def test_0010_fills_reopened_times_and_seeds_rejection_reasons(empty_setti
     await _run(empty_settings, "0007", down=True)
     assert await _execute(empty_settings, "SELECT count(*) FROM report_events") == [(2,)]
     await _run(empty_settings, "head")
+
+
+async def test_0011_gives_reports_sent_before_it_the_hash_of_their_contact(empty_settings: Settings) -> None:
+    await _run(empty_settings, "0007")
+    keyring = empty_settings.keyring
+    report_id = uuid.uuid4()
+    await _execute(
+        empty_settings,
+        "INSERT INTO reports (id, tracking_code, kind, description, search_text, status, contact_phone, "
+        "contact_email, area_approximate, is_public, hide_identity, created_at, updated_at) VALUES "
+        "(:id, 'AAAAA-BBBBB', 'report', 'Ổ gà', 'o ga', 'submitted', :phone, NULL, true, true, false, "
+        "'2026-11-01 00:00:00', '2026-11-01 00:00:00')",
+        id=report_id.hex if empty_settings.is_sqlite else str(report_id),
+        phone=keyring.seal("+84912345678", "reports.contact_phone"),
+    )
+    await _run(empty_settings, "0011")
+    assert await _execute(empty_settings, "SELECT contact_phone_hash, contact_email_hash FROM reports") == [
+        (keyring.lookup_hash("+84912345678"), None)
+    ]
+    await _run(empty_settings, "0007", down=True)
+    assert await _execute(empty_settings, "SELECT tracking_code FROM reports") == [("AAAAA-BBBBB",)]
+    await _run(empty_settings, "head")

@@ -1,7 +1,7 @@
 """workbench: the queue's indexes, assignees, reopened time, reply templates, rejection reasons
 
 Revision ID: 0010
-Revises: 0009
+Revises: 0011
 Create Date: 2026-12-02 09:00:00
 
 Reports get the officer working on them and when they were last reopened (filled from the history
@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0010"
-down_revision: str | None = "0009"
+down_revision: str | None = "0011"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

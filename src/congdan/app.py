@@ -51,10 +51,18 @@ from congdan.reports.api import router as reports_router
 from congdan.routing.api import router as routing_router
 from congdan.routing.service import ClassifierHolder
 from congdan.security.install import install as install_security
+from congdan.web import refusal, resident_session
 from congdan.web.announcements import router as news_pages_router
 from congdan.web.docs import mount_static
 from congdan.web.docs import router as docs_router
-from congdan.web.pages import router as pages_router
+from congdan.web.home import router as home_router
+from congdan.web.mine import router as mine_router
+from congdan.web.mine_settings import router as mine_settings_router
+from congdan.web.publicmap import router as map_pages_router
+from congdan.web.pwa import router as pwa_router
+from congdan.web.report import router as report_pages_router
+from congdan.web.reporter_proof import router as reporter_proof_router
+from congdan.web.signin import router as sign_in_router
 from congdan.web.staff import router as staff_router
 from congdan.web.tracking import router as tracking_router
 from congdan.workbench.api import router as workbench_router
@@ -125,13 +133,17 @@ def create_app(
     )
     # A photo upload is refused as soon as it passes the photo limit, not after it is all spooled.
     upload_limit = settings.max_photo_bytes + 64 * 1024  # the multipart envelope around the file
+    # The report form without JavaScript sends its photos with it.
+    form_limit = settings.max_photos * settings.max_photo_bytes + 256 * 1024
     app.add_middleware(
         BodySizeLimit,
         max_bytes=settings.max_body_bytes,
         max_json_bytes=settings.max_json_body_bytes,
-        per_path={"/api/v1/uploads": upload_limit},
+        per_path={"/api/v1/uploads": upload_limit, "/gui-phan-anh": form_limit, "/gop-y": form_limit},
     )
     install_security(app, settings)
+    resident_session.install(app)
+    refusal.install(app)
     # Outermost, so that every layer and route sees the GET it stands for.
     app.add_middleware(HeadAsGet)
     mount_static(app)
@@ -145,7 +157,7 @@ def create_app(
         areas_router,
         agencies_router,
         categories_router,
-        pages_router,
+        home_router,
         open311_router,
         privacy_router,
         docs_router,
@@ -153,6 +165,13 @@ def create_app(
         announcements_router,
         news_pages_router,
         tracking_router,
+        report_pages_router,
+        map_pages_router,
+        pwa_router,
+        sign_in_router,
+        mine_router,
+        mine_settings_router,
+        reporter_proof_router,
         live_router,
         media_router,
         staff_router,

@@ -44,6 +44,8 @@ class Settings(BaseSettings):
     otp_ttl_minutes: int = 10
     otp_max_attempts: int = 5
     report_proof_ttl_hours: int = 24  # an anonymous reporter's proof for one report
+    # A resident's browser stays signed in this long after its last visit (the expiry slides).
+    resident_session_days: int = 30
 
     # Reports
     max_photos: int = 5
@@ -118,6 +120,13 @@ class Settings(BaseSettings):
     # For tests and development only: lets push go to http and to loopback or private addresses.
     push_allow_private_endpoints: bool = False
     alert_batch_size: int = Field(default=500, ge=1)
+    # The residents' map: a tile server's URL template ({s}, {z}, {x}, {y}), e.g.
+    # "https://{s}.tile.example.org/{z}/{x}/{y}.png", and the credit it asks for. Empty: the map
+    # shows the markers over a plain background, and the pages load images from this server only.
+    map_tile_url: str = ""
+    map_tile_attribution: str = ""
+    # The emergency-alert banner on residents' pages is read at most this often per unit.
+    alert_banner_cache_seconds: float = Field(default=15.0, ge=0)
     # Backoff doubles from 1 s to an hour: 16 tries span about five hours, so a provider that is
     # down for an hour loses nothing.
     notify_max_attempts: int = Field(default=16, ge=1)
@@ -188,6 +197,15 @@ class Settings(BaseSettings):
                 raise ValueError(
                     f"CONGDAN_TRUSTED_PROXIES: {entry!r} is not an IP address or network"
                 ) from None
+        return value
+
+    @field_validator("map_tile_url")
+    @classmethod
+    def _check_map_tile_url(cls, value: str) -> str:
+        if value and not (
+            value.startswith(("https://", "http://")) and all(p in value for p in ("{z}", "{x}", "{y}"))
+        ):
+            raise ValueError("CONGDAN_MAP_TILE_URL: an http(s) URL with {z}, {x} and {y}, or empty")
         return value
 
     @property

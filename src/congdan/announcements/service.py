@@ -282,6 +282,18 @@ async def feed(
     return found[: limit + 1]
 
 
+async def current_alerts(session: AsyncSession, now: datetime, units: frozenset[str]) -> list[Announcement]:
+    """Live emergency alerts for everyone (city-wide) and for readers in any of `units`, newest
+    first; a handful at most, for the banner on residents' pages."""
+    rows = await repository.published(session, now, limit=20, kind="alert")
+    return [r for r in rows if r.scope == "city" or units.intersection(r.area_codes or [])][:3]
+
+
+async def resident_units(session: AsyncSession, account_id: uuid.UUID) -> frozenset[str]:
+    """The units a resident registered (where they live or work)."""
+    return frozenset(s.value for s in await repository.subscriptions(session, account_id) if s.kind == "unit")
+
+
 @dataclass(frozen=True)
 class AlertProgress:
     fanned_out: bool

@@ -13,6 +13,7 @@ from congdan.models import (
     OtpChallenge,
     RecoveryCode,
     ReportToken,
+    ResidentSession,
     StaffFactor,
     StaffSession,
 )
@@ -119,6 +120,8 @@ async def staff_session(session: AsyncSession, token_hash: str) -> tuple[StaffSe
     return (row[0], row[1]) if row else None
 
 
+
+
 async def touch_session(session: AsyncSession, session_id: uuid.UUID, now: datetime) -> None:
     await session.execute(update(StaffSession).where(StaffSession.id == session_id).values(last_seen_at=now))
 
@@ -163,3 +166,25 @@ async def revoke_tokens(session: AsyncSession, account_id: uuid.UUID, now: datet
     stmt = update(ApiToken).where(ApiToken.account_id == account_id, ApiToken.revoked_at.is_(None))
     result = await session.execute(stmt.values(revoked_at=now))
     return int(getattr(result, "rowcount", 0) or 0)
+
+
+async def resident_session_with_account(
+    session: AsyncSession, token_hash: str, now: datetime
+) -> tuple[ResidentSession, Account] | None:
+    stmt = (
+        select(ResidentSession, Account)
+        .join(Account, Account.id == ResidentSession.account_id)
+        .where(
+            ResidentSession.token_hash == token_hash,
+            ResidentSession.revoked_at.is_(None),
+            ResidentSession.expires_at > now,
+            Account.is_active.is_(True),
+        )
+    )
+    row = (await session.execute(stmt)).first()
+    return (row[0], row[1]) if row else None
+
+
+async def resident_session_by_hash(session: AsyncSession, token_hash: str) -> ResidentSession | None:
+    stmt = select(ResidentSession).where(ResidentSession.token_hash == token_hash)
+    return (await session.scalars(stmt)).first()

@@ -173,6 +173,14 @@ async def use_code(
 async def verify_code(
     session: AsyncSession, settings: Settings, *, phone: str | None, email: str | None, code: str
 ) -> IssuedToken:
+    account = await resident_by_code(session, settings, phone=phone, email=email, code=code)
+    return await issue_token(session, account, timedelta(hours=settings.token_ttl_hours))
+
+
+async def resident_by_code(
+    session: AsyncSession, settings: Settings, *, phone: str | None, email: str | None, code: str
+) -> Account:
+    """The resident account a correct one-time code proves (made on first sign-in)."""
     channel, destination = accounts.normalise_destination(phone=phone, email=email)
     await use_code(session, settings, destination=destination, code=code)
     account = await accounts.resident_for(session, channel=channel, destination=destination)
@@ -182,7 +190,7 @@ async def verify_code(
     if not account.is_active:
         raise Unauthorized(_("Tài khoản đã bị khóa."))
     await consents.ensure_consent(session, account, consents.ACCOUNT, source="sign_in")
-    return await issue_token(session, account, timedelta(hours=settings.token_ttl_hours))
+    return account
 
 
 async def _is_staff_contact(session: AsyncSession, channel: str, destination: str) -> bool:

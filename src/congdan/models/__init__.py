@@ -1,6 +1,6 @@
 """ORM classes, one module per aggregate. Importing this package registers every table."""
 
-from congdan.models.accounts import Account, ApiKey, ApiToken, OtpChallenge, ReportToken
+from congdan.models.accounts import Account, ApiKey, ApiToken, OtpChallenge, ReportToken, ResidentSession
 from congdan.models.announcements import Announcement, AnnouncementAttachment, Subscription
 from congdan.models.audit import AuditEntry
 from congdan.models.idempotency import IdempotencyKey
@@ -44,6 +44,7 @@ __all__ = [
     "ReportEvent",
     "ReportFollower",
     "ReportToken",
+    "ResidentSession",
     "RoutingRule",
     "StaffFactor",
     "StaffSession",

@@ -1,4 +1,4 @@
-"""Accounts (residents and staff), bearer tokens, one-time codes and API keys."""
+"""Accounts (residents and staff), bearer tokens, browser sessions, one-time codes and API keys."""
 
 from __future__ import annotations
 
@@ -39,6 +39,21 @@ class ApiToken(Base):
     account_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"), index=True)
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+
+
+class ResidentSession(Base):
+    """A resident's signed-in browser: the cookie holds the raw token, this row only its hash.
+    Expiry slides forward while the resident keeps coming back; sign-out revokes the row."""
+
+    __tablename__ = "resident_sessions"
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
+    account_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
 

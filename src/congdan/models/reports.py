@@ -9,7 +9,7 @@ from sqlalchemy import Boolean, Date, Float, ForeignKey, Index, Integer, String,
 from sqlalchemy.orm import Mapped, mapped_column
 
 from congdan.db import Base, UTCDateTime, new_id, utcnow
-from congdan.kit.crypto import SealedText
+from congdan.kit.crypto import LookupHash, SealedText, hashed_lookup
 
 
 class Report(Base):
@@ -47,10 +47,19 @@ class Report(Base):
     assignee_id: Mapped[uuid.UUID | None] = mapped_column(
         ForeignKey("accounts.id", ondelete="SET NULL"), default=None, index=True
     )
-    # Sealed at rest (kit/crypto.py); never looked up, so no hash columns.
+    # Sealed at rest (kit/crypto.py). The phone and email have keyed hashes too, so that a resident
+    # who signs in with them later finds the reports they sent before having an account.
     contact_name: Mapped[str | None] = mapped_column(SealedText("reports.contact_name"), default=None)
-    contact_phone: Mapped[str | None] = mapped_column(SealedText("reports.contact_phone"), default=None)
-    contact_email: Mapped[str | None] = mapped_column(SealedText("reports.contact_email"), default=None)
+    contact_phone_sealed: Mapped[str | None] = mapped_column(
+        "contact_phone", SealedText("reports.contact_phone"), default=None
+    )
+    contact_phone_hash: Mapped[str | None] = mapped_column(LookupHash, default=None, index=True)
+    contact_email_sealed: Mapped[str | None] = mapped_column(
+        "contact_email", SealedText("reports.contact_email"), default=None
+    )
+    contact_email_hash: Mapped[str | None] = mapped_column(LookupHash, default=None, index=True)
+    contact_phone = hashed_lookup("contact_phone_sealed", "contact_phone_hash")
+    contact_email = hashed_lookup("contact_email_sealed", "contact_email_hash")
     is_public: Mapped[bool] = mapped_column(Boolean, default=True)
     hide_identity: Mapped[bool] = mapped_column(Boolean, default=False)
     due_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)

@@ -8,7 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Query, Request, Response
 from fastapi.responses import HTMLResponse
 
-from congdan.authz.policy import require_authenticated, require_identified, require_reporter
+from congdan.authz.policy import require_authenticated
 from congdan.db import utcnow
 from congdan.deps import LocaleDep, PrincipalDep, SessionDep, SettingsDep
 from congdan.integrations.push import load_vapid, public_key
@@ -17,7 +17,7 @@ from congdan.kit.i18n import _, translate
 from congdan.kit.pagination import decode_cursor, encode_cursor
 from congdan.kit.problems import problems
 from congdan.models import NotificationPreference
-from congdan.notifications import repository, service
+from congdan.notifications import following, repository, service
 from congdan.notifications.schemas import (
     Inbox,
     Marked,
@@ -32,7 +32,6 @@ from congdan.notifications.schemas import (
     minutes,
 )
 from congdan.notifications.tokens import read_token
-from congdan.reports import service as reports
 
 router = APIRouter(prefix="/api/v1", tags=["notifications"])
 
@@ -196,13 +195,7 @@ async def unsubscribe(
     responses=problems(401, 404),
 )
 async def follow(report_id: uuid.UUID, session: SessionDep, principal: PrincipalDep) -> Response:
-    require_identified(principal)
-    report = await reports.get_for(session, principal, report_id)
-    if principal.account_id is None:
-        # A proven reporter already hears of every step through the contact they left.
-        require_reporter(principal, report)
-        return Response(status_code=204)
-    await repository.follow(session, report.id, principal.account_id)
+    await following.follow(session, principal, report_id)
     return Response(status_code=204)
 
 
@@ -213,9 +206,7 @@ async def follow(report_id: uuid.UUID, session: SessionDep, principal: Principal
     responses=problems(401, 404),
 )
 async def unfollow(report_id: uuid.UUID, session: SessionDep, principal: PrincipalDep) -> Response:
-    require_authenticated(principal)
-    assert principal.account_id is not None
-    await repository.unfollow(session, report_id, principal.account_id)
+    await following.unfollow(session, principal, report_id)
     return Response(status_code=204)
 
 

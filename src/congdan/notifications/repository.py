@@ -134,6 +134,10 @@ async def _following(
     return (await session.scalars(stmt)).first()
 
 
+async def is_following(session: AsyncSession, report_id: uuid.UUID, account_id: uuid.UUID) -> bool:
+    return await _following(session, report_id, account_id) is not None
+
+
 async def follow(session: AsyncSession, report_id: uuid.UUID, account_id: uuid.UUID) -> None:
     if await _following(session, report_id, account_id) is None:
         session.add(ReportFollower(report_id=report_id, account_id=account_id, reason="follow"))

@@ -76,8 +76,10 @@ async def anonymise_reports(session: AsyncSession, account_id: uuid.UUID, now: d
         .values(
             reporter_id=None,
             contact_name=None,
-            contact_phone=None,
-            contact_email=None,
+            contact_phone_sealed=None,
+            contact_phone_hash=None,
+            contact_email_sealed=None,
+            contact_email_hash=None,
             hide_identity=True,
             updated_at=now,
         )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import uuid
+from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, File, Query, UploadFile
@@ -30,10 +31,12 @@ from congdan.kit.i18n import _
 from congdan.kit.pagination import decode_cursor, encode_cursor
 from congdan.kit.problems import problems
 from congdan.reports import (
+    claims,
     conversation,
     corrections,
     lifecycle,
     present,
+    public_map,
     repository,
     service,
     submission,
@@ -41,8 +44,10 @@ from congdan.reports import (
 )
 from congdan.reports.schemas import (
     CategoryChangeIn,
+    ClaimOut,
     EventList,
     EventOut,
+    MapFeatureCollection,
     NoteIn,
     RatingIn,
     ReplyIn,
@@ -92,7 +97,7 @@ async def create_report(
     replay = await idempotent.claim(scope, data.model_dump(mode="json"))
     if replay is not None:
         return replayed(replay)
-    report = await submission.submit(session, ctx, principal, data)
+    report = await submission.submit(session, ctx, principal, data, locale=locale)
     body = (await service.report_out(session, principal, report, locale)).model_dump(mode="json")
     headers = {"Location": f"/api/v1/reports/{report.id}"}
     await idempotent.remember(session, 201, body, headers)
@@ -154,6 +159,38 @@ def _parse_bbox(raw: str) -> tuple[float, float, float, float]:
     ):
         raise BadRequest(_("bbox phải có dạng min_long,min_lat,max_long,max_lat."), field="bbox")
     return parts[0], parts[1], parts[2], parts[3]
+
+
+@router.get(
+    "/reports/map",
+    response_model=MapFeatureCollection,
+    summary="Bản đồ phản ánh công khai / Public reports on the map (GeoJSON)",
+    description="Chỉ phản ánh công khai, không bao giờ có người gửi; tối đa 500 điểm, mới nhất trước "
+    "(`truncated`: còn nữa, hãy phóng to). Public reports only, never who sent them; at most 500 points.",
+    responses=problems(),
+)
+async def public_map_points(
+    session: SessionDep,
+    locale: LocaleDep,
+    bbox: Annotated[
+        str | None, Query(description="min_long,min_lat,max_long,max_lat", max_length=200)
+    ] = None,
+    category: Annotated[str | None, Query(max_length=64)] = None,
+    status: Status | None = None,
+    unit: Annotated[str | None, Query(max_length=16, description="Mã phường, xã / unit code")] = None,
+    day_from: Annotated[date | None, Query(alias="from", description="Ngày gửi từ (giờ Việt Nam)")] = None,
+    day_to: Annotated[date | None, Query(alias="to", description="Ngày gửi đến, tính cả ngày này")] = None,
+    limit: Annotated[int, Query(ge=1, le=public_map.MAP_LIMIT)] = public_map.MAP_LIMIT,
+) -> MapFeatureCollection:
+    filters = public_map.public_filters(
+        category=category,
+        status=status,
+        unit=unit,
+        day_from=day_from,
+        day_to=day_to,
+        bbox=public_map.parse_bbox(bbox) if bbox else None,
+    )
+    return await public_map.map_features(session, filters, locale=locale, limit=limit)
 
 
 @router.get(
@@ -306,6 +343,17 @@ async def rate(
     report = await conversation.rate(session, principal, report_id, data)
     out = await service.report_out(session, principal, report, locale)
     return out
+
+
+@router.post(
+    "/me/claim-reports",
+    response_model=ClaimOut,
+    summary="Nhận về tài khoản các phản ánh đã gửi bằng số điện thoại/email này / "
+    "Claim the reports sent with your phone or email before you signed in",
+    responses=problems(401, 403),
+)
+async def claim_reports(session: SessionDep, principal: PrincipalDep) -> ClaimOut:
+    return ClaimOut(claimed=await claims.claim(session, principal))
 
 
 @router.post(

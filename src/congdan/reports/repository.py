@@ -4,7 +4,7 @@ import uuid
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, and_, false, select, update
+from sqlalchemy import ColumnElement, and_, false, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from congdan.authz.policy import Principal, visible_to
@@ -138,6 +138,27 @@ async def accounts_by_id(session: AsyncSession, ids: set[uuid.UUID]) -> dict[uui
     if not ids:
         return {}
     return {a.id: a for a in (await session.scalars(select(Account).where(Account.id.in_(ids)))).all()}
+
+
+def _sent_with(phone: str | None, email: str | None) -> ColumnElement[bool]:
+    """Reports sent without an account, with this phone number or email as their contact."""
+    matches = [Report.contact_phone == phone] if phone else []
+    if email:
+        matches.append(Report.contact_email == email)
+    return and_(Report.reporter_id.is_(None), or_(*matches)) if matches else false()
+
+
+async def unclaimed_with_contact(
+    session: AsyncSession, phone: str | None, email: str | None, *, for_update: bool = False
+) -> Sequence[Report]:
+    stmt = select(Report).where(_sent_with(phone, email)).order_by(Report.id)
+    if for_update:
+        stmt = stmt.with_for_update()
+    return (await session.scalars(stmt)).all()
+
+
+async def count_unclaimed_with_contact(session: AsyncSession, phone: str | None, email: str | None) -> int:
+    return int(await session.scalar(select(func.count(Report.id)).where(_sent_with(phone, email))) or 0)
 
 
 # ---- deadline sweeps: each mark is claimed by one UPDATE that sets it only where it is still

@@ -25,7 +25,9 @@ class Contact(BaseModel):
 class ReportCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    kind: Literal["report", "suggestion"] = "report"
+    kind: Literal["report", "suggestion", "idea"] = Field(
+        default="report", description="report: phản ánh; suggestion: góp ý, kiến nghị; idea: hiến kế"
+    )
     category: str | None = Field(
         default=None, max_length=64, description="Mã lĩnh vực; để trống để hệ thống tự xác định"
     )
@@ -222,3 +224,36 @@ class ReportFilters(BaseModel):
     created_to: AwareDatetime | None = None
     q: str | None = None
     mine: bool = False
+
+
+class ClaimOut(BaseModel):
+    claimed: int = Field(description="Số phản ánh vừa nhận về tài khoản / reports now in the account")
+
+
+class MapPoint(BaseModel):
+    type: Literal["Point"] = "Point"
+    coordinates: tuple[float, float] = Field(description="[kinh độ, vĩ độ] / [long, lat]")
+
+
+class MapProperties(BaseModel):
+    code: str = Field(description="Mã phản ánh / tracking code")
+    status: Status
+    status_label: str = Field(description="Trạng thái theo lời người dân / the status in residents' words")
+    category: str | None
+    url: str = Field(description="Trang của phản ánh / the report's page")
+
+
+class MapFeature(BaseModel):
+    type: Literal["Feature"] = "Feature"
+    geometry: MapPoint
+    properties: MapProperties
+
+
+class MapFeatureCollection(BaseModel):
+    """GeoJSON of public reports only; never who sent them."""
+
+    type: Literal["FeatureCollection"] = "FeatureCollection"
+    features: list[MapFeature]
+    truncated: bool = Field(
+        description="Còn phản ánh khác trong vùng: phóng to để xem / more in the box: zoom in"
+    )

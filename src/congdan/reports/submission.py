@@ -61,7 +61,10 @@ async def upload_photo(session: AsyncSession, ctx: Context, principal: Principal
     return Uploaded(media, processed.gps)
 
 
-async def submit(session: AsyncSession, ctx: Context, principal: Principal, data: ReportCreate) -> Report:
+async def submit(
+    session: AsyncSession, ctx: Context, principal: Principal, data: ReportCreate, *, locale: str = "vi"
+) -> Report:
+    """`locale` is the language the reporter read the form (and the notice) in, kept with the consent."""
     errors: list[FieldError] = []
     description = clean_plain_text(data.description)
     if not description:
@@ -138,7 +141,7 @@ async def submit(session: AsyncSession, ctx: Context, principal: Principal, data
     session.add(report)
     await session.flush()
     await repository.attach_media(session, photo_ids, report.id, None)
-    await _record_consent(session, principal, report)
+    await _record_consent(session, principal, report, locale)
     actor = principal if principal.role == policy.RESIDENT else policy.PUBLIC
     await shared.record_and_announce(
         session,
@@ -170,13 +173,13 @@ def _category_source(data: ReportCreate, category: Category | None) -> str | Non
     return "resident" if data.category is not None else "classifier"
 
 
-async def _record_consent(session: AsyncSession, principal: Principal, report: Report) -> None:
+async def _record_consent(session: AsyncSession, principal: Principal, report: Report, locale: str) -> None:
     if principal.role == policy.RESIDENT and principal.account_id is not None:
         account = await accounts_repo.get(session, principal.account_id)
         if account is not None:
             await consents.ensure_consent(session, account, consents.REPORT_HANDLING, source="report")
     elif report.contact_phone or report.contact_email or report.contact_name:
-        consents.consent_for_report(session, report, "vi")
+        consents.consent_for_report(session, report, locale)
 
 
 async def _fresh_tracking_code(session: AsyncSession) -> str:

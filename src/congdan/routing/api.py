@@ -8,18 +8,14 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Response
 
-from congdan.agencies import repository as agencies_repo
-from congdan.areas import repository as areas_repo
 from congdan.authz import policy
 from congdan.deps import ContextDep, LocaleDep, PrincipalDep, SessionDep, SettingsDep
 from congdan.kit.errors import NotFound
 from congdan.kit.i18n import _
 from congdan.kit.problems import problems
 from congdan.models import RoutingRule
-from congdan.routing import repository, rules, service
-from congdan.routing.present import category_name, duplicates_out
+from congdan.routing import present, repository, rules, service
 from congdan.routing.schemas import (
-    CategoryGuess,
     ClassifierOut,
     RuleIn,
     RuleOut,
@@ -27,7 +23,6 @@ from congdan.routing.schemas import (
     SuggestIn,
     SuggestOut,
 )
-from congdan.shared.schemas import AreaRef, CodeName
 
 router = APIRouter(prefix="/api/v1", tags=["routing"])
 
@@ -50,30 +45,8 @@ async def suggest(data: SuggestIn, session: SessionDep, ctx: ContextDep, locale:
         lon=point[1] if point else None,
         address=data.address,
     )
-    ranked = found.classification.ranked if found.classification else []
-    guesses = [
-        CategoryGuess(
-            code=r.code, name=category_name(found.categories[r.code], locale), confidence=r.confidence
-        )
-        for r in ranked
-        if r.code in found.categories
-    ]
-    located = found.decision.area
-    agency_code = None if found.triage else found.decision.agency_code
-    area = await areas_repo.get_area(session, located.area_code) if located else None
-    agency = await agencies_repo.get_agency(session, agency_code) if agency_code else None
-    return SuggestOut(
-        categories=guesses,
-        area=AreaRef(code=area.code, name=area.name, approximate=located.approximate)
-        if area and located
-        else None,
-        agency=CodeName(code=agency.code, name=agency.name_en if locale == "en" else agency.name)
-        if agency
-        else None,
-        triage=found.triage,
-        duplicates=duplicates_out(found.duplicates, found.categories, locale),
-        classifier_version=found.classification.version if found.classification else None,
-    )
+    out = await present.suggestion_out(session, found, locale)
+    return out
 
 
 def _rule_out(rule: RoutingRule) -> RuleOut:

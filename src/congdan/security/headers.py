@@ -7,6 +7,7 @@ the request's nonce (`csp_nonce()` in Jinja2), which the policy allows for that 
 from __future__ import annotations
 
 import secrets
+from urllib.parse import urlsplit
 
 from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -19,13 +20,26 @@ PERMISSIONS_POLICY = (
 )
 
 
-def content_security_policy(nonce: str) -> str:
+def tile_origin(tile_url: str) -> str | None:
+    """The origin map tiles come from, as a CSP source: "https://*.tile.example.org" for a
+    template with {s} subdomains; None when there is no tile server."""
+    if not tile_url:
+        return None
+    parts = urlsplit(tile_url.replace("{s}", "subdomain"))
+    host = parts.netloc.replace("subdomain", "*")
+    if parts.scheme not in ("http", "https") or not host or any(c in host for c in "{}'; "):
+        return None
+    return f"{parts.scheme}://{host}"
+
+
+def content_security_policy(nonce: str, image_sources: tuple[str, ...] = ()) -> str:
+    images = " ".join(("'self'", "data:", "blob:", *image_sources))
     return "; ".join(
         (
             "default-src 'none'",
             f"script-src 'self' 'nonce-{nonce}'",
             f"style-src 'self' 'nonce-{nonce}'",
-            "img-src 'self' data: blob:",
+            f"img-src {images}",
             "font-src 'self'",
             "connect-src 'self'",
             "manifest-src 'self'",
@@ -49,8 +63,11 @@ def nonce_of(scope: Scope) -> str:
 
 
 class SecurityHeaders:
-    def __init__(self, app: ASGIApp) -> None:
+    """`image_sources`: other origins pages may load images from (the map's tile server)."""
+
+    def __init__(self, app: ASGIApp, image_sources: tuple[str, ...] = ()) -> None:
         self.app = app
+        self.image_sources = image_sources
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -63,7 +80,7 @@ class SecurityHeaders:
                 headers = MutableHeaders(scope=message)
                 # A route may set a stricter header of its own; keep it.
                 defaults = {
-                    "Content-Security-Policy": content_security_policy(nonce),
+                    "Content-Security-Policy": content_security_policy(nonce, self.image_sources),
                     "X-Content-Type-Options": "nosniff",
                     "Referrer-Policy": "same-origin",
                     "X-Frame-Options": "DENY",

@@ -7,7 +7,7 @@ from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from congdan.config import Settings
 from congdan.security.csrf import CsrfCookie, CsrfFailed, csrf_failed, csrf_protect
-from congdan.security.headers import SecurityHeaders
+from congdan.security.headers import SecurityHeaders, tile_origin
 from congdan.security.inputs import refuse_unsafe_text
 from congdan.security.ratelimit import ClientRateLimit, RateLimiter
 
@@ -21,7 +21,8 @@ def install(app: FastAPI, settings: Settings) -> None:
     app.add_exception_handler(CsrfFailed, csrf_failed)
     app.add_middleware(CsrfCookie)
     app.add_middleware(ClientRateLimit)
-    app.add_middleware(SecurityHeaders)
+    tiles = tile_origin(settings.map_tile_url)
+    app.add_middleware(SecurityHeaders, image_sources=(tiles,) if tiles else ())
     if settings.trusted_proxy_list:
         # Outermost, so that the rate limits and the logs see the client the proxies name: the
         # right-most address in X-Forwarded-For that is not itself a trusted proxy.

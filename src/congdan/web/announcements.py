@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import uuid
+from typing import Annotated
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Header, Query, Request
 from fastapi.responses import HTMLResponse, Response
 from feedgen.feed import FeedGenerator
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -13,18 +14,21 @@ from congdan.announcements import present, service
 from congdan.announcements.topics import ALERT_TYPES, TOPICS, name
 from congdan.areas import repository as areas_repo
 from congdan.db import utcnow
-from congdan.deps import LocaleDep, SessionDep, SettingsDep
+from congdan.deps import SessionDep, SettingsDep
 from congdan.kit.i18n import _
 from congdan.notifications.messages import local_time
-from congdan.templating import templates
+from congdan.web.alerts import ALERT_BANNER
+from congdan.web.rendering import page_locale, render
 
 router = APIRouter(include_in_schema=False)
+
+LangQuery = Annotated[str | None, Query(max_length=8)]
+AcceptLanguage = Annotated[str | None, Header()]
 
 
 async def _context(session: AsyncSession, locale: str, units: set[str]) -> dict[str, object]:
     names = await areas_repo.names(session, units)
     return {
-        "locale": locale,
         # Units by their names ("Phường Bến Thành"), never their codes.
         "unit_names": lambda codes: ", ".join(names.get(c, c) for c in codes),
         "when": lambda value: local_time(value, locale),
@@ -33,20 +37,21 @@ async def _context(session: AsyncSession, locale: str, units: set[str]) -> dict[
     }
 
 
-@router.get("/tin-tuc", response_class=HTMLResponse)
+@router.get("/tin-tuc", response_class=HTMLResponse, dependencies=[ALERT_BANNER])
 async def news_page(
     request: Request,
     session: SessionDep,
-    locale: LocaleDep,
-    topic: str | None = None,
-    unit: str | None = None,
+    topic: Annotated[str | None, Query(max_length=32)] = None,
+    unit: Annotated[str | None, Query(max_length=16)] = None,
+    lang: LangQuery = None,
+    accept_language: AcceptLanguage = None,
 ) -> HTMLResponse:
+    locale = page_locale(request, lang, accept_language)
     rows = await service.feed(session, utcnow(), limit=50, topic=topic, unit=unit)
     items = await present.announcements_out(session, rows[:50], locale)
     context = await _context(session, locale, {u for a in items for u in a.units})
-    return templates.TemplateResponse(
-        request, "announcements/list.html", {**context, "items": items, "topic": topic, "unit": unit}
-    )
+    values = {**context, "items": items, "topic": topic, "unit": unit}
+    return render(request, "announcements/list.html", values, locale=locale, lang=lang)
 
 
 @router.get("/tin-tuc/atom.xml")
@@ -77,11 +82,16 @@ async def atom(
     return Response(feed.atom_str(pretty=True), media_type="application/atom+xml; charset=utf-8")
 
 
-@router.get("/tin-tuc/{announcement_id}", response_class=HTMLResponse)
+@router.get("/tin-tuc/{announcement_id}", response_class=HTMLResponse, dependencies=[ALERT_BANNER])
 async def news_item(
-    request: Request, announcement_id: uuid.UUID, session: SessionDep, locale: LocaleDep
+    request: Request,
+    announcement_id: uuid.UUID,
+    session: SessionDep,
+    lang: LangQuery = None,
+    accept_language: AcceptLanguage = None,
 ) -> HTMLResponse:
+    locale = page_locale(request, lang, accept_language)
     announcement = await service.get_public(session, announcement_id, utcnow())
     [item] = await present.announcements_out(session, [announcement], locale)
     context = await _context(session, locale, set(item.units))
-    return templates.TemplateResponse(request, "announcements/item.html", {**context, "item": item})
+    return render(request, "announcements/item.html", {**context, "item": item}, locale=locale, lang=lang)

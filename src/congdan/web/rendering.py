@@ -47,6 +47,8 @@ def render(
 ) -> HTMLResponse:
     """The page, or its `block` for HTMX; remembers an explicit ?lang= choice in a cookie."""
     values = {"locale": locale, "other_locale": "en" if locale == "vi" else "vi", **context}
+    # The emergency-alert banner, when the page's router reads it (web/alerts.py).
+    values.setdefault("alerts", getattr(request.state, "alerts", None))
     if wants_partial(request):
         html = render_block(templates.env, name, block, {"request": request, **values})
         response: HTMLResponse = HTMLResponse(html, status_code=status_code, headers=headers)

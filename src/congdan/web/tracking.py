@@ -3,23 +3,29 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Any
 
 from babel.dates import format_date
-from fastapi import APIRouter, Header, Query, Request
+from fastapi import APIRouter, Form, Header, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from sqlalchemy.ext.asyncio import AsyncSession
 
-from congdan.authz.policy import PUBLIC
 from congdan.deps import SessionDep
 from congdan.kit.codes import normalise_tracking_code
 from congdan.kit.errors import NotFound
 from congdan.kit.i18n import LOCALES
+from congdan.notifications import following
 from congdan.notifications.messages import LOCAL_TZ
+from congdan.reports import service as reports
 from congdan.reports.states import label
 from congdan.reports.tracking import TrackingView, tracking_view
+from congdan.web.alerts import ALERT_BANNER
 from congdan.web.rendering import page_locale, render
+from congdan.web.reporter_actions import SCORES
+from congdan.web.reporter_view import reporter_view, viewer
+from congdan.web.resident_session import current_resident, sign_in_url
 
-router = APIRouter(include_in_schema=False)
+router = APIRouter(include_in_schema=False, dependencies=[ALERT_BANNER])
 
 
 def deadline(value: datetime | None, locale: str) -> str | None:
@@ -34,7 +40,7 @@ def deadline(value: datetime | None, locale: str) -> str | None:
     return "t" + text[1:] if text.startswith("Thứ") else text
 
 
-def _time(value: datetime) -> str:
+def when(value: datetime) -> str:
     return value.astimezone(LOCAL_TZ).strftime("%H:%M %d/%m/%Y")
 
 
@@ -46,9 +52,45 @@ def _render(
     view: TrackingView | None,
     code: str = "",
     status_code: int = 200,
-) -> Response:
-    context = {"view": view, "code": code, "label": label, "deadline": deadline, "when": _time}
+    extra: dict[str, Any] | None = None,
+) -> HTMLResponse:
+    context = {
+        "view": view,
+        "code": code,
+        "label": label,
+        "deadline": deadline,
+        "when": when,
+        **(extra or {}),
+    }
     return render(request, "tracking/page.html", context, locale=locale, lang=lang, status_code=status_code)
+
+
+async def show(
+    request: Request,
+    session: AsyncSession,
+    code: str,
+    locale: str,
+    lang: str | None = None,
+    *,
+    proof: dict[str, str] | None = None,
+    errors: dict[str, str] | None = None,
+    status_code: int = 200,
+) -> HTMLResponse:
+    """The tracking page of the report with this (normalised) code, for whoever is looking: the
+    public view by code, more for its reporter (signed in, or proven by a one-time code)."""
+    principal = await viewer(request, session, code)
+    try:
+        view = await tracking_view(session, principal, code, locale)
+    except NotFound:
+        return _render(request, locale, lang, view=None, code=code, status_code=404)
+    extra = {
+        "reporter": await reporter_view(session, request.app.state.settings, principal, code, locale),
+        "proof": proof or {},
+        "errors": errors or {},
+        "scores": SCORES,
+        "follow": await _follow(request, session, view),
+    }
+    return _render(request, locale, lang, view=view, code=code, status_code=status_code, extra=extra)
 
 
 LangQuery = Annotated[str | None, Query(max_length=8)]
@@ -84,9 +126,39 @@ async def tracking_page(
     normalised = normalise_tracking_code(code)
     if normalised is None:
         return _render(request, locale, lang, view=None, code=code, status_code=404)
-    try:
-        # By code alone, whoever asks: the page never reads a bearer token.
-        view = await tracking_view(session, PUBLIC, normalised, locale)
-    except NotFound:
-        return _render(request, locale, lang, view=None, code=code, status_code=404)
-    return _render(request, locale, lang, view=view, code=normalised)
+    # The page never reads a bearer token: by code alone it is the public view; the reporter's
+    # browser session or this report's proof cookie shows the reporter theirs.
+    return await show(request, session, normalised, locale, lang)
+
+
+async def _follow(request: Request, session: AsyncSession, view: TrackingView) -> dict[str, object]:
+    """What the page offers about following: the button for a signed-in resident, a way to sign in
+    for anyone else (public reports only: a private one cannot be followed by others)."""
+    here = f"/theo-doi/{view.code}"
+    resident = await current_resident(request, session)
+    if resident is None:
+        return {"sign_in": sign_in_url(here) if view.detailed else None, "state": None}
+    report = await reports.get_by_code(session, view.code)
+    return {"sign_in": None, "state": await following.follow_state(session, resident, report)}
+
+
+@router.post("/theo-doi/{code}/theo-doi", response_class=HTMLResponse)
+async def follow_report(
+    request: Request,
+    code: str,
+    session: SessionDep,
+    action: Annotated[str, Form(max_length=16)] = "follow",
+) -> Response:
+    normalised = normalise_tracking_code(code)
+    if normalised is None:
+        raise NotFound()
+    here = f"/theo-doi/{normalised}"
+    resident = await current_resident(request, session)
+    if resident is None:
+        return RedirectResponse(sign_in_url(here), status_code=303)
+    report = await reports.get_by_code(session, normalised)
+    if action == "unfollow":
+        await following.unfollow(session, resident, report.id)
+    else:
+        await following.follow(session, resident, report.id)
+    return RedirectResponse(here, status_code=303)
