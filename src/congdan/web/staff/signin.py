@@ -16,6 +16,7 @@ from congdan.kit.errors import AppError
 from congdan.kit.i18n import translate
 from congdan.security.cookies import delete_cookie, read_cookie, set_cookie
 from congdan.security.ratelimit import client_address, limiter
+from congdan.web.staff.queue import queue_page
 from congdan.web.staff.deps import HOME, StaffPageDep, locale_of, render, safe_next
 
 router = APIRouter(include_in_schema=False)
@@ -50,8 +51,7 @@ async def home(request: Request, session: SessionDep, next: NextQuery = None) ->
     found = await staff_session_of(request)
     if found is not None:
         request.state.staff = found
-        # A placeholder: the agency queue takes this place.
-        return await render(request, session, "staff/home.html", {})
+        return await queue_page(request, session, found.principal)
     return await render(request, session, "staff/sign_in.html", {"next": safe_next(next), "error": None})
 
 
