@@ -39,14 +39,16 @@ async def _signed_in(
 
 def _rows(html: str) -> list[str]:
     """The tracking codes of the table's rows, in order."""
-    return re.findall(r'<td><code>([0-9A-Z]+)</code>', html)
+    return re.findall(r"<td><code>([0-9A-Z]+)</code>", html)
 
 
 async def _code(maker: Maker, report_id: uuid.UUID) -> str:
     return (await get_report(maker, report_id)).tracking_code
 
 
-async def test_the_queue_for_an_officer_sorted_by_due_date_with_filters_and_counts(app: Any, maker: Maker) -> None:
+async def test_the_queue_for_an_officer_sorted_by_due_date_with_filters_and_counts(
+    app: Any, maker: Maker
+) -> None:
     now = utcnow()
     later = await make_report(maker, due_at=now + timedelta(days=3))
     late = await make_report(maker, due_at=now - timedelta(days=3), status="in_progress")
@@ -59,8 +61,8 @@ async def test_the_queue_for_an_officer_sorted_by_due_date_with_filters_and_coun
         assert _rows(page.text) == [await _code(maker, r) for r in (late, soon, later)]
         assert await _code(maker, elsewhere) not in page.text  # another agency's report
         assert 'class="due late">quá hạn 3 ngày<' in page.text
-        assert "Quá hạn <span class=\"count\">(1)</span>" in page.text
-        assert "Đến hạn trong 24 giờ <span class=\"count\">(1)</span>" in page.text
+        assert 'Quá hạn <span class="count">(1)</span>' in page.text
+        assert 'Đến hạn trong 24 giờ <span class="count">(1)</span>' in page.text
         overdue = await officer.get("/staff/?due=overdue")
         assert _rows(overdue.text) == [await _code(maker, late)]
         reopened = await officer.get("/staff/?reopened=1&status=assigned")
@@ -94,16 +96,25 @@ async def test_bulk_accept_and_assign_from_the_queue(app: Any, maker: Maker) -> 
         assert officer, "the manager's agency has an officer to give work to"
         r = await manager.post(
             "/staff/hang-doi/hang-loat",
-            data={"csrf_token": csrf_of(page.text), "action": "assign", "officer": officer.group(1),
-                  "report_ids": [str(one)], "back": ""},
+            data={
+                "csrf_token": csrf_of(page.text),
+                "action": "assign",
+                "officer": officer.group(1),
+                "report_ids": [str(one)],
+                "back": "",
+            },
         )
         assert r.status_code == 303, r.text
         assert str((await get_report(maker, one)).assignee_id) == officer.group(1)
 
         r = await manager.post(
             "/staff/hang-doi/hang-loat",
-            data={"csrf_token": csrf_of(page.text), "action": "accept", "report_ids": [str(one), str(two)],
-                  "back": "due=soon"},
+            data={
+                "csrf_token": csrf_of(page.text),
+                "action": "accept",
+                "report_ids": [str(one), str(two)],
+                "back": "due=soon",
+            },
         )
         assert r.status_code == 303 and r.headers["location"] == "/staff/?due=soon&done=accepted"
         assert (await get_report(maker, one)).status == "in_progress"
@@ -121,7 +132,9 @@ async def test_bulk_accept_and_assign_from_the_queue(app: Any, maker: Maker) -> 
         assert re.search(rf"<li>{code}: [^<]+</li>", r.text)
         assert (await get_report(maker, three)).status == "assigned"
         assert "Đang xử lý" in r.text  # the page shows the reports as they are
-        no_token = await manager.post("/staff/hang-doi/hang-loat", data={"action": "accept", "report_ids": [str(three)]})
+        no_token = await manager.post(
+            "/staff/hang-doi/hang-loat", data={"action": "accept", "report_ids": [str(three)]}
+        )
         assert no_token.status_code == 403
 
 
@@ -140,7 +153,11 @@ async def test_another_agencys_reports_cannot_be_accepted(app: Any, maker: Maker
 
 async def test_triage_is_for_coordinators_and_routes_in_one_click(app: Any, maker: Maker) -> None:
     waiting = await make_report(
-        maker, status="triage", agency_code=None, category_code=None, description="Ổ gà sâu giữa đường, xe máy ngã"
+        maker,
+        status="triage",
+        agency_code=None,
+        category_code=None,
+        description="Ổ gà sâu giữa đường, xe máy ngã",
     )
     await make_report(maker, due_at=utcnow() - timedelta(days=2))
     async with _signed_in(app, maker, "agency_officer") as officer:
@@ -154,10 +171,15 @@ async def test_triage_is_for_coordinators_and_routes_in_one_click(app: Any, make
         code = await _code(maker, waiting)
         assert code in page.text
         assert "Hạn xử lý toàn thành phố" in page.text and "Sở Xây dựng" in page.text
-        guesses = re.findall(rf'action="/staff/phan-loai/{waiting}/chuyen">.*?name="category" value="([a-z_]+)"', page.text, re.S)
+        guesses = re.findall(
+            rf'action="/staff/phan-loai/{waiting}/chuyen">.*?name="category" value="([a-z_]+)"',
+            page.text,
+            re.S,
+        )
         assert 1 <= len(guesses) <= 3
         r = await coordinator.post(
-            f"/staff/phan-loai/{waiting}/chuyen", data={"csrf_token": csrf_of(page.text), "category": guesses[0]}
+            f"/staff/phan-loai/{waiting}/chuyen",
+            data={"csrf_token": csrf_of(page.text), "category": guesses[0]},
         )
         assert r.status_code == 303, r.text
         routed = await get_report(maker, waiting)

@@ -44,7 +44,9 @@ def _download(body: bytes, media_type: str, name: str) -> Response:
 
 
 @router.get(MONTHLY + ".xlsx")
-async def monthly_xlsx(request: Request, session: SessionDep, me: StaffPageDep, month: Month = None) -> Response:
+async def monthly_xlsx(
+    request: Request, session: SessionDep, me: StaffPageDep, month: Month = None
+) -> Response:
     locale = locale_of(request)
     report = await service.monthly(session, me, month, utcnow(), locale)
     name = f"bao-cao-thang-{report.period.month}.xlsx"
@@ -52,7 +54,9 @@ async def monthly_xlsx(request: Request, session: SessionDep, me: StaffPageDep, 
 
 
 @router.get(MONTHLY + ".pdf")
-async def monthly_pdf(request: Request, session: SessionDep, me: StaffPageDep, month: Month = None) -> Response:
+async def monthly_pdf(
+    request: Request, session: SessionDep, me: StaffPageDep, month: Month = None
+) -> Response:
     locale = locale_of(request)
     report = await service.monthly(session, me, month, utcnow(), locale)
     name = f"bao-cao-thang-{report.period.month}.pdf"

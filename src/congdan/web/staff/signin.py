@@ -16,8 +16,8 @@ from congdan.kit.errors import AppError
 from congdan.kit.i18n import translate
 from congdan.security.cookies import delete_cookie, read_cookie, set_cookie
 from congdan.security.ratelimit import client_address, limiter
-from congdan.web.staff.queue import queue_page
 from congdan.web.staff.deps import HOME, StaffPageDep, locale_of, render, safe_next
+from congdan.web.staff.queue import queue_page
 
 router = APIRouter(include_in_schema=False)
 
