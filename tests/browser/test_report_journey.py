@@ -134,3 +134,38 @@ async def test_the_first_load_of_the_report_screen_is_small(phone_page: Page) ->
         f"({int(transferred)} transferred)"
     )
     assert 0 < total < FIRST_LOAD_BUDGET, sizes
+
+
+async def test_the_place_from_the_phone_is_a_pin_to_drag(phone_page: Page) -> None:
+    page = phone_page
+    await page.goto("/gui-phan-anh")
+    await expect(page.locator("#pin-map")).to_be_hidden()
+    await page.get_by_role("button", name="Dùng vị trí hiện tại").click()
+    pin = page.locator("#pin-map .leaflet-marker-icon")
+    await expect(pin).to_be_visible()
+    await expect(page.locator("#lat")).to_have_value("10.776300")
+    # No tile server configured: no tile is asked for.
+    assert await page.locator("#pin-map .leaflet-tile").count() == 0
+    await assert_accessible(page)
+
+    # A real drag with the pointer first; the marker's own drag end is the fallback headless.
+    box = await pin.bounding_box()
+    assert box is not None
+    x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] - 4
+    await page.mouse.move(x, y)
+    await page.mouse.down()
+    await page.mouse.move(x + 30, y + 30, steps=8)
+    await page.mouse.up()
+    if await page.locator("#lat").input_value() == "10.776300":
+        await page.evaluate(
+            "() => { const pin = document.getElementById('pin-map').pin;"
+            " pin.setLatLng([10.7742, 106.7031]); pin.fire('dragend'); }"
+        )
+    lat = float(await page.locator("#lat").input_value())
+    long = float(await page.locator("#long").input_value())
+    assert lat < 10.7763 and long > 106.7009  # moved down and to the right of where it was
+    await expect(page.locator("#position-text")).to_contain_text(f"{lat:.6f}, {long:.6f}")
+
+    await page.get_by_role("button", name="Bỏ vị trí").click()
+    await expect(page.locator("#pin-map")).to_be_hidden()
+    await expect(page.locator("#lat")).to_have_value("")
