@@ -109,6 +109,44 @@ async def test_0007_keeps_remembered_answers_and_adds_their_headers(empty_settin
     await _run(empty_settings, "head")
 
 
+async def test_0010_fills_reopened_times_and_seeds_rejection_reasons(empty_settings: Settings) -> None:
+    await _run(empty_settings, "0007")
+
+    def uid(value: uuid.UUID) -> str:
+        return value.hex if empty_settings.is_sqlite else str(value)
+
+    reopened, plain = uuid.uuid4(), uuid.uuid4()
+    for report_id, code in ((reopened, "AAAAA-AAAAA"), (plain, "BBBBB-BBBBB")):
+        await _execute(
+            empty_settings,
+            "INSERT INTO reports (id, tracking_code, kind, description, search_text, status, "
+            "area_approximate, is_public, hide_identity, created_at, updated_at) VALUES "
+            "(:id, :code, 'report', 'ồn', 'on', 'assigned', true, true, false, "
+            "'2026-11-01 00:00:00', '2026-11-01 00:00:00')",
+            id=uid(report_id),
+            code=code,
+        )
+    for when in ("2026-11-03 00:00:00", "2026-11-05 00:00:00"):
+        await _execute(
+            empty_settings,
+            "INSERT INTO report_events (id, report_id, type, from_status, to_status, actor_role, is_public, "
+            f"created_at) VALUES (:id, :r, 'status', 'resolved', 'reopened', 'resident', true, '{when}')",
+            id=uid(uuid.uuid4()),
+            r=uid(reopened),
+        )
+    await _run(empty_settings, "0010")
+    rows = await _execute(empty_settings, "SELECT tracking_code, reopened_at, assignee_id FROM reports")
+    times = {code: (str(at)[:19] if at else None, assignee) for code, at, assignee in rows}
+    assert times == {"AAAAA-AAAAA": ("2026-11-05 00:00:00", None), "BBBBB-BBBBB": (None, None)}
+    reasons = await _execute(
+        empty_settings, "SELECT code FROM rejection_reasons WHERE is_active ORDER BY sort_order"
+    )
+    assert [r[0] for r in reasons][-1] == "other" and len(reasons) == 8
+    await _run(empty_settings, "0007", down=True)
+    assert await _execute(empty_settings, "SELECT count(*) FROM report_events") == [(2,)]
+    await _run(empty_settings, "head")
+
+
 async def test_0011_gives_reports_sent_before_it_the_hash_of_their_contact(empty_settings: Settings) -> None:
     await _run(empty_settings, "0007")
     keyring = empty_settings.keyring

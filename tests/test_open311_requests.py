@@ -168,7 +168,11 @@ async def test_status_filter_and_status_notes(
     coordinator = await actors.staff("coordinator")
     r = await client.post(
         f"/api/v1/reports/{closed_id}/transitions",
-        json={"to": "rejected", "note": "Đoạn đường này do chủ đầu tư dự án quản lý."},
+        json={
+            "to": "rejected",
+            "reason": "not_city_jurisdiction",
+            "note": "Đoạn đường này do chủ đầu tư dự án quản lý.",
+        },
         headers=coordinator,
     )
     assert r.status_code == 200, r.text

@@ -65,6 +65,7 @@ from congdan.web.reporter_proof import router as reporter_proof_router
 from congdan.web.signin import router as sign_in_router
 from congdan.web.staff import router as staff_router
 from congdan.web.tracking import router as tracking_router
+from congdan.workbench.api import router as workbench_router
 
 log = structlog.get_logger("app")
 
@@ -175,6 +176,7 @@ def create_app(
         media_router,
         staff_router,
         performance_router,
+        workbench_router,
     ):
         app.include_router(router)
 

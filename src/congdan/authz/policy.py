@@ -232,3 +232,66 @@ def can_see_late_reports(principal: Principal, agency_code: str) -> bool:
     if principal.is_citywide_staff:
         return True
     return principal.role in AGENCY_ROLES and principal.agency_code == agency_code
+
+
+# ---- The workbench ------------------------------------------------------------------------------
+
+
+def queue_filter(principal: Principal, agency_code: str | None) -> ColumnElement[bool]:
+    """The reports of an agency's queue, as SQL, taken from the one visibility definition: the
+    grant that lets agency staff see their agency's reports (public or not), or city-wide staff's
+    sight of every report, narrowed to one agency when they choose one."""
+    require_staff(principal)
+    grants = _view_grants(principal)
+    if grants is None:
+        return true() if agency_code is None else Report.agency_code == agency_code
+    own = [value for column, value in grants if column is Report.agency_code]
+    if not own or (agency_code is not None and agency_code != own[0]):
+        raise Forbidden(_("Bạn chỉ xem được hàng đợi của cơ quan mình."))
+    return Report.agency_code == own[0]
+
+
+def require_citywide(principal: Principal) -> None:
+    """The triage queue and the city-wide deadline board: the city's coordinators and admins."""
+    require_staff(principal)
+    if not principal.is_citywide_staff:
+        raise Forbidden(_("Chỉ điều phối viên hoặc quản trị viên mới được xem mục này."))
+
+
+def require_officer_assignment(principal: Principal, report: Report, officer: Account) -> None:
+    """Who works on a report inside its agency: the agency's managers and the city's coordinators
+    give it to any officer of that agency; an officer may take it for themselves."""
+    require_internal_access(principal, report)
+    if (
+        not officer.is_active
+        or officer.role not in AGENCY_ROLES
+        or report.agency_code is None
+        or officer.agency_code != report.agency_code
+    ):
+        raise Forbidden(_("Chỉ giao được cho cán bộ của cơ quan đang xử lý phản ánh."))
+    if principal.is_citywide_staff or principal.role == AGENCY_MANAGER:
+        return
+    if principal.account_id != officer.id:
+        raise Forbidden(_("Cán bộ chỉ tự nhận việc; giao cho người khác cần lãnh đạo cơ quan."))
+
+
+def can_manage_templates(principal: Principal, agency_code: str | None) -> bool:
+    """Reply templates: admins for every agency and for all at once; managers for their own."""
+    if principal.role == ADMIN:
+        return True
+    return (
+        principal.role == AGENCY_MANAGER and agency_code is not None and principal.agency_code == agency_code
+    )
+
+
+def require_template_manager(principal: Principal, agency_code: str | None) -> None:
+    require_staff(principal)
+    if not can_manage_templates(principal, agency_code):
+        raise Forbidden(_("Chỉ quản trị viên hoặc lãnh đạo cơ quan mới được sửa mẫu trả lời."))
+
+
+def can_use_template(principal: Principal, agency_code: str | None) -> bool:
+    """A template shared by every agency, or one of the caller's agency; city-wide staff use all."""
+    if not principal.is_staff:
+        return False
+    return principal.is_citywide_staff or agency_code is None or principal.agency_code == agency_code

@@ -12,6 +12,7 @@ from congdan.models.reference import Agency, Area, Category
 from congdan.models.reports import Media, Report, ReportEvent, ReportFollower
 from congdan.models.routing import ClassifierExample, ClassifierModel, RoutingRule
 from congdan.models.staff import RecoveryCode, StaffFactor, StaffSession
+from congdan.models.workbench import RejectionReason, ReplyTemplate
 
 __all__ = [
     "Account",
@@ -37,6 +38,8 @@ __all__ = [
     "OutboxMessage",
     "PushSubscription",
     "RecoveryCode",
+    "RejectionReason",
+    "ReplyTemplate",
     "Report",
     "ReportEvent",
     "ReportFollower",

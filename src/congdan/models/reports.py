@@ -17,6 +17,9 @@ class Report(Base):
     __table_args__ = (
         Index("ix_reports_status_created", "status", "created_at"),
         Index("ix_reports_lat_lon", "lat", "lon"),
+        # The workbench queue: an agency's open reports by due date, and its counts per status.
+        Index("ix_reports_agency_status_due", "agency_code", "status", "due_at"),
+        # The city-wide queue and deadline board: open reports by due date across agencies.
         Index("ix_reports_status_due", "status", "due_at"),
     )
 
@@ -38,6 +41,10 @@ class Report(Base):
     area_approximate: Mapped[bool] = mapped_column(Boolean, default=True)
     agency_code: Mapped[str | None] = mapped_column(ForeignKey("agencies.code"), default=None, index=True)
     reporter_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("accounts.id", ondelete="SET NULL"), default=None, index=True
+    )
+    # The officer of the handling agency who works on it; cleared when the report changes agency.
+    assignee_id: Mapped[uuid.UUID | None] = mapped_column(
         ForeignKey("accounts.id", ondelete="SET NULL"), default=None, index=True
     )
     # Sealed at rest (kit/crypto.py). The phone and email have keyed hashes too, so that a resident
@@ -68,6 +75,8 @@ class Report(Base):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+    # When the resident last reopened it: the queue's "reopened" filter, kept through reassignment.
+    reopened_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
     duplicate_of_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("reports.id"), default=None)
     rating: Mapped[int | None] = mapped_column(Integer, default=None)
     rating_comment: Mapped[str | None] = mapped_column(Text, default=None)
@@ -90,6 +99,8 @@ class ReportEvent(Base):
     actor_role: Mapped[str] = mapped_column(String(32))
     agency_code: Mapped[str | None] = mapped_column(ForeignKey("agencies.code"), default=None)
     note: Mapped[str | None] = mapped_column(Text, default=None)
+    # Why a report was not accepted, from the list of rejection reasons.
+    reason_code: Mapped[str | None] = mapped_column(ForeignKey("rejection_reasons.code"), default=None)
     is_public: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 

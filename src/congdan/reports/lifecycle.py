@@ -12,7 +12,7 @@ from congdan.authz import policy
 from congdan.authz.policy import Principal
 from congdan.categories import repository as categories_repo
 from congdan.db import utcnow
-from congdan.kit.errors import InvalidTransition, ValidationFailed
+from congdan.kit.errors import Conflict, InvalidTransition, ValidationFailed
 from congdan.kit.i18n import _
 from congdan.kit.text import clean_plain_text
 from congdan.models import Report, ReportEvent, ReportFollower
@@ -22,6 +22,11 @@ from congdan.reports.context import Context
 from congdan.reports.deadlines import add_working_days, set_due
 from congdan.reports.schemas import TransitionIn
 from congdan.reports.states import FINAL, NOTE_REQUIRED, Status, allowed, label
+
+# The rejection reason that says nothing by itself: the note must say it.
+OTHER_REASON = "other"
+# Where a report is in the hands of its agency, and so may be given to one of its officers.
+WORKING = frozenset({Status.ASSIGNED, Status.IN_PROGRESS})
 
 
 async def transition(
@@ -41,6 +46,7 @@ async def transition(
     note = clean_plain_text(data.note) if data.note else None
     if target in NOTE_REQUIRED and not note:
         raise ValidationFailed(_("Cần ghi rõ lý do hoặc nội dung cho bước này."), field="note")
+    reason = await _rejection_reason(session, data.reason, note) if target == Status.REJECTED else None
     if target == Status.REOPENED:
         resolved_at = report.resolved_at or report.updated_at
         if utcnow() - resolved_at > timedelta(days=ctx.settings.reopen_days):
@@ -69,6 +75,7 @@ async def transition(
         public=data.public,
         agency_code=agency_code,
         duplicate_of=duplicate_of.id if duplicate_of is not None else None,
+        reason_code=reason,
     )
     await repository.attach_media(session, photo_ids, report.id, event.id)
     if duplicate_of is not None:
@@ -80,6 +87,52 @@ async def transition(
         )
         days = category.deadline_days if category else ctx.settings.default_deadline_days
         set_due(report, add_working_days(utcnow(), days))
+    return report
+
+
+async def _rejection_reason(session: AsyncSession, code: str | None, note: str | None) -> str:
+    if not code:
+        raise ValidationFailed(_("Cần chọn lý do không tiếp nhận."), field="reason")
+    reason = await repository.rejection_reason(session, code)
+    if reason is None or not reason.is_active:
+        raise ValidationFailed(_("Lý do không tiếp nhận không có trong danh sách."), field="reason")
+    if reason.code == OTHER_REASON and not note:
+        raise ValidationFailed(_("Với lý do khác, cần ghi rõ lý do cho người dân."), field="note")
+    return reason.code
+
+
+async def assign_officer(
+    session: AsyncSession, principal: Principal, report_id: uuid.UUID, officer_id: uuid.UUID
+) -> Report:
+    """Gives an open report of an agency to one of its officers (an internal step of the history)."""
+    policy.require_staff(principal)
+    report = await shared.load_for_change(session, principal, report_id)
+    if Status(report.status) not in WORKING:
+        raise InvalidTransition(
+            _("Chỉ giao việc được khi phản ánh đang ở cơ quan xử lý (hiện: «%(current)s»)."),
+            current=label(report.status),
+        )
+    officer = (await repository.accounts_by_id(session, {officer_id})).get(officer_id)
+    if officer is None:
+        raise ValidationFailed(_("Không tìm thấy cán bộ được giao."), field="officer")
+    policy.require_officer_assignment(principal, report, officer)
+    if report.assignee_id == officer.id:
+        raise Conflict(_("Phản ánh đã được giao cho cán bộ này."))
+    report.assignee_id = officer.id
+    report.updated_at = utcnow()
+    event = shared.record(
+        session,
+        report,
+        principal,
+        type_="assignee",
+        from_status=None,
+        to_status=None,
+        note=officer.display_name,
+        public=False,
+        agency_code=report.agency_code,
+    )
+    await session.flush()
+    await shared.audit_staff(session, principal, "report.assignee", report, event, officer=str(officer.id))
     return report
 
 
@@ -153,6 +206,7 @@ async def move(
     public: bool,
     agency_code: str | None = None,
     duplicate_of: uuid.UUID | None = None,
+    reason_code: str | None = None,
 ) -> ReportEvent:
     current = Status(report.status)
     if not allowed(current, target):  # the machine obeys the same rules as people
@@ -161,16 +215,19 @@ async def move(
     report.status = target.value
     report.updated_at = now
     if target == Status.ASSIGNED and agency_code is not None:
+        if agency_code != report.agency_code:
+            report.assignee_id = None  # an officer works for one agency only
         report.agency_code = agency_code
     if target == Status.RESOLVED:
         report.resolved_at = now
     if target == Status.REOPENED:
         report.resolved_at = None
+        report.reopened_at = now
     if target in FINAL:
         report.closed_at = now
     if target == Status.DUPLICATE:
         report.duplicate_of_id = duplicate_of
-    return await shared.record_and_announce(
+    event = await shared.record_and_announce(
         session,
         report,
         actor,
@@ -189,3 +246,7 @@ async def move(
             "actor_role": actor.role,
         },
     )
+    if reason_code is not None:
+        event.reason_code = reason_code
+        await session.flush()
+    return event

@@ -127,6 +127,9 @@ async def events_out(session: AsyncSession, events: Sequence[ReportEvent], local
     _c, _a, agencies = await repository.names_for(
         session, categories=set(), areas=set(), agencies={e.agency_code for e in events if e.agency_code}
     )
+    reasons = await repository.rejection_reasons_by_code(
+        session, {e.reason_code for e in events if e.reason_code}
+    )
     photos: dict[uuid.UUID, list[Media]] = defaultdict(list)
     for media in await repository.media_for_events(session, [e.id for e in events]):
         if media.event_id is not None:
@@ -141,6 +144,9 @@ async def events_out(session: AsyncSession, events: Sequence[ReportEvent], local
                 from_status=e.from_status,
                 to_status=e.to_status,
                 note=e.note,
+                reason=CodeName(code=reason.code, name=reason.text_en if locale == "en" else reason.text_vi)
+                if (reason := reasons.get(e.reason_code or ""))
+                else None,
                 public=e.is_public,
                 actor_role=e.actor_role,
                 agency=CodeName(code=agency.code, name=_agency_name(agency, locale)) if agency else None,

@@ -9,7 +9,17 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from congdan.authz.policy import Principal, visible_to
 from congdan.kit.text import fold
-from congdan.models import Account, Agency, Area, Category, Media, Report, ReportEvent, ReportFollower
+from congdan.models import (
+    Account,
+    Agency,
+    Area,
+    Category,
+    Media,
+    RejectionReason,
+    Report,
+    ReportEvent,
+    ReportFollower,
+)
 from congdan.reports.schemas import ReportFilters
 
 
@@ -213,3 +223,21 @@ async def reports_by_id(session: AsyncSession, ids: Sequence[uuid.UUID]) -> Sequ
     if not ids:
         return []
     return (await session.scalars(select(Report).where(Report.id.in_(list(ids))).order_by(Report.id))).all()
+
+
+async def rejection_reason(session: AsyncSession, code: str) -> RejectionReason | None:
+    return await session.get(RejectionReason, code)
+
+
+async def rejection_reasons(session: AsyncSession, *, active_only: bool) -> Sequence[RejectionReason]:
+    stmt = select(RejectionReason).order_by(RejectionReason.sort_order, RejectionReason.code)
+    if active_only:
+        stmt = stmt.where(RejectionReason.is_active.is_(True))
+    return (await session.scalars(stmt)).all()
+
+
+async def rejection_reasons_by_code(session: AsyncSession, codes: set[str]) -> dict[str, RejectionReason]:
+    if not codes:
+        return {}
+    stmt = select(RejectionReason).where(RejectionReason.code.in_(codes))
+    return {r.code: r for r in (await session.scalars(stmt)).all()}

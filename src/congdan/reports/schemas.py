@@ -108,6 +108,11 @@ class TransitionIn(BaseModel):
 
     to: Status
     note: str | None = Field(default=None, max_length=4000)
+    reason: str | None = Field(
+        default=None,
+        max_length=64,
+        description="Mã lý do không tiếp nhận (bắt buộc khi chuyển sang rejected)",
+    )
     public: bool = Field(default=True, description="Người dân xem được ghi chú này")
     agency: str | None = Field(
         default=None, max_length=64, description="Cơ quan nhận (khi chuyển sang assigned)"
@@ -167,6 +172,7 @@ class EventOut(BaseModel):
     from_status: str | None
     to_status: str | None
     note: str | None
+    reason: CodeName | None = Field(default=None, description="Lý do không tiếp nhận")
     public: bool
     actor_role: str
     agency: CodeName | None

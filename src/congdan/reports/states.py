@@ -34,8 +34,9 @@ def allowed(current: Status, target: Status) -> bool:
     return target in TRANSITIONS[current]
 
 
-# Moves that need a note the resident will read.
-NOTE_REQUIRED = frozenset({Status.REJECTED, Status.TRANSFERRED, Status.RESOLVED, Status.REOPENED})
+# Moves that need a note the resident will read. Not accepting one needs a reason from the list
+# instead (the note is then optional, except with the reason "other").
+NOTE_REQUIRED = frozenset({Status.TRANSFERRED, Status.RESOLVED, Status.REOPENED})
 
 
 # The status in the words a resident reads (UI.md); messages and pages translate these, never the code.
