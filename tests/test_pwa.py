@@ -4,6 +4,7 @@ Content-Security-Policy with and without a map tile server."""
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import httpx
@@ -108,3 +109,19 @@ async def test_csp_allows_the_tile_server_and_nothing_else_changes(settings: Set
     )
     assert 'data-tiles="https://{s}.tile.example.org/{z}/{x}/{y}.png"' in page.text
     assert 'data-attribution="© OSM"' in page.text
+
+
+async def test_the_report_screen_opened_offline_has_its_scripts_and_waiting_status(
+    client: httpx.AsyncClient,
+) -> None:
+    worker = (await client.get("/sw.js")).text
+    kept = worker[worker.index("const SHELL_FILES") : worker.index("];", worker.index("const SHELL_FILES"))]
+    files = re.findall(r'"(/static/[^"]+)"', kept)
+    for path in files:
+        assert (await client.get(path)).status_code == 200, path
+    for path in ("/static/app/report.js", "/static/app/pin.js", "/static/vendor/leaflet/leaflet.js"):
+        assert path in files
+    page = (await client.get("/gui-phan-anh")).text
+    assert 'id="offline-status"' in page and "Đang chờ gửi" in page
+    assert '<script type="module" src="/static/app/offline.js"' in page
+    assert 'id="pin-map"' in page and 'data-tiles=""' in page

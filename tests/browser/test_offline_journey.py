@@ -116,3 +116,52 @@ async def test_a_report_made_offline_arrives_once_when_back_online(
         )
         == 0
     )
+
+
+async def test_the_report_screen_keeps_a_report_made_offline_and_sends_it_once(
+    phone_page: Page, maker: async_sessionmaker[AsyncSession]
+) -> None:
+    page = phone_page
+    description = "Cây đổ chắn lối vào chợ Bến Thành, gửi từ màn hình phản ánh khi mất sóng"
+    await page.goto("/gui-phan-anh")
+    await _ready(page)
+    await page.get_by_role("button", name="Dùng vị trí hiện tại").click()
+    await expect(page.locator("#position-text")).to_contain_text("10.776300")
+    key = await page.locator("[name=idempotency_key]").input_value()
+
+    await page.context.set_offline(True)
+    # Typing asks for live suggestions, which fail offline: that alone must not send anything.
+    await page.get_by_label("Việc gì đang xảy ra?").fill(description)
+    await page.locator("#photo").set_input_files(
+        files=[{"name": "cay-do.png", "mimeType": "image/png", "buffer": png_bytes()}]
+    )
+    await page.get_by_label("Số điện thoại").fill("0903 123 456")
+    await page.get_by_label("Riêng tư").check()
+    await page.get_by_role("button", name="Gửi phản ánh").click()
+    status = page.locator("#offline-status")
+    await expect(status).to_contain_text("Đang chờ gửi")
+    await expect(page.get_by_label("Việc gì đang xảy ra?")).to_have_value("")
+    # The next report made on this screen gets a key of its own.
+    assert await page.locator("[name=idempotency_key]").input_value() != key
+    await assert_accessible(page)
+    async with maker() as session:
+        assert await session.scalar(select(func.count()).where(Report.description == description)) == 0
+
+    await page.context.set_offline(False)
+    await expect(status).to_contain_text("Đã gửi phản ánh", timeout=20_000)
+    code = (await status.get_by_role("link").inner_text()).strip()
+    assert re.fullmatch(r"[0-9A-Z]{5}-[0-9A-Z]{5}", code)
+
+    await page.reload()
+    await page.wait_for_load_state("networkidle")
+    async with maker() as session:
+        rows = (await session.scalars(select(Report).where(Report.description == description))).all()
+        assert [r.tracking_code for r in rows] == [code]
+        report = rows[0]
+        assert report.is_public is False
+        assert report.lat is not None and abs(report.lat - 10.7763) < 0.0001
+        assert report.contact_phone_hash is not None
+        photos = await session.scalar(
+            select(func.count()).select_from(Media).where(Media.report_id == report.id)
+        )
+        assert photos == 1

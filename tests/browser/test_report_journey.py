@@ -134,3 +134,36 @@ async def test_the_first_load_of_the_report_screen_is_small(phone_page: Page) ->
         f"({int(transferred)} transferred)"
     )
     assert 0 < total < FIRST_LOAD_BUDGET, sizes
+
+
+async def test_the_place_from_the_phone_is_a_pin_to_drag(phone_page: Page) -> None:
+    page = phone_page
+    await page.goto("/gui-phan-anh")
+    await expect(page.locator("#pin-map")).to_be_hidden()
+    await page.get_by_role("button", name="Dùng vị trí hiện tại").click()
+    pin = page.locator("#pin-map .leaflet-marker-icon")
+    await expect(pin).to_be_visible()
+    await expect(page.locator("#lat")).to_have_value("10.776300")
+    # No tile server configured: no tile is asked for.
+    assert await page.locator("#pin-map .leaflet-tile").count() == 0
+    await assert_accessible(page)
+
+    # A finger's drag, as the phone's touch screen sends it (Chromium's own touch events).
+    box = await pin.bounding_box()
+    assert box is not None
+    x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+    touch = await page.context.new_cdp_session(page)
+    await touch.send("Input.dispatchTouchEvent", {"type": "touchStart", "touchPoints": [{"x": x, "y": y}]})
+    for step in range(1, 9):
+        point = {"x": x + 4 * step, "y": y + 4 * step}
+        await touch.send("Input.dispatchTouchEvent", {"type": "touchMove", "touchPoints": [point]})
+    await touch.send("Input.dispatchTouchEvent", {"type": "touchEnd", "touchPoints": []})
+    await expect(page.locator("#lat")).not_to_have_value("10.776300")
+    lat = float(await page.locator("#lat").input_value())
+    long = float(await page.locator("#long").input_value())
+    assert lat < 10.7763 and long > 106.7009  # moved down and to the right of where it was
+    await expect(page.locator("#position-text")).to_contain_text(f"{lat:.6f}, {long:.6f}")
+
+    await page.get_by_role("button", name="Bỏ vị trí").click()
+    await expect(page.locator("#pin-map")).to_be_hidden()
+    await expect(page.locator("#lat")).to_have_value("")

@@ -21,7 +21,20 @@ router = APIRouter(include_in_schema=False)
 STATIC = Path(__file__).parent / "static"
 THEME = "#c8102e"
 # What the worker keeps; a change to any of them is a new version of the shell.
-SHELL_ASSETS = ("app.css", "vendor/htmx.min.js", "app/pwa.js", "app/offline.js", "app/outbox.js", "app/sw.js")
+SHELL_ASSETS = (
+    "app.css",
+    "vendor/htmx.min.js",
+    "app/pwa.js",
+    "app/offline.js",
+    "app/outbox.js",
+    "app/sw.js",
+    "app/report.css",
+    "app/report.js",
+    "app/exif.js",
+    "app/pin.js",
+    "vendor/leaflet/leaflet.css",
+    "vendor/leaflet/leaflet.js",
+)
 
 
 @cache

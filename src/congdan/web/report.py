@@ -139,6 +139,8 @@ async def _form_page(
         "notice_version": NOTICE_VERSION,
         "signed_in": principal is not PUBLIC,
         "max_photos": 5,
+        "tile_url": request.app.state.settings.map_tile_url,
+        "tile_attribution": request.app.state.settings.map_tile_attribution,
     }
     return render(
         request, page.template, context, locale=locale, lang=lang, status_code=status_code, block=block

@@ -4,7 +4,7 @@
 // service worker's Background Sync where there is one, otherwise when a page opens or the browser
 // says it is `online`. The resident sees "Đang chờ gửi", then the tracking code.
 // The words come from the page: #offline-status carries them (templates/app/pwa/offline_status.html).
-import { CHANNEL, flush, forgetSent, fromFormData, queue, sentResults, waiting } from "/static/app/outbox.js";
+import { CHANNEL, flush, forgetSent, fromFormData, newKey, queue, sentResults, waiting } from "/static/app/outbox.js";
 
 const status = () => document.getElementById("offline-status");
 
@@ -46,7 +46,14 @@ async function keepForLater(form) {
   const registration = "serviceWorker" in navigator ? await navigator.serviceWorker.getRegistration() : null;
   await queue(fromFormData(new FormData(form)), registration);
   form.reset();
+  // reset() brings back the rendered key: the next report made here needs its own, or it would
+  // replace this one in the queue and be taken for it by the server.
+  const key = form.querySelector("[name=idempotency_key]");
+  if (key) key.value = newKey();
+  form.querySelectorAll("[name=upload_id]").forEach((box) => box.closest("li")?.remove());
+  form.dispatchEvent(new CustomEvent("queued", { bubbles: true }));
   await showState();
+  status()?.scrollIntoView({ block: "center" });
   if (navigator.onLine) sendWaiting();
 }
 
@@ -59,8 +66,11 @@ export function attach(form) {
     event.stopImmediatePropagation();
     keepForLater(form);
   }, { capture: true });
-  // HTMX could not reach the server: the same report waits instead of being lost.
-  form.addEventListener("htmx:sendError", () => keepForLater(form));
+  // HTMX could not send the form itself: the same report waits instead of being lost. Only the
+  // form's own request — a live suggestion inside it failing says nothing about sending.
+  form.addEventListener("htmx:sendError", (event) => {
+    if (event.detail && event.detail.elt === form) keepForLater(form);
+  });
 }
 
 attach(document.getElementById("report-form"));

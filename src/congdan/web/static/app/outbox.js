@@ -45,7 +45,7 @@ const save = (item) => run(WAITING, "readwrite", (s) => s.put(item));
 const remove = (key) => run(WAITING, "readwrite", (s) => s.delete(key));
 const remember = (result) => run(SENT, "readwrite", (s) => s.put(result));
 
-function newKey() {
+export function newKey() {
   return self.crypto && crypto.randomUUID ? crypto.randomUUID() : `${Date.now()}-${Math.random().toString(16).slice(2)}`;
 }
 
@@ -65,12 +65,16 @@ export function fromFormData(data) {
   if (text("address")) body.address = text("address");
   if (text("visibility")) body.visibility = text("visibility");
   if (["on", "true", "1"].includes(text("hide_identity") || "")) body.hide_identity = true;
+  // The report screen's names (phone, email); contact_* as the API's own nesting reads.
   const contact = {};
   for (const field of ["name", "phone", "email"]) {
-    const value = text(`contact_${field}`);
+    const value = text(field) || text(`contact_${field}`);
     if (value) contact[field] = value;
   }
   if (Object.keys(contact).length) body.contact = contact;
+  // Photos uploaded before the connection went (their ids, kept ticked) go with the report as they are.
+  const kept = data.getAll("upload_id").filter((id) => typeof id === "string" && id);
+  if (kept.length) body.photos = kept;
   const photos = [...data.getAll("photos"), ...data.getAll("photo")].filter((f) => f instanceof Blob && f.size > 0);
   return { key: text("idempotency_key") || newKey(), body, photos };
 }
@@ -108,7 +112,7 @@ async function sendOne(item) {
     method: "POST",
     credentials: "same-origin",
     headers: { "Content-Type": "application/json", "Idempotency-Key": item.key },
-    body: JSON.stringify({ ...item.body, photos: item.uploaded }),
+    body: JSON.stringify({ ...item.body, photos: [...(item.body.photos || []), ...item.uploaded] }),
   });
   // 409: the same key is still being handled (an earlier try whose answer was lost): ask again later.
   if (answer.status >= 500 || answer.status === 429 || answer.status === 409) throw new Later();

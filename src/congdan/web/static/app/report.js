@@ -3,6 +3,7 @@
 // swaps the #goi-y block when the description or the place changes). Without it, the same form
 // posts everything at once.
 import { exifSegment, withExif } from "./exif.js";
+import { pinMap } from "./pin.js";
 
 const LONG_SIDE = 1600;
 const QUALITY = 0.8;
@@ -22,12 +23,20 @@ const usePhotoPosition = document.getElementById("use-photo-position");
 const clearPosition = document.getElementById("clear-position");
 let photoPosition = null;
 
-function setPosition(latitude, longitude) {
+function writePosition(latitude, longitude) {
   lat.value = latitude.toFixed(6);
   lon.value = longitude.toFixed(6);
   positionText.textContent = `${text(positionText, "here")} ${lat.value}, ${lon.value}`;
   clearPosition.hidden = false;
   document.body.dispatchEvent(new CustomEvent("position", { bubbles: true }));
+}
+
+// Dragging the pin only writes the fields; the pin follows the buttons.
+const pin = pinMap(document.getElementById("pin-map"), writePosition);
+
+function setPosition(latitude, longitude) {
+  writePosition(latitude, longitude);
+  pin.show(latitude, longitude);
 }
 
 if (geo) {
@@ -53,9 +62,19 @@ if (geo) {
     lon.value = "";
     positionText.textContent = text(positionText, "none");
     clearPosition.hidden = true;
+    pin.hide();
     document.body.dispatchEvent(new CustomEvent("position", { bubbles: true }));
   });
-  if (lat.value && lon.value) clearPosition.hidden = false;
+  // A report kept on the phone to send later has emptied the form: the map goes with it.
+  form.addEventListener("queued", () => {
+    positionText.textContent = "";
+    clearPosition.hidden = true;
+    pin.hide();
+  });
+  if (lat.value && lon.value) {
+    clearPosition.hidden = false;
+    pin.show(Number(lat.value), Number(lon.value));
+  }
 }
 
 function offerPhotoPosition(location) {
@@ -154,6 +173,11 @@ async function send(file) {
 
 if (input && list) {
   input.addEventListener("change", () => {
+    if (!navigator.onLine) {
+      // No connection: the photos stay in the field and go with the report, now or when it is sent.
+      status.textContent = input.dataset.later;
+      return;
+    }
     const room = maxPhotos - list.querySelectorAll("li").length;
     const files = Array.from(input.files).slice(0, Math.max(0, room));
     input.value = ""; // sent here, one by one: not again with the form

@@ -15,6 +15,16 @@ const SHELL_FILES = [
   "/static/app/pwa.js",
   "/static/app/offline.js",
   "/static/app/outbox.js",
+  // The report screen's own: it works offline too, the pin included (the position needs no network).
+  "/static/app/report.css",
+  "/static/app/report.js",
+  "/static/app/exif.js",
+  "/static/app/pin.js",
+  "/static/vendor/leaflet/leaflet.css",
+  "/static/vendor/leaflet/leaflet.js",
+  "/static/vendor/leaflet/images/marker-icon.png",
+  "/static/vendor/leaflet/images/marker-icon-2x.png",
+  "/static/vendor/leaflet/images/marker-shadow.png",
   "/static/icons/icon-192.png",
   "/manifest.webmanifest",
 ];
