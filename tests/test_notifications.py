@@ -326,8 +326,15 @@ def test_quiet_window_may_wrap_past_midnight() -> None:
 
 
 async def test_provider_down_retries_with_backoff_then_delivers(
-    client: httpx.AsyncClient, maker: Maker, worker: Relay, smtp_server: SmtpServer
+    client: httpx.AsyncClient,
+    maker: Maker,
+    worker: Relay,
+    smtp_server: SmtpServer,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
+    # A first retry waits about a second; on a loaded machine the same drain could reach it. A
+    # longer wait keeps "one failed try, then the retry" apart; _due_now brings the retry forward.
+    monkeypatch.setattr("congdan.outbox.relay.backoff_seconds", lambda attempts: 60.0)
     smtp_server.box.temporarily_down = True
     await submit(client, contact={"email": "khach@example.vn"})
     await worker.drain()

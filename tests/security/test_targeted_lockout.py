@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import asyncio
 import os
-import shutil
 import subprocess
 import uuid
 from collections.abc import AsyncIterator, Callable
@@ -23,6 +22,7 @@ from congdan.app import create_app
 from congdan.config import Settings
 from congdan.models import AuditEntry
 from tests.conftest import PASSWORD, TEST_DATA_KEY, Actors
+from tests.live_server import congdan_script
 from tests.staff_support import StaffLogin
 
 Client = Callable[[str], httpx.AsyncClient]
@@ -139,10 +139,8 @@ def _cli_env(settings: Settings) -> dict[str, str]:
 
 
 def _unlock(settings: Settings, email: str) -> subprocess.CompletedProcess[str]:
-    congdan = shutil.which("congdan")
-    assert congdan is not None
     return subprocess.run(
-        [congdan, "user", "unlock", "--email", email],
+        [congdan_script(), "user", "unlock", "--email", email],
         capture_output=True,
         text=True,
         env=_cli_env(settings),

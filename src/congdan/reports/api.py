@@ -77,6 +77,16 @@ def _iso_only(value: object) -> object:
 IsoDatetime = Annotated[AwareDatetime, BeforeValidator(_iso_only)]
 
 
+def _iso_day_only(value: object) -> object:
+    # A bare number would be read as days since 1970; the contract says an ISO 8601 date.
+    if isinstance(value, str) and value.strip().lstrip("+-").replace(".", "", 1).isdigit():
+        raise ValueError(_("Cần ngày theo ISO 8601, ví dụ 2026-12-12."))
+    return value
+
+
+IsoDate = Annotated[date, BeforeValidator(_iso_day_only)]
+
+
 @router.post(
     "/reports",
     status_code=201,
@@ -178,8 +188,8 @@ async def public_map_points(
     category: Annotated[str | None, Query(max_length=64)] = None,
     status: Status | None = None,
     unit: Annotated[str | None, Query(max_length=16, description="Mã phường, xã / unit code")] = None,
-    day_from: Annotated[date | None, Query(alias="from", description="Ngày gửi từ (giờ Việt Nam)")] = None,
-    day_to: Annotated[date | None, Query(alias="to", description="Ngày gửi đến, tính cả ngày này")] = None,
+    day_from: Annotated[IsoDate | None, Query(alias="from", description="Ngày gửi từ (giờ Việt Nam)")] = None,
+    day_to: Annotated[IsoDate | None, Query(alias="to", description="Ngày gửi đến, tính cả ngày này")] = None,
     limit: Annotated[int, Query(ge=1, le=public_map.MAP_LIMIT)] = public_map.MAP_LIMIT,
 ) -> MapFeatureCollection:
     filters = public_map.public_filters(
