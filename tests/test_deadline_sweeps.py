@@ -65,7 +65,7 @@ async def _outbox(maker: Maker, event_type: str) -> int:
         return int(await s.scalar(select(func.count()).where(OutboxMessage.event_type == event_type)) or 0)
 
 
-async def test_a_day_before_the_deadline_the_managers_are_reminded_once(
+async def test_a_day_before_the_deadline_of_an_unassigned_report_the_managers_are_reminded_once(
     client: httpx.AsyncClient, actors: Actors, maker: Maker, relay: Relay, settings: Settings
 ) -> None:
     staff = await _staff(client, actors)
@@ -77,9 +77,29 @@ async def test_a_day_before_the_deadline_the_managers_are_reminded_once(
     await relay.drain()
     manager_titles = await _titles(maker, staff["manager"][1])
     assert sum("sắp đến hạn" in t for t in manager_titles) == 1
-    # Reports name no officer: the managers answer for the deadline; the officer heard the assignment.
+    # Nobody was given the report: the managers answer for the deadline, not every officer.
     assert not any("sắp đến hạn" in t for t in await _titles(maker, staff["officer"][1]))
     assert await _titles(maker, staff["coordinator"][1]) == []
+
+
+async def test_the_officer_given_the_report_is_reminded_and_the_managers_hear_when_it_is_late(
+    client: httpx.AsyncClient, actors: Actors, maker: Maker, relay: Relay, settings: Settings
+) -> None:
+    staff = await _staff(client, actors)
+    (manager, manager_id), (_, officer_id) = staff["manager"], staff["officer"]
+    report_id = await _report_due(client, maker, DUE)
+    body = {"officer": str(officer_id), "report_ids": [str(report_id)]}
+    assert (await client.post("/api/v1/staff/queue/assign", json=body, headers=manager)).status_code == 200
+    await relay.drain()
+    assert await _sweep(maker, settings, DUE - timedelta(hours=23)) == Swept(1, 0, 0)
+    await relay.drain()
+    assert sum("sắp đến hạn" in t for t in await _titles(maker, officer_id)) == 1
+    assert not any("sắp đến hạn" in t for t in await _titles(maker, manager_id))
+
+    assert await _sweep(maker, settings, DUE + timedelta(minutes=1)) == Swept(0, 1, 0)
+    await relay.drain()
+    assert sum("đã quá hạn" in t for t in await _titles(maker, manager_id)) == 1
+    assert sum("đã quá hạn" in t for t in await _titles(maker, officer_id)) == 1
 
 
 async def test_at_the_deadline_the_report_is_overdue_and_owes_progress_with_photo_and_date(

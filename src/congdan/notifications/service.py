@@ -110,7 +110,8 @@ async def report_audience(session: AsyncSession, report: Report, event_at: datet
     return [*await recipients_for_accounts(session, accounts), *anonymous]
 
 
-# Deadline reminders go to the agency's managers rather than to every officer.
+# Deadline steps: the officer the report was given to hears of it first; the managers answer for
+# the agency's deadlines when nobody was given it, and are told too once it is late.
 MANAGERS_FIRST = frozenset({"staff_due_soon", "staff_overdue"})
 
 
@@ -123,16 +124,28 @@ async def staff_audience(session: AsyncSession, report: Report, kind: str) -> li
             *await repository.accounts_with_role(session, COORDINATOR),
         ]
     elif kind in MANAGERS_FIRST:
-        # Reports name no officer of their own: the managers answer for the agency's deadlines,
-        # and an agency without a manager account hears it through all its staff.
-        accounts = list(await repository.staff_of(session, report.agency_code, [AGENCY_MANAGER]))
-        accounts = accounts or list(await repository.staff_of(session, report.agency_code, AGENCY_ROLES))
+        assignee = await _assignee(session, report)
+        if kind == "staff_due_soon" and assignee is not None:
+            accounts = [assignee]
+        else:
+            # An agency without a manager account hears it through all its staff.
+            managers = list(await repository.staff_of(session, report.agency_code, [AGENCY_MANAGER]))
+            accounts = managers or list(await repository.staff_of(session, report.agency_code, AGENCY_ROLES))
+            if assignee is not None and assignee.id not in {a.id for a in accounts}:
+                accounts.append(assignee)
     else:
         accounts = list(await repository.staff_of(session, report.agency_code, AGENCY_ROLES))
     recipients = await recipients_for_accounts(session, accounts)
     for r in recipients:
         r.channels &= {"inbox", "email", "push"}  # no SMS bills for staff work
     return recipients
+
+
+async def _assignee(session: AsyncSession, report: Report) -> Account | None:
+    """The officer the report was given to, while they still work for its agency."""
+    if report.assignee_id is None or report.agency_code is None:
+        return None
+    return await repository.active_staff_member(session, report.assignee_id, report.agency_code, AGENCY_ROLES)
 
 
 def quiet_until(start: int | None, end: int | None, now: datetime) -> datetime | None:
