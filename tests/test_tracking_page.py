@@ -118,7 +118,7 @@ def test_deadline_is_a_date_with_its_weekday_in_ho_chi_minh_city() -> None:
     when = datetime(2026, 12, 10, 17, 30, tzinfo=UTC)
     assert deadline(when, "vi") == "thứ Sáu, 11/12/2026"
     assert deadline(when, "en") == "Friday 11/12/2026"
-    assert deadline(datetime(2026, 12, 13, 3, 0, tzinfo=UTC), "vi") == "Chủ Nhật, 13/12/2026"
+    assert deadline(datetime(2026, 12, 13, 3, 0, tzinfo=UTC), "vi") == "Chủ nhật, 13/12/2026"
     assert deadline(None, "vi") is None
 
 

@@ -7,14 +7,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from zoneinfo import ZoneInfo
 
 from jinja2 import Environment
 
+from congdan.kit.dates import CITY_TZ
 from congdan.kit.i18n import _, translate
 from congdan.reports import events
 
-LOCAL_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
+LOCAL_TZ = CITY_TZ
 
 
 @dataclass(frozen=True)

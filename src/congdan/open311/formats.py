@@ -8,13 +8,14 @@ import re
 from datetime import datetime
 from typing import Literal
 from xml.etree import ElementTree as ET
-from zoneinfo import ZoneInfo
 
 from starlette.responses import Response
 
+from congdan.kit.dates import CITY_TZ
+
 Format = Literal["json", "xml"]
 FORMATS: tuple[Format, ...] = ("json", "xml")
-CITY_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
+CITY_TZ = CITY_TZ
 
 JSON_TYPE = "application/json; charset=utf-8"
 XML_TYPE = "text/xml; charset=utf-8"

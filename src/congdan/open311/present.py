@@ -8,11 +8,12 @@ from collections import defaultdict
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from congdan.authz import policy
+from congdan.kit.dates import CITY_TZ
 from congdan.kit.i18n import _, translate
 from congdan.models import Report, ReportEvent
 from congdan.open311 import repository
 from congdan.open311.definitions import STATUS_LABELS
-from congdan.open311.formats import CITY_TZ, w3c
+from congdan.open311.formats import w3c
 from congdan.open311.query import OPEN_VALUES
 from congdan.reports import present
 from congdan.reports import repository as reports_repo

@@ -18,13 +18,14 @@ from congdan.authz import policy
 from congdan.categories import repository as categories_repo
 from congdan.config import Settings
 from congdan.kit.codes import normalise_tracking_code
+from congdan.kit.dates import CITY_TZ
 from congdan.kit.errors import BadRequest, NotFound
 from congdan.kit.i18n import _, translate
 from congdan.models import Category, Open311Submission, Report
 from congdan.open311 import repository
 from congdan.open311.attributes import validate_attributes
 from congdan.open311.definitions import Attribute, info_for
-from congdan.open311.formats import CITY_TZ, w3c
+from congdan.open311.formats import w3c
 from congdan.open311.present import notice, present_requests
 from congdan.open311.query import build_filter, extensions_on
 from congdan.open311.schemas import RequestIn, RequestsQuery

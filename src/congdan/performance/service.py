@@ -21,12 +21,12 @@ import re
 import statistics
 from dataclasses import dataclass
 from datetime import datetime, time
-from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from congdan.authz import policy
 from congdan.authz.policy import Principal
+from congdan.kit.dates import CITY_TZ
 from congdan.kit.errors import ValidationFailed
 from congdan.kit.i18n import _, translate
 from congdan.performance import repository
@@ -34,7 +34,7 @@ from congdan.performance.repository import Counts
 from congdan.performance.schemas import AgencyMonthOut, LateReportOut, MonthlyReportOut, PeriodOut
 from congdan.reports.deadlines import working_days_late
 
-LOCAL = ZoneInfo("Asia/Ho_Chi_Minh")
+LOCAL = CITY_TZ
 CUTOFF_DAY = 25
 CUTOFF = time(12, 0)
 RANKING_RULE = _(

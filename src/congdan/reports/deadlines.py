@@ -8,10 +8,11 @@ from zoneinfo import ZoneInfo
 
 import holidays
 
+from congdan.kit.dates import CITY_TZ
 from congdan.kit.i18n import N_, _, translate
 from congdan.models import Report
 
-LOCAL = ZoneInfo("Asia/Ho_Chi_Minh")
+LOCAL = CITY_TZ
 
 
 @cache

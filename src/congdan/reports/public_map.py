@@ -11,18 +11,18 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from congdan.authz.policy import PUBLIC
+from congdan.kit.dates import CITY_TZ
 from congdan.kit.errors import ValidationFailed
 from congdan.kit.i18n import _, translate
 from congdan.reports import present, repository
 from congdan.reports.schemas import MapFeature, MapFeatureCollection, MapPoint, MapProperties, ReportFilters
 from congdan.reports.states import Status, label
 
-LOCAL_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
+LOCAL_TZ = CITY_TZ
 MAP_LIMIT = 500
 LIST_PAGE = 20
 WHOLE_WORLD = (-180.0, -90.0, 180.0, 90.0)

@@ -5,13 +5,13 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any
 
-from babel.dates import format_date
 from fastapi import APIRouter, Form, Header, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from congdan.deps import SessionDep
 from congdan.kit.codes import normalise_tracking_code
+from congdan.kit.dates import day_and_date
 from congdan.kit.errors import NotFound
 from congdan.kit.i18n import LOCALES
 from congdan.notifications import following
@@ -29,15 +29,7 @@ router = APIRouter(include_in_schema=False, dependencies=[ALERT_BANNER])
 
 
 def deadline(value: datetime | None, locale: str) -> str | None:
-    """A date with its day of the week, in Ho Chi Minh City: "thứ Sáu, 11/12/2026"."""
-    if value is None:
-        return None
-    day = value.astimezone(LOCAL_TZ).date()
-    if locale == "en":
-        return format_date(day, "EEEE dd/MM/yyyy", locale="en")
-    text = format_date(day, "EEEE, dd/MM/yyyy", locale="vi")
-    # In a sentence the weekday is written "thứ Sáu"; "Chủ nhật" keeps its capital.
-    return "t" + text[1:] if text.startswith("Thứ") else text
+    return None if value is None else day_and_date(value, locale)
 
 
 def when(value: datetime) -> str:

@@ -11,7 +11,6 @@ import uuid
 from collections.abc import Sequence
 from datetime import datetime
 
-from babel.dates import format_date
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from congdan.agencies import repository as agencies_repo
@@ -20,6 +19,7 @@ from congdan.authz import policy
 from congdan.authz.policy import Principal
 from congdan.categories import repository as categories_repo
 from congdan.db import utcnow
+from congdan.kit.dates import day_and_date
 from congdan.kit.errors import Conflict, FieldError, NotFound, ValidationFailed
 from congdan.kit.i18n import _
 from congdan.kit.text import clean_plain_text
@@ -27,7 +27,6 @@ from congdan.models import RejectionReason, ReplyTemplate, Report, ReportEvent
 from congdan.reports import conversation
 from congdan.reports import repository as reports_repo
 from congdan.reports import service as reports
-from congdan.reports.deadlines import LOCAL
 from congdan.reports.schemas import ReplyIn
 from congdan.workbench import repository
 from congdan.workbench.schemas import ReasonIn, ReasonPatch, TemplateIn, TemplatePatch, TemplateReplyIn
@@ -59,12 +58,8 @@ def check_body(body: str) -> list[FieldError]:
 
 
 def vietnamese_date(value: datetime | None) -> str:
-    """A deadline as residents read it: "thứ Sáu, 11/12/2026", in Ho Chi Minh City time."""
-    if value is None:
-        return "chưa xác định"
-    text = format_date(value.astimezone(LOCAL).date(), "EEEE, dd/MM/yyyy", locale="vi")
-    # In a sentence: "thứ Sáu", and "Chủ nhật" (CLDR writes "Chủ Nhật").
-    return "t" + text[1:] if text.startswith("Thứ") else text.replace("Chủ Nhật", "Chủ nhật")
+    """A deadline as residents read it, for a reply written in Vietnamese."""
+    return "chưa xác định" if value is None else day_and_date(value, "vi")
 
 
 def fill(body: str, values: dict[str, str]) -> str:
