@@ -24,7 +24,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from congdan.config import Settings
 from congdan.db import utcnow
 from congdan.models import OutboxMessage
-from congdan.outbox import repository
+from congdan.outbox import repository, wakeup
 from congdan.outbox.registry import HandlerContext, Registration, Registry
 
 log = structlog.get_logger("outbox")
@@ -54,6 +54,8 @@ class Relay:
         self.last_round_at: float | None = None
         self.last_round_wall: datetime | None = None
         self.leases_released = False
+        # Set when outbox rows may be waiting: a NOTIFY, or a commit in this process.
+        self.wake = asyncio.Event()
 
     def _lease_until(self) -> datetime:
         return utcnow() + timedelta(seconds=self.settings.outbox_lease_seconds)
@@ -139,8 +141,17 @@ class Relay:
 
     async def run_forever(self, stop: asyncio.Event) -> None:
         """Runs rounds until `stop` is set. No exception ends it: a round that fails is logged and
-        the next one starts, since the rows it held come back when their leases run out."""
+        the next one starts, since the rows it held come back when their leases run out. Between
+        rounds with nothing to do it sleeps until a commit of outbox rows wakes it (wakeup.py) or
+        the poll interval passes."""
         log.info("outbox.worker_started", worker=self.worker_id)
+        url = self.settings.resolved_database_url
+        async with wakeup.listening(url, self.wake):
+            with wakeup.bell(self.wake):
+                await self._rounds(stop)
+        log.info("outbox.worker_stopped", worker=self.worker_id)
+
+    async def _rounds(self, stop: asyncio.Event) -> None:
         next_housekeeping = 0.0
         while not stop.is_set():
             if time.monotonic() >= next_housekeeping:
@@ -149,6 +160,8 @@ class Relay:
                     await self.housekeep()
                 except Exception as exc:
                     log.warning("outbox.housekeeping_failed", error=f"{type(exc).__name__}: {exc}"[:300])
+            # Cleared before the round: a commit during the round wakes the next one at once.
+            self.wake.clear()
             try:
                 handled = await self.run_once()
             except (OperationalError, DBAPIError, OSError) as exc:
@@ -162,8 +175,7 @@ class Relay:
             self.last_round_at = time.monotonic()
             self.last_round_wall = utcnow()
             if handled == 0:
-                await _sleep_or_stop(stop, self.settings.outbox_poll_seconds)
-        log.info("outbox.worker_stopped", worker=self.worker_id)
+                await _sleep_or_stop(stop, self.settings.outbox_poll_seconds, self.wake)
 
     async def _handle(self, message_id: uuid.UUID) -> None:
         error: str | None = None
@@ -326,6 +338,11 @@ async def supervise(relay: Relay, stop: asyncio.Event) -> None:
         pause = 1.0 if time.monotonic() - started > 60 else min(pause * 2, 30.0)
 
 
-async def _sleep_or_stop(stop: asyncio.Event, seconds: float) -> None:
-    with contextlib.suppress(TimeoutError):
-        await asyncio.wait_for(stop.wait(), timeout=seconds)
+async def _sleep_or_stop(stop: asyncio.Event, seconds: float, wake: asyncio.Event | None = None) -> None:
+    """Returns after `seconds`, or as soon as `stop` (or `wake`) is set."""
+    waiters = [asyncio.ensure_future(e.wait()) for e in (stop, wake) if e is not None]
+    try:
+        await asyncio.wait(waiters, timeout=seconds, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        for waiter in waiters:
+            waiter.cancel()
