@@ -83,18 +83,6 @@ async def staff_of(session: AsyncSession, agency_code: str, roles: Iterable[str]
     return (await session.scalars(stmt)).all()
 
 
-async def active_staff_member(
-    session: AsyncSession, account_id: uuid.UUID, agency_code: str, roles: Iterable[str]
-) -> Account | None:
-    stmt = select(Account).where(
-        Account.id == account_id,
-        Account.agency_code == agency_code,
-        Account.role.in_(list(roles)),
-        Account.is_active.is_(True),
-    )
-    return (await session.scalars(stmt)).one_or_none()
-
-
 async def accounts_with_role(session: AsyncSession, role: str) -> Sequence[Account]:
     stmt = select(Account).where(Account.role == role, Account.is_active.is_(True)).order_by(Account.id)
     return (await session.scalars(stmt)).all()

@@ -145,7 +145,14 @@ async def _assignee(session: AsyncSession, report: Report) -> Account | None:
     """The officer the report was given to, while they still work for its agency."""
     if report.assignee_id is None or report.agency_code is None:
         return None
-    return await repository.active_staff_member(session, report.assignee_id, report.agency_code, AGENCY_ROLES)
+    officer = await accounts_repo.get(session, report.assignee_id)
+    still_there = (
+        officer is not None
+        and officer.is_active
+        and officer.agency_code == report.agency_code
+        and officer.role in AGENCY_ROLES
+    )
+    return officer if still_there else None
 
 
 def quiet_until(start: int | None, end: int | None, now: datetime) -> datetime | None:
