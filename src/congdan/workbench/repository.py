@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import ColumnElement, and_, case, func, or_, select
+from sqlalchemy import ColumnElement, and_, case, func, or_, select, true
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from congdan.models import Account, ReplyTemplate, Report
@@ -21,14 +21,9 @@ _TRIAGE = [Status.TRIAGE.value, Status.TRANSFERRED.value]
 SOON = timedelta(hours=24)
 
 
-def _conditions(
-    scope: ColumnElement[bool], f: QueueFilters, now: datetime, *, without: str | None = None
-) -> list[ColumnElement[bool]]:
-    """The filters as SQL; `without` leaves one out, so that its own counts show what choosing
-    each of its values would give."""
+def _fixed(scope: ColumnElement[bool], f: QueueFilters) -> list[ColumnElement[bool]]:
+    """The filters that are not counted facets: whose reports, category, unit, officer."""
     conditions = [scope]
-    if without != "status":
-        conditions.append(Report.status.in_([s.value for s in f.status] if f.status else _OPEN))
     if f.category:
         conditions.append(Report.category_code == f.category)
     if f.area:
@@ -37,12 +32,24 @@ def _conditions(
         conditions.append(Report.assignee_id == f.assignee)
     if f.unassigned:
         conditions.append(Report.assignee_id.is_(None))
-    if without != "due":
-        if f.due == "overdue":
-            conditions += _overdue(now)
-        elif f.due == "soon":
-            conditions += _due_soon(now)
-    if without != "reopened" and f.reopened:
+    return conditions
+
+
+def _chosen_statuses(f: QueueFilters) -> list[str]:
+    return [s.value for s in f.status] if f.status else _OPEN
+
+
+def _due(f: QueueFilters, now: datetime) -> list[ColumnElement[bool]]:
+    if f.due == "overdue":
+        return _overdue(now)
+    if f.due == "soon":
+        return _due_soon(now)
+    return []
+
+
+def _conditions(scope: ColumnElement[bool], f: QueueFilters, now: datetime) -> list[ColumnElement[bool]]:
+    conditions = [*_fixed(scope, f), Report.status.in_(_chosen_statuses(f)), *_due(f, now)]
+    if f.reopened:
         conditions.append(Report.reopened_at.is_not(None))
     return conditions
 
@@ -97,28 +104,39 @@ class Counts:
     reopened: int
 
 
-async def _count(session: AsyncSession, conditions: list[ColumnElement[bool]]) -> int:
-    return int(await session.scalar(select(func.count()).select_from(Report).where(*conditions)) or 0)
+def _all(conditions: list[ColumnElement[bool]]) -> ColumnElement[bool]:
+    return and_(true(), *conditions)
 
 
 async def queue_counts(
     session: AsyncSession, scope: ColumnElement[bool], f: QueueFilters, now: datetime
 ) -> Counts:
-    by_status_stmt = (
-        select(Report.status, func.count())
-        .where(*_conditions(scope, f, now, without="status"))
+    """Each facet (status, due, reopened) counted with the other filters only, so that it says
+    what choosing it would give, in one pass over the open reports in scope (and over the closed
+    ones only when a closed status is chosen: an agency's whole history is not counted on every
+    look at its queue)."""
+    chosen = _chosen_statuses(f)
+    due = _all(_due(f, now))
+    reopened = Report.reopened_at.is_not(None) if f.reopened else true()
+    stmt = (
+        select(
+            Report.status,
+            func.count().filter(and_(due, reopened)),
+            func.count().filter(and_(*_overdue(now), reopened)),
+            func.count().filter(and_(*_due_soon(now), reopened)),
+            func.count().filter(and_(due, Report.reopened_at.is_not(None))),
+        )
+        .where(*_fixed(scope, f), Report.status.in_(sorted(set(_OPEN) | set(chosen))))
         .group_by(Report.status)
     )
-    by_status = {str(s): int(n) for s, n in (await session.execute(by_status_stmt)).all()}
-    dueless = _conditions(scope, f, now, without="due")
+    rows = [(str(s), int(a), int(o), int(d), int(r)) for s, a, o, d, r in (await session.execute(stmt)).all()]
+    picked = [row for row in rows if row[0] in chosen]
     return Counts(
-        total=await _count(session, _conditions(scope, f, now)),
-        by_status=by_status,
-        overdue=await _count(session, dueless + _overdue(now)),
-        due_soon=await _count(session, dueless + _due_soon(now)),
-        reopened=await _count(
-            session, [*_conditions(scope, f, now, without="reopened"), Report.reopened_at.is_not(None)]
-        ),
+        total=sum(row[1] for row in picked),
+        by_status={row[0]: row[1] for row in rows if row[1]},
+        overdue=sum(row[2] for row in picked),
+        due_soon=sum(row[3] for row in picked),
+        reopened=sum(row[4] for row in picked),
     )
 
 

@@ -50,7 +50,9 @@ class QueueItem(BaseModel):
 
 class QueueCounts(BaseModel):
     total: int = Field(description="Số phản ánh khớp mọi bộ lọc đang chọn")
-    by_status: dict[str, int] = Field(description="Theo trạng thái, với các bộ lọc khác đang chọn")
+    by_status: dict[str, int] = Field(
+        description="Theo trạng thái (các trạng thái còn mở và các trạng thái đang chọn), với các bộ lọc khác"
+    )
     overdue: int
     due_soon: int = Field(description="Đến hạn trong 24 giờ tới")
     reopened: int
