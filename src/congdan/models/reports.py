@@ -5,11 +5,14 @@ from __future__ import annotations
 import uuid
 from datetime import date, datetime
 
-from sqlalchemy import Boolean, Date, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import Boolean, Date, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from congdan.db import Base, UTCDateTime, new_id, utcnow
 from congdan.kit.crypto import LookupHash, SealedText, hashed_lookup
+from congdan.shared.statuses import OPEN
+
+_OPEN_SQL = "status IN (" + ", ".join(f"'{s.value}'" for s in sorted(OPEN)) + ")"
 
 
 class Report(Base):
@@ -19,6 +22,16 @@ class Report(Base):
         Index("ix_reports_lat_lon", "lat", "lon"),
         # The workbench queue: an agency's open reports by due date, and its counts per status.
         Index("ix_reports_agency_status_due", "agency_code", "status", "due_at"),
+        # Its page and counts without touching closed reports (migration 0017).
+        Index(
+            "ix_reports_open_agency_due",
+            "agency_code",
+            "due_at",
+            "id",
+            postgresql_where=text(_OPEN_SQL),
+            postgresql_include=["status", "reopened_at"],
+            sqlite_where=text(_OPEN_SQL),
+        ),
         # The city-wide queue and deadline board: open reports by due date across agencies.
         Index("ix_reports_status_due", "status", "due_at"),
     )
