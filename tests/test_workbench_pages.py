@@ -161,24 +161,24 @@ async def test_triage_is_for_coordinators_and_routes_in_one_click(app: Any, make
     )
     await make_report(maker, due_at=utcnow() - timedelta(days=2))
     async with _signed_in(app, maker, "agency_officer") as officer:
-        refused = await officer.get("/staff/phan-loai")
+        refused = await officer.get("/staff/triage")
         assert refused.status_code == 403
         assert "text/html" in refused.headers["content-type"]
         assert "Chỉ điều phối viên hoặc quản trị viên" in refused.text
     async with _signed_in(app, maker, "coordinator", agency=None) as coordinator:
-        page = await coordinator.get("/staff/phan-loai")
+        page = await coordinator.get("/staff/triage")
         assert page.status_code == 200
         code = await _code(maker, waiting)
         assert code in page.text
         assert "Hạn xử lý toàn thành phố" in page.text and "Sở Xây dựng" in page.text
         guesses = re.findall(
-            rf'action="/staff/phan-loai/{waiting}/chuyen">.*?name="category" value="([a-z_]+)"',
+            rf'action="/staff/triage/{waiting}/chuyen">.*?name="category" value="([a-z_]+)"',
             page.text,
             re.S,
         )
         assert 1 <= len(guesses) <= 3
         r = await coordinator.post(
-            f"/staff/phan-loai/{waiting}/chuyen",
+            f"/staff/triage/{waiting}/chuyen",
             data={"csrf_token": csrf_of(page.text), "category": guesses[0]},
         )
         assert r.status_code == 303, r.text
@@ -190,7 +190,7 @@ async def test_triage_is_for_coordinators_and_routes_in_one_click(app: Any, make
         # Any agency, from the select; the coordinator's queue sees every agency.
         other = await make_report(maker, status="transferred", agency_code=AGENCY)
         r = await coordinator.post(
-            f"/staff/phan-loai/{other}/chuyen", data={"csrf_token": csrf_of(page.text), "agency": OTHER}
+            f"/staff/triage/{other}/chuyen", data={"csrf_token": csrf_of(page.text), "agency": OTHER}
         )
         assert r.status_code == 303
         assert (await get_report(maker, other)).agency_code == OTHER
@@ -212,7 +212,7 @@ async def test_the_monthly_report_page_and_its_downloads(app: Any, maker: Maker)
         created_at=previous.start + timedelta(hours=1),
         due_at=previous.start + timedelta(days=2),
     )
-    url = f"/staff/bao-cao-thang?month={previous.label}"
+    url = f"/staff/reports/monthly?month={previous.label}"
     async with _signed_in(app, maker, "agency_officer") as officer:
         page = await officer.get(url)
         assert page.status_code == 200
@@ -220,9 +220,9 @@ async def test_the_monthly_report_page_and_its_downloads(app: Any, maker: Maker)
         assert "Sở Xây dựng" in page.text and "Phản ánh trễ hạn" in page.text
         assert await _code(maker, late) in page.text
         assert await _code(maker, theirs) not in page.text  # another agency's late list
-        xlsx = await officer.get(f"/staff/bao-cao-thang.xlsx?month={previous.label}")
+        xlsx = await officer.get(f"/staff/reports/monthly.xlsx?month={previous.label}")
         assert xlsx.status_code == 200 and xlsx.content[:2] == b"PK"
-        pdf = await officer.get(f"/staff/bao-cao-thang.pdf?month={previous.label}")
+        pdf = await officer.get(f"/staff/reports/monthly.pdf?month={previous.label}")
         assert pdf.status_code == 200 and pdf.content[:4] == b"%PDF"
     async with _signed_in(app, maker, "coordinator", agency=None) as coordinator:
         page = await coordinator.get(url)
@@ -230,6 +230,17 @@ async def test_the_monthly_report_page_and_its_downloads(app: Any, maker: Maker)
 
 
 async def test_pages_send_the_signed_out_to_sign_in(client: httpx.AsyncClient) -> None:
-    for path in ("/staff/phan-loai", "/staff/bao-cao-thang", "/staff/bao-cao-thang.xlsx"):
+    for path in ("/staff/triage", "/staff/reports/monthly", "/staff/reports/monthly.xlsx"):
         r = await client.get(path)
         assert r.status_code == 303 and r.headers["location"].startswith("/staff/?next=")
+
+
+async def test_the_first_addresses_of_triage_and_the_monthly_report_lead_to_the_named_ones(
+    client: httpx.AsyncClient,
+) -> None:
+    for old, new in (
+        ("/staff/phan-loai?cursor=x", "/staff/triage?cursor=x"),
+        ("/staff/bao-cao-thang?month=2026-10", "/staff/reports/monthly?month=2026-10"),
+    ):
+        r = await client.get(old)
+        assert r.status_code == 308 and r.headers["location"] == new

@@ -28,7 +28,7 @@ async def test_a_coordinator_routes_a_report_from_triage(
     code = (await get_report(maker, waiting)).tracking_code
     page = desktop_page
 
-    await page.goto("/staff/phan-loai")
+    await page.goto("/staff/triage")
     await page.get_by_label("Email").fill(email)
     await page.get_by_label("Mật khẩu").fill(PASSWORD)
     await page.get_by_role("button", name="Tiếp tục").click()
@@ -37,7 +37,7 @@ async def test_a_coordinator_routes_a_report_from_triage(
     await page.get_by_role("button", name="Xác nhận").click()
     await page.get_by_role("link", name="Tôi đã lưu các mã, tiếp tục").click()
 
-    await expect(page).to_have_url("/staff/phan-loai")
+    await expect(page).to_have_url("/staff/triage")
     await expect(page.get_by_role("heading", name="Phân loại", exact=True)).to_be_visible()
     row = page.locator(f"#r-{code}")
     await expect(row).to_be_visible()

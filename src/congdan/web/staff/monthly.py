@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
-from fastapi.responses import Response
+from fastapi.responses import RedirectResponse, Response
 
 from congdan.db import utcnow
 from congdan.deps import SessionDep
@@ -17,7 +17,8 @@ from congdan.web.staff.triage import forbidden_page
 
 router = APIRouter(include_in_schema=False)
 
-MONTHLY = "/staff/bao-cao-thang"
+MONTHLY = "/staff/reports/monthly"
+FORMER_MONTHLY = "/staff/bao-cao-thang"  # the address the page had first: a bookmark still works
 Month = Annotated[str | None, Query(max_length=7, pattern=r"^\d{4}-\d{2}$")]
 
 
@@ -36,6 +37,12 @@ async def monthly_page(
         "pdf_url": f"{MONTHLY}.pdf{suffix}",
     }
     return await render(request, session, "staff/monthly.html", context)
+
+
+@router.get(FORMER_MONTHLY)
+async def former_monthly(request: Request) -> Response:
+    query = f"?{request.url.query}" if request.url.query else ""
+    return RedirectResponse(MONTHLY + query, status_code=308)
 
 
 def _download(body: bytes, media_type: str, name: str) -> Response:

@@ -24,7 +24,8 @@ from congdan.workbench.schemas import RouteIn
 
 router = APIRouter(include_in_schema=False)
 
-TRIAGE = "/staff/phan-loai"
+TRIAGE = "/staff/triage"
+FORMER_TRIAGE = "/staff/phan-loai"  # the address the page had first: a bookmark still works
 PAGE_SIZE = 50
 Cursor = Annotated[str | None, Query(max_length=64)]
 Code = Annotated[str, Form(max_length=64)]
@@ -68,6 +69,12 @@ async def triage_page(
         return await _page(request, session, ctx, me, cursor)
     except Forbidden as exc:
         return await forbidden_page(request, session, exc)
+
+
+@router.get(FORMER_TRIAGE)
+async def former_triage(request: Request) -> Response:
+    query = f"?{request.url.query}" if request.url.query else ""
+    return RedirectResponse(TRIAGE + query, status_code=308)
 
 
 @router.post(TRIAGE + "/{report_id}/chuyen")
