@@ -15,7 +15,8 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from congdan.accounts.service import create_staff
 from congdan.models import AuditEntry
-from tests.conftest import PASSWORD
+from tests.conftest import PASSWORD, Actors
+from tests.resident_pages_support import sign_in as resident_sign_in
 from tests.staff_support import StaffLogin, csrf_of, page_sign_in
 
 Maker = async_sessionmaker[AsyncSession]
@@ -62,7 +63,7 @@ async def test_first_sign_in_enrols_with_a_qr_code_then_shows_the_queue(
     answer = await page_sign_in(client, login)
     assert len(set(login.recovery_codes)) == 10
     assert "Mã khôi phục của bạn" in answer.text
-    cookie = answer.cookies.get("congdan_session") or client.cookies.get("congdan_session")
+    cookie = answer.cookies.get("congdan_staff_session") or client.cookies.get("congdan_staff_session")
     assert cookie
     home = await client.get("/staff/")
     assert "<h1>Hàng đợi</h1>" in home.text and login.email in home.text
@@ -226,3 +227,27 @@ async def test_an_administrator_resets_a_factor_and_unlocks_on_the_page(
     async with _client(client._transport.app) as again:  # type: ignore[attr-defined]
         answer = await page_sign_in(again, login)
         assert answer.status_code == 200 and len(login.recovery_codes) == 10
+
+
+async def test_a_resident_sign_in_in_the_same_browser_leaves_the_staff_session_alone(
+    client: httpx.AsyncClient, maker: Maker, actors: Actors
+) -> None:
+    """Staff and residents have a cookie each: a resident's sign-in and sign-out in the browser a
+    staff member works in neither replaces nor ends the staff session."""
+    login = await _staff(maker)
+    await page_sign_in(client, login)
+    staff_cookie = client.cookies.get("congdan_staff_session")
+    assert staff_cookie
+    await resident_sign_in(client, actors, "0901 765 432")
+    assert client.cookies.get("congdan_session", "").startswith("cdb_")
+    assert client.cookies.get("congdan_staff_session") == staff_cookie
+    queue = await client.get("/staff/")
+    assert queue.status_code == 200 and "<h1>Hàng đợi</h1>" in queue.text
+    mine = await client.get("/cua-toi")
+    assert mine.status_code == 200
+    # The staff sign-out form still carries a valid token after the resident's sign-in.
+    out = await client.post("/staff/dang-xuat", data={"csrf_token": csrf_of(queue.text)})
+    assert out.status_code == 303
+    assert (await client.get("/staff/")).status_code == 200  # the sign-in page again
+    assert "congdan_staff_session" not in client.cookies
+    assert (await client.get("/cua-toi")).status_code == 200

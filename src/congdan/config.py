@@ -182,7 +182,9 @@ class Settings(BaseSettings):
     rate_limits_enabled: bool = True
     rate_limits: dict[str, str] = Field(default_factory=dict)  # rule -> "N/period;..."; see ratelimit.py
     rate_limit_key_prefix: str = "congdan"
-    session_cookie_name: str = "congdan_session"
+    session_cookie_name: str = "congdan_session"  # a resident's browser session
+    # A staff member's, apart: signing in as a resident in the same browser leaves it alone.
+    staff_session_cookie_name: str = "congdan_staff_session"
     # Reverse proxies whose X-Forwarded-For/-Proto are believed: addresses or CIDRs, comma-separated.
     # Empty: the socket peer is the client, whatever headers it sends.
     trusted_proxies: str = ""

@@ -216,7 +216,7 @@ async def staff_session_of(request: Request) -> staff_sessions.Current | None:
     of its own, before the unit of work); its last-seen time is written, in a transaction of its
     own, at most once a minute."""
     state = request.app.state
-    raw = read_cookie(request, state.settings.session_cookie_name)
+    raw = read_cookie(request, state.settings.staff_session_cookie_name)
     if not raw:
         return None
     now = get_now(request)

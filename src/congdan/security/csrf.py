@@ -51,7 +51,11 @@ def _mac(key: bytes, session: str, nonce: str) -> str:
 
 
 def _session_id(request: Request, settings: Settings) -> str:
-    return cookies.read_cookie(request, settings.session_cookie_name) or ""
+    """Both browser sessions, a resident's and a staff member's: a form shown before either
+    changed (a sign-in, a sign-out) is refused."""
+    resident = cookies.read_cookie(request, settings.session_cookie_name) or ""
+    staff = cookies.read_cookie(request, settings.staff_session_cookie_name) or ""
+    return f"{resident}|{staff}"
 
 
 def csrf_token(request: Request) -> str:

@@ -42,7 +42,7 @@ def _to(target: str) -> RedirectResponse:
 
 
 def _with_cookie(response: Response, request: Request, raw: str) -> Response:
-    set_cookie(response, request, request.app.state.settings.session_cookie_name, raw)
+    set_cookie(response, request, request.app.state.settings.staff_session_cookie_name, raw)
     return response
 
 
@@ -86,7 +86,7 @@ async def sign_in(
 
 
 async def _awaiting(request: Request, session: SessionDep, now: NowDep) -> sessions.Current | None:
-    raw = read_cookie(request, request.app.state.settings.session_cookie_name)
+    raw = read_cookie(request, request.app.state.settings.staff_session_cookie_name)
     return await sessions.current(
         session, request.app.state.settings, raw, now, stage=sessions.AWAITING_FACTOR
     )
@@ -181,5 +181,5 @@ async def recover(
 async def sign_out(request: Request, session: SessionDep, now: NowDep, _staff: StaffPageDep) -> Response:
     await sessions.sign_out(session, request.state.staff, now)
     response = _to(HOME)
-    delete_cookie(response, request, request.app.state.settings.session_cookie_name)
+    delete_cookie(response, request, request.app.state.settings.staff_session_cookie_name)
     return response
