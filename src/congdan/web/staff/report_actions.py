@@ -264,6 +264,22 @@ async def transfer(
     return await _step(request, session, ctx, me, report_id, "transfer", "transferred", act)
 
 
+async def _original(session: AsyncSession, value: str) -> uuid.UUID:
+    """A report's id, or the id of the report with this tracking code (as typed or read out);
+    whether this staff member may see it is the status machine's check."""
+    try:
+        return uuid.UUID(value)
+    except ValueError:
+        pass
+    code = normalise_tracking_code(value)
+    if code is not None:
+        try:
+            return (await reports.get_by_code(session, code)).id
+        except NotFound:
+            pass
+    raise ValidationFailed(_("Không tìm thấy phản ánh gốc."), field="duplicate_of")
+
+
 @router.post(PAGE + "/trung")
 async def duplicate(
     request: Request,
@@ -277,17 +293,7 @@ async def duplicate(
 
     async def act() -> object:
         value = _filled(original, _("Cần chỉ ra phản ánh gốc."), "duplicate_of").strip()
-        try:
-            original_id = uuid.UUID(value)
-        except ValueError:
-            code = normalise_tracking_code(value)
-            try:
-                original_id = (await reports.get_by_code(session, code)).id if code else None
-            except NotFound:
-                original_id = None
-            if original_id is None:
-                raise ValidationFailed(_("Không tìm thấy phản ánh gốc."), field="duplicate_of") from None
-        data = TransitionIn(to=Status.DUPLICATE, duplicate_of=original_id, public=True)
+        data = TransitionIn(to=Status.DUPLICATE, duplicate_of=await _original(session, value), public=True)
         return await lifecycle.transition(session, ctx, me, report_id, data)
 
     return await _step(request, session, ctx, me, report_id, "duplicate", "duplicate", act)
