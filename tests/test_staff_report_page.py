@@ -286,8 +286,26 @@ async def test_a_form_without_its_token_is_refused(app: Any, maker: Maker) -> No
 
 async def test_the_queue_and_triage_link_to_the_page(app: Any, maker: Maker) -> None:
     report_id = await make_report(maker, due_at=utcnow() + timedelta(days=1))
-    waiting = await make_report(maker, status="triage", agency_code=None, category_code=None)
+    waiting = await make_report(
+        maker, status="triage", agency_code=None, category_code=None, area_code=None, lat=None, lon=None
+    )
     async with _signed_in(app, maker, "agency_officer") as officer:
         assert f'href="/staff/reports/{report_id}"' in (await officer.get("/staff/")).text
     async with _signed_in(app, maker, "coordinator", None) as coordinator:
         assert f'href="/staff/reports/{waiting}"' in (await coordinator.get("/staff/phan-loai")).text
+        page = await coordinator.get(_url(waiting))
+        assert page.status_code == 200 and "Chưa phân loại" in page.text and "Không có vị trí." in page.text
+        assert 'id="report-map"' not in page.text and 'id="transfer-agency"' in page.text
+
+
+async def test_a_duplicate_candidate_is_marked_with_one_button(app: Any, maker: Maker) -> None:
+    original = await make_report(maker, created_at=utcnow() - timedelta(hours=2))
+    copy = await make_report(maker)
+    code = (await get_report(maker, original)).tracking_code
+    async with _signed_in(app, maker, "agency_officer") as officer:
+        page = await officer.get(_url(copy))
+        row = re.search(r"<tr>\s*<td><a href=\"/staff/reports/([^\"]+)\"><code>([^<]+)</code>", page.text)
+        assert row and row.groups() == (str(original), code), "the other report is a candidate"
+        assert f'name="original" value="{original}"' in page.text
+        _done(await _post(officer, copy, "trung", original=str(original)), copy, "duplicate")
+    assert (await get_report(maker, copy)).duplicate_of_id == original
