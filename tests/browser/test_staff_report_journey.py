@@ -15,7 +15,7 @@ from congdan.accounts.service import create_staff
 from congdan.db import utcnow
 from congdan.kit.codes import tracking_code
 from congdan.models import ReplyTemplate
-from tests.browser.conftest import assert_accessible
+from tests.browser.conftest import assert_accessible, save_screenshot
 from tests.conftest import PASSWORD, png_bytes
 from tests.workbench_support import AGENCY, get_report, make_report
 
@@ -83,6 +83,7 @@ async def test_an_officer_answers_and_resolves_a_report(
     await expect(page.get_by_role("status")).to_have_text("Đã chuyển sang «Đã giải quyết».")
     await expect(page.locator(".timeline img")).to_have_count(1)
     await assert_accessible(page)
+    await save_screenshot(page, "staff-report-desktop")
     assert (await get_report(maker, report_id)).status == "resolved"
 
     resident = phone_page
