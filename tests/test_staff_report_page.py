@@ -94,11 +94,24 @@ async def test_the_page_for_the_agencys_officer(app: Any, maker: Maker) -> None:
         assert 'action="/staff/reports/' in html and "/tiep-nhan" in html  # assigned: accept
         assert "/giai-quyet" not in html  # resolving needs the report accepted first
         assert "/khong-tiep-nhan" in html
+        # One primary button, for the next step: accepting; answering waits.
+        assert '<button type="submit">Tiếp nhận xử lý</button>' in html
+        assert '<button type="submit" class="quiet">Gửi trả lời</button>' in html
         assert await _views(maker, report_id) == 1  # each view of the contact is audited
         await officer.get(_url(report_id))
         assert await _views(maker, report_id) == 2
         english = await officer.get(_url(report_id) + "?lang=en")
         assert "Handling agency" in english.text and "Accept" in english.text
+
+
+async def test_an_overdue_report_says_by_how_much_in_red(app: Any, maker: Maker) -> None:
+    due = utcnow() - timedelta(days=3)
+    report_id = await make_report(maker, due_at=due, status="in_progress")
+    async with _signed_in(app, maker, "agency_officer") as officer:
+        page = await officer.get(_url(report_id))
+    late = time_left(due, utcnow(), "vi")
+    assert late.startswith("quá hạn") and f'<dd class="due late">{late} ' in page.text
+    assert '<button type="submit">Đã giải quyết</button>' in page.text  # in progress: resolving is next
 
 
 async def test_another_agencys_officer_sees_nothing(app: Any, maker: Maker) -> None:

@@ -17,6 +17,7 @@ from congdan.agencies import repository as agencies_repo
 from congdan.authz import policy
 from congdan.authz.policy import Principal
 from congdan.categories import repository as categories_repo
+from congdan.db import utcnow
 from congdan.deps import ContextDep, SessionDep, writes
 from congdan.kit.dates import CITY_TZ, day_and_date
 from congdan.kit.errors import AppError, Forbidden, NotFound
@@ -116,6 +117,15 @@ async def _actions(session: AsyncSession, me: Principal, report: Report) -> dict
     }
 
 
+def _next_step(can: dict[str, Any]) -> str | None:
+    """The one primary button: what an officer does next (accept → answer → resolve)."""
+    if can["accept"]:
+        return "accept"
+    if can["resolve"]:
+        return "resolve"
+    return "reply" if can["reply"] else None
+
+
 def _shows(can: dict[str, Any], form: str) -> bool:
     """Whether the page has the form of this name, where its error is shown."""
     shown = {
@@ -182,6 +192,8 @@ async def report_page(
         "duplicates": duplicates_out(found, by_code, locale),
         "followers": len(await repository.followers(session, report.id)),
         "can": can,
+        "primary": _next_step(can),
+        "late": report.due_at is not None and report.due_at <= utcnow(),
         "templates": templates,
         "reasons": await replies.list_reasons(session, me, include_inactive=False),
         "agencies": [a for a in await agencies_repo.list_agencies(session) if a.is_active],
