@@ -39,7 +39,7 @@ async def _signed_in(
 
 def _rows(html: str) -> list[str]:
     """The tracking codes of the table's rows, in order."""
-    return re.findall(r"<td><code>([0-9A-Z]+)</code>", html)
+    return re.findall(r'<td><a href="/staff/reports/[0-9a-f-]+"><code>([0-9A-Z]+)</code></a>', html)
 
 
 async def _code(maker: Maker, report_id: uuid.UUID) -> str:

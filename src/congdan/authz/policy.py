@@ -155,10 +155,8 @@ def require_admin(principal: Principal) -> None:
         raise Forbidden()
 
 
-def require_transition(principal: Principal, report: Report, target: str, target_label: str) -> None:
-    """Who may move a report to each status (the status machine itself says which moves exist).
-
-    `target_label` is the status in residents' words (a Phrase), so the refusal never shows a code."""
+def can_transition(principal: Principal, report: Report, target: str) -> bool:
+    """Who may move a report to each status (the status machine itself says which moves exist)."""
     citywide = principal.is_citywide_staff
     agency = is_handling_agency(principal, report)
     allowed_for = {
@@ -172,7 +170,12 @@ def require_transition(principal: Principal, report: Report, target: str, target
         "reopened": is_reporter(principal, report),
         "duplicate": citywide or agency,
     }
-    if not allowed_for.get(target, False):
+    return allowed_for.get(target, False)
+
+
+def require_transition(principal: Principal, report: Report, target: str, target_label: str) -> None:
+    """`target_label` is the status in residents' words (a Phrase), so the refusal never shows a code."""
+    if not can_transition(principal, report, target):
         raise Forbidden(
             _("Bạn không có quyền chuyển phản ánh sang trạng thái «%(target)s»."), target=target_label
         )
