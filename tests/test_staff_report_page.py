@@ -305,7 +305,7 @@ async def test_the_queue_and_triage_link_to_the_page(app: Any, maker: Maker) -> 
     async with _signed_in(app, maker, "agency_officer") as officer:
         assert f'href="/staff/reports/{report_id}"' in (await officer.get("/staff/")).text
     async with _signed_in(app, maker, "coordinator", None) as coordinator:
-        assert f'href="/staff/reports/{waiting}"' in (await coordinator.get("/staff/phan-loai")).text
+        assert f'href="/staff/reports/{waiting}"' in (await coordinator.get("/staff/triage")).text
         page = await coordinator.get(_url(waiting))
         assert page.status_code == 200 and "Chưa phân loại" in page.text and "Không có vị trí." in page.text
         assert 'id="report-map"' not in page.text and 'id="transfer-agency"' in page.text
