@@ -6,6 +6,8 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from congdan.web.staff.account import router as account_router
+from congdan.web.staff.admin import router as admin_router
+from congdan.web.staff.admin_replies import router as admin_replies_router
 from congdan.web.staff.monthly import router as monthly_router
 from congdan.web.staff.queue import router as queue_router
 from congdan.web.staff.signin import router as signin_router
@@ -17,3 +19,5 @@ router.include_router(account_router)
 router.include_router(queue_router)
 router.include_router(triage_router)
 router.include_router(monthly_router)
+router.include_router(admin_router)
+router.include_router(admin_replies_router)

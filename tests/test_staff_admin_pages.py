@@ -1,0 +1,185 @@
+"""The administrators' pages under /staff/admin/: each section lists, creates and edits through
+the same services as the JSON API; anyone but an administrator is refused and changes nothing;
+bad input is shown again with a Vietnamese error and changes nothing; a form without its token
+is refused."""
+
+from __future__ import annotations
+
+import re
+import uuid
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+import httpx
+import pytest
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from congdan.accounts import repository as accounts_repo
+from congdan.accounts.service import create_staff
+from congdan.authz.policy import account_principal
+from congdan.models import AuditEntry, ReplyTemplate
+from congdan.workbench import replies
+from tests.conftest import PASSWORD
+from tests.staff_support import StaffLogin, csrf_of, page_sign_in
+
+Maker = async_sessionmaker[AsyncSession]
+AGENCY = "so_xay_dung"
+NON_ADMINS = (("agency_officer", AGENCY), ("agency_manager", AGENCY), ("coordinator", None))
+
+
+@asynccontextmanager
+async def _signed_in(
+    app: Any, maker: Maker, role: str = "admin", agency: str | None = None
+) -> AsyncIterator[httpx.AsyncClient]:
+    email = f"{role}.{uuid.uuid4().hex[:8]}@example.vn"
+    async with maker() as session, session.begin():
+        await create_staff(session, email=email, password=PASSWORD, role=role, agency_code=agency)
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://test") as client:
+        await page_sign_in(client, StaffLogin(email, PASSWORD))
+        client.headers["x-test-email"] = email
+        yield client
+
+
+async def _post(client: httpx.AsyncClient, page: str, action: str, **data: str) -> httpx.Response:
+    token = csrf_of((await client.get(page)).text)
+    return await client.post(action, data={"csrf_token": token, **data})
+
+
+async def _audited(maker: Maker, action: str) -> int:
+    async with maker() as session:
+        return len((await session.scalars(select(AuditEntry).where(AuditEntry.action == action))).all())
+
+
+async def _templates(maker: Maker) -> list[ReplyTemplate]:
+    async with maker() as session:
+        return list((await session.scalars(select(ReplyTemplate).order_by(ReplyTemplate.title))).all())
+
+
+# ---- the index --------------------------------------------------------------------------------
+
+
+async def test_the_index_links_every_section_and_the_nav_shows_it_only_to_administrators(
+    app: Any, maker: Maker
+) -> None:
+    async with _signed_in(app, maker) as admin:
+        index = await admin.get("/staff/admin/")
+        assert index.status_code == 200 and "<h1>Quản trị</h1>" in index.text
+        for href in (
+            "/staff/admin/mau-tra-loi",
+            "/staff/admin/ly-do",
+            "/staff/admin/linh-vuc",
+            "/staff/admin/staff",
+        ):
+            assert f'href="{href}"' in index.text
+        queue = await admin.get("/staff/")
+        assert 'href="/staff/admin/"' in queue.text
+        english = await admin.get("/staff/admin/?lang=en")
+        assert "<h1>Administration</h1>" in english.text and "Reply templates" in english.text
+        partial = await admin.get("/staff/admin/?lang=vi", headers={"HX-Request": "true"})
+        assert "<html" not in partial.text and "<h1>Quản trị</h1>" in partial.text
+    async with _signed_in(app, maker, "agency_officer", AGENCY) as officer:
+        assert 'href="/staff/admin/"' not in (await officer.get("/staff/")).text
+
+
+@pytest.mark.parametrize(("role", "agency"), NON_ADMINS)
+async def test_no_one_else_opens_or_changes_the_admin_pages(
+    app: Any, maker: Maker, role: str, agency: str | None
+) -> None:
+    async with _signed_in(app, maker, role, agency) as someone:
+        for page in ("/staff/admin/", "/staff/admin/mau-tra-loi"):
+            r = await someone.get(page)
+            assert r.status_code == 403, page
+            assert "Không có quyền" in r.text
+        token = csrf_of((await someone.get("/staff/")).text)
+        posts = {"/staff/admin/mau-tra-loi": {"title": "Mẫu lạ", "body": "Xin chào"}}
+        for action, data in posts.items():
+            r = await someone.post(action, data={"csrf_token": token, **data})
+            assert r.status_code == 403, action
+    assert await _templates(maker) == []
+
+
+# ---- reply templates ------------------------------------------------------------------------
+
+
+async def test_an_administrator_creates_edits_and_deletes_a_reply_template(app: Any, maker: Maker) -> None:
+    page = "/staff/admin/mau-tra-loi"
+    async with _signed_in(app, maker) as admin:
+        listing = await admin.get(page)
+        assert listing.status_code == 200 and "{ma_phan_anh}" in listing.text
+        r = await _post(
+            admin,
+            page,
+            page,
+            title="Đã tiếp nhận",
+            body="Phản ánh {ma_phan_anh} đã được {co_quan} tiếp nhận, hạn {han_xu_ly}.",
+            agency=AGENCY,
+            category="road_damage",
+            is_active="1",
+        )
+        assert r.status_code == 303 and r.headers["location"] == f"{page}?done=created"
+        done = await admin.get(r.headers["location"])
+        assert "Đã thêm mẫu trả lời." in done.text and "Đã tiếp nhận" in done.text
+        [made] = await _templates(maker)
+        assert (made.agency_code, made.category_code, made.is_active) == (AGENCY, "road_damage", True)
+
+        # Seen by the service the JSON API lists with.
+        async with maker() as session:
+            me = await accounts_repo.by_email(session, admin.headers["x-test-email"])
+            assert me is not None
+            listed = await replies.list_templates(
+                session, account_principal(me), category="road_damage", include_inactive=True
+            )
+        assert [t.title for t in listed] == ["Đã tiếp nhận"]
+
+        edit = f"{page}/{made.id}"
+        form = await admin.get(edit)
+        assert form.status_code == 200 and "Đã tiếp nhận" in form.text
+        r = await _post(admin, edit, edit, title="Đang xử lý", body="Đang xử lý {ma_phan_anh}.", category="")
+        assert r.status_code == 303 and r.headers["location"] == f"{page}?done=updated"
+        [changed] = await _templates(maker)
+        assert (changed.title, changed.category_code, changed.is_active) == ("Đang xử lý", None, False)
+
+        r = await _post(admin, edit, f"{edit}/xoa")
+        assert r.status_code == 303 and r.headers["location"] == f"{page}?done=deleted"
+        assert await _templates(maker) == []
+    assert await _audited(maker, "reply_template.created") == 1
+    assert await _audited(maker, "reply_template.updated") == 1
+    assert await _audited(maker, "reply_template.deleted") == 1
+
+
+async def test_a_template_with_an_unknown_placeholder_is_shown_again_with_the_error(
+    app: Any, maker: Maker
+) -> None:
+    page = "/staff/admin/mau-tra-loi"
+    async with _signed_in(app, maker) as admin:
+        r = await _post(admin, page, page, title="Sai", body="Xin chào {ten_nguoi_dan}")
+        assert r.status_code == 422
+        assert "Chỗ trống không được phép: {ten_nguoi_dan}" in r.text
+        assert 'aria-invalid="true"' in r.text and "Xin chào {ten_nguoi_dan}" in r.text  # kept
+        r = await _post(admin, page, page, title="", body="Xin chào")
+        assert r.status_code == 422 and 'id="title-error"' in r.text
+        r = await _post(admin, page, page, title="Cơ quan lạ", body="Xin chào", agency="khong_co")
+        assert r.status_code == 422 and "Cần chọn cơ quan xử lý có thật." in r.text
+        assert await _templates(maker) == []
+
+        ok = await _post(admin, page, page, title="Đúng", body="Mã {ma_phan_anh}", is_active="1")
+        assert ok.status_code == 303
+        [made] = await _templates(maker)
+        edit = f"{page}/{made.id}"
+        r = await _post(admin, edit, edit, title="Đúng", body="Mã {ma}", is_active="1")
+        assert r.status_code == 422 and "Chỗ trống không được phép: {ma}" in r.text
+        [kept] = await _templates(maker)
+        assert kept.body == "Mã {ma_phan_anh}"
+
+        # Without the form's token nothing is done.
+        r = await admin.post(page, data={"title": "Không token", "body": "Xin chào"})
+        assert r.status_code == 403
+        r = await admin.post(f"{edit}/xoa", data={})
+        assert r.status_code == 403
+        assert [t.title for t in await _templates(maker)] == ["Đúng"]
+
+
+def _ids(html: str, pattern: str) -> list[str]:
+    return re.findall(pattern, html)
