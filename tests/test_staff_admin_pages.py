@@ -19,7 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from congdan.accounts import repository as accounts_repo
 from congdan.accounts.service import create_staff
 from congdan.authz.policy import account_principal
-from congdan.models import AuditEntry, ReplyTemplate
+from congdan.models import AuditEntry, RejectionReason, ReplyTemplate
 from congdan.workbench import replies
 from tests.conftest import PASSWORD
 from tests.staff_support import StaffLogin, csrf_of, page_sign_in
@@ -88,16 +88,20 @@ async def test_no_one_else_opens_or_changes_the_admin_pages(
     app: Any, maker: Maker, role: str, agency: str | None
 ) -> None:
     async with _signed_in(app, maker, role, agency) as someone:
-        for page in ("/staff/admin/", "/staff/admin/mau-tra-loi"):
+        for page in ("/staff/admin/", "/staff/admin/mau-tra-loi", "/staff/admin/ly-do"):
             r = await someone.get(page)
             assert r.status_code == 403, page
             assert "Không có quyền" in r.text
         token = csrf_of((await someone.get("/staff/")).text)
-        posts = {"/staff/admin/mau-tra-loi": {"title": "Mẫu lạ", "body": "Xin chào"}}
+        posts = {
+            "/staff/admin/mau-tra-loi": {"title": "Mẫu lạ", "body": "Xin chào"},
+            "/staff/admin/ly-do": {"code": "la", "text_vi": "Lạ", "text_en": "Odd"},
+        }
         for action, data in posts.items():
             r = await someone.post(action, data={"csrf_token": token, **data})
             assert r.status_code == 403, action
     assert await _templates(maker) == []
+    assert await _reason(maker, "la") is None
 
 
 # ---- reply templates ------------------------------------------------------------------------
@@ -183,3 +187,90 @@ async def test_a_template_with_an_unknown_placeholder_is_shown_again_with_the_er
 
 def _ids(html: str, pattern: str) -> list[str]:
     return re.findall(pattern, html)
+
+
+# ---- rejection reasons ----------------------------------------------------------------------
+
+
+async def _reason(maker: Maker, code: str) -> RejectionReason | None:
+    async with maker() as session:
+        return await session.get(RejectionReason, code)
+
+
+async def _offered(maker: Maker, admin: httpx.AsyncClient) -> list[str]:
+    """The codes an officer is offered: the service the JSON API lists with, active ones only."""
+    async with maker() as session:
+        me = await accounts_repo.by_email(session, admin.headers["x-test-email"])
+        assert me is not None
+        found = await replies.list_reasons(session, account_principal(me), include_inactive=False)
+        return [r.code for r in found]
+
+
+async def test_an_administrator_adds_edits_and_takes_a_reason_out_of_use(app: Any, maker: Maker) -> None:
+    page = "/staff/admin/ly-do"
+    async with _signed_in(app, maker) as admin:
+        listing = await admin.get(page)
+        assert listing.status_code == 200 and "<h1>Lý do không tiếp nhận</h1>" in listing.text
+        r = await _post(
+            admin,
+            page,
+            page,
+            code="ngoai_pham_vi",
+            text_vi="Ngoài phạm vi",
+            text_en="Out of scope",
+            sort_order="5",
+        )
+        assert r.status_code == 303 and r.headers["location"] == f"{page}?done=created"
+        assert "Đã thêm lý do." in (await admin.get(r.headers["location"])).text
+        assert "ngoai_pham_vi" in await _offered(maker, admin)
+
+        edit = f"{page}/ngoai_pham_vi"
+        assert "Ngoài phạm vi" in (await admin.get(edit)).text
+        r = await _post(
+            admin,
+            edit,
+            edit,
+            text_vi="Không thuộc phạm vi",
+            text_en="Not ours",
+            sort_order="7",
+            is_active="1",
+        )
+        assert r.status_code == 303 and r.headers["location"] == f"{page}?done=updated"
+        changed = await _reason(maker, "ngoai_pham_vi")
+        assert changed is not None and (changed.text_vi, changed.sort_order, changed.is_active) == (
+            "Không thuộc phạm vi",
+            7,
+            True,
+        )
+
+        r = await _post(admin, page, f"{edit}/ngung-dung")
+        assert r.status_code == 303 and r.headers["location"] == f"{page}?done=deactivated"
+        assert "ngoai_pham_vi" not in await _offered(maker, admin)
+        listing = await admin.get(page)
+        assert "ngoai_pham_vi" in listing.text and "/staff/admin/ly-do/ngoai_pham_vi/dung-lai" in listing.text
+        r = await _post(admin, page, f"{edit}/dung-lai")
+        assert r.status_code == 303 and "ngoai_pham_vi" in await _offered(maker, admin)
+    assert await _audited(maker, "rejection_reason.created") == 1
+    assert await _audited(maker, "rejection_reason.updated") == 3
+
+
+async def test_a_bad_reason_is_shown_again_and_nothing_changes(app: Any, maker: Maker) -> None:
+    page = "/staff/admin/ly-do"
+    async with _signed_in(app, maker) as admin:
+        r = await _post(admin, page, page, code="Có Dấu", text_vi="Lý do", text_en="Reason")
+        assert r.status_code == 422 and 'id="code-error"' in r.text and 'value="Có Dấu"' in r.text
+        r = await _post(admin, page, page, code="trong", text_vi="", text_en="Reason")
+        assert r.status_code == 422 and 'id="text_vi-error"' in r.text
+        assert await _reason(maker, "trong") is None
+        ok = await _post(admin, page, page, code="mot", text_vi="Một", text_en="One")
+        assert ok.status_code == 303
+        again = await _post(admin, page, page, code="mot", text_vi="Lại", text_en="Again")
+        assert again.status_code == 409 and "Mã lý do đã có: mot." in again.text
+        edit = f"{page}/mot"
+        r = await _post(admin, edit, edit, text_vi="Một", text_en="One", sort_order="-3", is_active="1")
+        assert r.status_code == 422 and 'id="sort_order-error"' in r.text
+        r = await admin.post(f"{edit}/ngung-dung", data={})
+        assert r.status_code == 403
+        kept = await _reason(maker, "mot")
+        assert kept is not None and (kept.text_vi, kept.sort_order, kept.is_active) == ("Một", 0, True)
+    assert await _audited(maker, "rejection_reason.updated") == 0
