@@ -19,7 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from congdan.accounts import repository as accounts_repo
 from congdan.accounts.service import create_staff
 from congdan.authz.policy import account_principal
-from congdan.models import AuditEntry, RejectionReason, ReplyTemplate
+from congdan.models import AuditEntry, Category, RejectionReason, ReplyTemplate
 from congdan.workbench import replies
 from tests.conftest import PASSWORD
 from tests.staff_support import StaffLogin, csrf_of, page_sign_in
@@ -88,7 +88,13 @@ async def test_no_one_else_opens_or_changes_the_admin_pages(
     app: Any, maker: Maker, role: str, agency: str | None
 ) -> None:
     async with _signed_in(app, maker, role, agency) as someone:
-        for page in ("/staff/admin/", "/staff/admin/mau-tra-loi", "/staff/admin/ly-do"):
+        for page in (
+            "/staff/admin/",
+            "/staff/admin/mau-tra-loi",
+            "/staff/admin/ly-do",
+            "/staff/admin/linh-vuc",
+            "/staff/admin/linh-vuc/road_damage",
+        ):
             r = await someone.get(page)
             assert r.status_code == 403, page
             assert "Không có quyền" in r.text
@@ -96,12 +102,16 @@ async def test_no_one_else_opens_or_changes_the_admin_pages(
         posts = {
             "/staff/admin/mau-tra-loi": {"title": "Mẫu lạ", "body": "Xin chào"},
             "/staff/admin/ly-do": {"code": "la", "text_vi": "Lạ", "text_en": "Odd"},
+            "/staff/admin/linh-vuc/road_damage": CATEGORY_FORM,
         }
         for action, data in posts.items():
             r = await someone.post(action, data={"csrf_token": token, **data})
             assert r.status_code == 403, action
     assert await _templates(maker) == []
     assert await _reason(maker, "la") is None
+    async with maker() as session:
+        road = await session.get(Category, "road_damage")
+        assert road is not None and road.deadline_days == 5 and road.name_en == "Road damage, potholes"
 
 
 # ---- reply templates ------------------------------------------------------------------------
@@ -274,3 +284,82 @@ async def test_a_bad_reason_is_shown_again_and_nothing_changes(app: Any, maker: 
         kept = await _reason(maker, "mot")
         assert kept is not None and (kept.text_vi, kept.sort_order, kept.is_active) == ("Một", 0, True)
     assert await _audited(maker, "rejection_reason.updated") == 0
+
+
+# ---- categories -----------------------------------------------------------------------------
+
+
+async def _category(client: httpx.AsyncClient, code: str) -> dict[str, Any]:
+    """As the JSON API shows it."""
+    r = await client.get("/api/v1/categories")
+    assert r.status_code == 200
+    [found] = [c for c in r.json() if c["code"] == code]
+    return dict(found)
+
+
+CATEGORY_FORM = {
+    "name_vi": "Ổ gà, sụp lún mặt đường",
+    "name_en": "Potholes and subsidence",
+    "deadline_days": "7",
+    "duplicate_radius_m": "80",
+    "default_agency": "thoat_nuoc_do_thi",
+}
+
+
+async def test_an_administrator_edits_a_category_and_the_api_shows_it(
+    app: Any, client: httpx.AsyncClient, maker: Maker
+) -> None:
+    page = "/staff/admin/linh-vuc"
+    async with _signed_in(app, maker) as admin:
+        listing = await admin.get(page)
+        assert listing.status_code == 200 and "/staff/admin/linh-vuc/road_damage" in listing.text
+        assert "Sở Xây dựng TP.HCM" in listing.text and "5 ngày làm việc" in listing.text
+        edit = f"{page}/road_damage"
+        form = await admin.get(edit)
+        assert form.status_code == 200 and 'value="Hư hỏng mặt đường, ổ gà, sụp lún"' in form.text
+        r = await _post(admin, edit, edit, **CATEGORY_FORM)
+        assert r.status_code == 303 and r.headers["location"] == f"{page}?done=road_damage"
+        assert "Đã lưu lĩnh vực road_damage." in (await admin.get(r.headers["location"])).text
+        english = await admin.get(f"{page}?lang=en")
+        assert "Potholes and subsidence" in english.text and "7 working days" in english.text
+    shown = await _category(client, "road_damage")
+    assert (shown["name_vi"], shown["name_en"], shown["deadline_days"]) == (
+        "Ổ gà, sụp lún mặt đường",
+        "Potholes and subsidence",
+        7,
+    )
+    assert (shown["duplicate_radius_m"], shown["default_agency"]) == (80, "thoat_nuoc_do_thi")
+    async with maker() as session:
+        [entry] = (
+            await session.scalars(select(AuditEntry).where(AuditEntry.action == "category.updated"))
+        ).all()
+    assert entry.subject_id == "road_damage" and '"deadline_days":{"from":5,"to":7}' in entry.details
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "message"),
+    [
+        ("deadline_days", "0", "deadline_days-error"),
+        ("deadline_days", "-2", "deadline_days-error"),
+        ("deadline_days", "nhiều", "deadline_days-error"),
+        ("duplicate_radius_m", "100000", "duplicate_radius_m-error"),
+        ("duplicate_radius_m", "1", "duplicate_radius_m-error"),
+        ("default_agency", "khong_co", "Cần chọn cơ quan xử lý có thật."),
+        ("name_vi", "   ", "Trường này không được để trống."),
+    ],
+)
+async def test_a_bad_category_edit_is_shown_again_and_changes_nothing(
+    app: Any, client: httpx.AsyncClient, maker: Maker, field: str, value: str, message: str
+) -> None:
+    before = await _category(client, "road_damage")
+    edit = "/staff/admin/linh-vuc/road_damage"
+    async with _signed_in(app, maker) as admin:
+        r = await _post(admin, edit, edit, **{**CATEGORY_FORM, field: value})
+        assert r.status_code == 422, r.text
+        assert message in r.text and f'id="{field}-error"' in r.text
+        assert "Chưa lưu được" in r.text and 'value="Potholes and subsidence"' in r.text  # what was typed
+        r = await admin.post(edit, data=CATEGORY_FORM)
+        assert r.status_code == 403
+        assert (await admin.get("/staff/admin/linh-vuc/khong_co")).status_code == 404
+    assert await _category(client, "road_damage") == before
+    assert await _audited(maker, "category.updated") == 0

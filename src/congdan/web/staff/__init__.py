@@ -7,6 +7,7 @@ from fastapi import APIRouter
 
 from congdan.web.staff.account import router as account_router
 from congdan.web.staff.admin import router as admin_router
+from congdan.web.staff.admin_categories import router as admin_categories_router
 from congdan.web.staff.admin_reasons import router as admin_reasons_router
 from congdan.web.staff.admin_replies import router as admin_replies_router
 from congdan.web.staff.monthly import router as monthly_router
@@ -23,3 +24,4 @@ router.include_router(monthly_router)
 router.include_router(admin_router)
 router.include_router(admin_replies_router)
 router.include_router(admin_reasons_router)
+router.include_router(admin_categories_router)
