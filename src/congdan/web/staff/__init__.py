@@ -10,6 +10,7 @@ from congdan.web.staff.admin import router as admin_router
 from congdan.web.staff.admin_categories import router as admin_categories_router
 from congdan.web.staff.admin_reasons import router as admin_reasons_router
 from congdan.web.staff.admin_replies import router as admin_replies_router
+from congdan.web.staff.admin_staff import router as admin_staff_router
 from congdan.web.staff.monthly import router as monthly_router
 from congdan.web.staff.queue import router as queue_router
 from congdan.web.staff.signin import router as signin_router
@@ -25,3 +26,4 @@ router.include_router(admin_router)
 router.include_router(admin_replies_router)
 router.include_router(admin_reasons_router)
 router.include_router(admin_categories_router)
+router.include_router(admin_staff_router)
