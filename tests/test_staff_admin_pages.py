@@ -19,7 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from congdan.accounts import repository as accounts_repo
 from congdan.accounts.service import create_staff
 from congdan.authz.policy import account_principal
-from congdan.models import AuditEntry, Category, RejectionReason, ReplyTemplate
+from congdan.models import Agency, AuditEntry, Category, RejectionReason, ReplyTemplate
 from congdan.workbench import replies
 from tests.conftest import PASSWORD
 from tests.staff_support import StaffLogin, csrf_of, page_sign_in
@@ -70,6 +70,7 @@ async def test_the_index_links_every_section_and_the_nav_shows_it_only_to_admini
             "/staff/admin/mau-tra-loi",
             "/staff/admin/ly-do",
             "/staff/admin/linh-vuc",
+            "/staff/admin/co-quan",
             "/staff/admin/staff",
         ):
             assert f'href="{href}"' in index.text
@@ -95,6 +96,8 @@ async def test_no_one_else_opens_or_changes_the_admin_pages(
             "/staff/admin/linh-vuc",
             "/staff/admin/linh-vuc/road_damage",
             "/staff/admin/staff",
+            "/staff/admin/co-quan",
+            "/staff/admin/co-quan/sawaco",
         ):
             r = await someone.get(page)
             assert r.status_code == 403, page
@@ -105,6 +108,8 @@ async def test_no_one_else_opens_or_changes_the_admin_pages(
             "/staff/admin/ly-do": {"code": "la", "text_vi": "Lạ", "text_en": "Odd"},
             "/staff/admin/linh-vuc/road_damage": CATEGORY_FORM,
             "/staff/admin/staff": {"email": "moi@example.vn", "role": "coordinator"},
+            "/staff/admin/co-quan": {"code": "la", "name": "Lạ", "name_en": "Odd", "kind": "department"},
+            "/staff/admin/co-quan/sawaco": {"name": "Lạ", "name_en": "Odd"},
         }
         for action, data in posts.items():
             r = await someone.post(action, data={"csrf_token": token, **data})
@@ -115,6 +120,9 @@ async def test_no_one_else_opens_or_changes_the_admin_pages(
         road = await session.get(Category, "road_damage")
         assert road is not None and road.deadline_days == 5 and road.name_en == "Road damage, potholes"
         assert await accounts_repo.by_email(session, "moi@example.vn") is None
+        assert await session.get(Agency, "la") is None
+        sawaco = await session.get(Agency, "sawaco")
+        assert sawaco is not None and sawaco.name_en != "Odd"
 
 
 # ---- reply templates ------------------------------------------------------------------------
@@ -471,3 +479,84 @@ async def test_a_bad_new_account_is_shown_again_and_nothing_is_created(app: Any,
     for email in ("co.quan@example.vn", "khong.token@example.vn"):
         assert await _account(maker, email) is None
     assert await _audited(maker, "account.created") == 1
+
+
+# ---- agencies -------------------------------------------------------------------------------
+
+
+async def test_an_administrator_adds_and_edits_an_agency_and_the_api_shows_it(
+    app: Any, client: httpx.AsyncClient, maker: Maker
+) -> None:
+    page = "/staff/admin/co-quan"
+    async with _signed_in(app, maker) as admin:
+        listing = await admin.get(page)
+        assert listing.status_code == 200 and "Sở Xây dựng TP.HCM" in listing.text
+        r = await _post(
+            admin,
+            page,
+            page,
+            code="ban_giao_thong",
+            name="Ban Quản lý Giao thông",
+            name_en="Traffic Management Board",
+            kind="department",
+            email="BGT@tphcm.gov.vn",
+            phone="028 1234 5678",
+        )
+        assert r.status_code == 303 and r.headers["location"] == f"{page}?done=created"
+        assert "Đã thêm cơ quan." in (await admin.get(r.headers["location"])).text
+        shown = (await client.get("/api/v1/agencies/ban_giao_thong")).json()
+        assert (shown["name"], shown["kind"], shown["email"], shown["area_code"]) == (
+            "Ban Quản lý Giao thông",
+            "department",
+            "bgt@tphcm.gov.vn",
+            None,
+        )
+        edit = f"{page}/ban_giao_thong"
+        r = await _post(
+            admin,
+            edit,
+            edit,
+            name="Ban Giao thông",
+            name_en="Traffic Board",
+            email="",
+            phone="1022",
+            address="",
+        )
+        assert r.status_code == 303 and r.headers["location"] == f"{page}?done=ban_giao_thong"
+        shown = (await client.get("/api/v1/agencies/ban_giao_thong")).json()
+        assert (shown["name"], shown["name_en"], shown["email"], shown["phone"]) == (
+            "Ban Giao thông",
+            "Traffic Board",
+            None,
+            "1022",
+        )
+    assert await _audited(maker, "agency.created") == 1
+    assert await _audited(maker, "agency.updated") == 1
+
+
+async def test_a_bad_agency_is_shown_again_and_nothing_changes(
+    app: Any, client: httpx.AsyncClient, maker: Maker
+) -> None:
+    page = "/staff/admin/co-quan"
+    good = {"code": "moi", "name": "Mới", "name_en": "New", "kind": "department"}
+    async with _signed_in(app, maker) as admin:
+        for bad, message in (
+            ({"code": "so_xay_dung"}, "Mã cơ quan đã có: so_xay_dung."),
+            ({"code": "Có Dấu"}, 'id="code-error"'),
+            ({"kind": "committee"}, "UBND phải gắn với một đơn vị hành chính có thật."),
+            ({"email": "khong-phai-email"}, "Địa chỉ email không hợp lệ."),
+            ({"kind": "vu_tru"}, 'id="kind-error"'),
+        ):
+            r = await _post(admin, page, page, **{**good, **bad})
+            assert r.status_code in (409, 422), bad
+            assert message in r.text, bad
+        edit = f"{page}/sawaco"
+        before = (await client.get("/api/v1/agencies/sawaco")).json()
+        r = await _post(admin, edit, edit, name=" ", name_en="x", email="", phone="", address="")
+        assert r.status_code == 422 and "Trường này không được để trống." in r.text
+        r = await admin.post(edit, data={"name": "Không token", "name_en": "No token"})
+        assert r.status_code == 403
+        assert (await client.get("/api/v1/agencies/sawaco")).json() == before
+    assert (await client.get("/api/v1/agencies/moi")).status_code == 404
+    assert await _audited(maker, "agency.created") == 0
+    assert await _audited(maker, "agency.updated") == 0

@@ -7,6 +7,7 @@ from fastapi import APIRouter
 
 from congdan.web.staff.account import router as account_router
 from congdan.web.staff.admin import router as admin_router
+from congdan.web.staff.admin_agencies import router as admin_agencies_router
 from congdan.web.staff.admin_categories import router as admin_categories_router
 from congdan.web.staff.admin_reasons import router as admin_reasons_router
 from congdan.web.staff.admin_replies import router as admin_replies_router
@@ -27,3 +28,4 @@ router.include_router(admin_replies_router)
 router.include_router(admin_reasons_router)
 router.include_router(admin_categories_router)
 router.include_router(admin_staff_router)
+router.include_router(admin_agencies_router)

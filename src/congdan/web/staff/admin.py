@@ -49,6 +49,11 @@ SECTIONS = (
         _("Tên, hạn xử lý, bán kính tìm trùng và cơ quan mặc định của từng lĩnh vực."),
     ),
     (
+        "/staff/admin/co-quan",
+        _("Cơ quan xử lý"),
+        _("Thêm cơ quan, sửa tên và thông tin liên hệ của cơ quan."),
+    ),
+    (
         "/staff/admin/staff",
         _("Cán bộ và vai trò"),
         _("Tạo tài khoản cán bộ, đổi vai trò hay cơ quan, ngừng tài khoản."),
