@@ -20,6 +20,7 @@ from congdan.accounts import repository as accounts_repo
 from congdan.accounts.service import create_staff
 from congdan.authz.policy import account_principal
 from congdan.models import Agency, AuditEntry, Category, RejectionReason, ReplyTemplate
+from congdan.routing import rules
 from congdan.workbench import replies
 from tests.conftest import PASSWORD
 from tests.staff_support import StaffLogin, csrf_of, page_sign_in
@@ -71,6 +72,7 @@ async def test_the_index_links_every_section_and_the_nav_shows_it_only_to_admini
             "/staff/admin/ly-do",
             "/staff/admin/linh-vuc",
             "/staff/admin/co-quan",
+            "/staff/admin/phan-luong",
             "/staff/admin/staff",
         ):
             assert f'href="{href}"' in index.text
@@ -98,6 +100,7 @@ async def test_no_one_else_opens_or_changes_the_admin_pages(
             "/staff/admin/staff",
             "/staff/admin/co-quan",
             "/staff/admin/co-quan/sawaco",
+            "/staff/admin/phan-luong",
         ):
             r = await someone.get(page)
             assert r.status_code == 403, page
@@ -110,6 +113,7 @@ async def test_no_one_else_opens_or_changes_the_admin_pages(
             "/staff/admin/staff": {"email": "moi@example.vn", "role": "coordinator"},
             "/staff/admin/co-quan": {"code": "la", "name": "Lạ", "name_en": "Odd", "kind": "department"},
             "/staff/admin/co-quan/sawaco": {"name": "Lạ", "name_en": "Odd"},
+            "/staff/admin/phan-luong": {"category": "road_damage", "receiver": "sawaco", "priority": "9"},
         }
         for action, data in posts.items():
             r = await someone.post(action, data={"csrf_token": token, **data})
@@ -123,6 +127,7 @@ async def test_no_one_else_opens_or_changes_the_admin_pages(
         assert await session.get(Agency, "la") is None
         sawaco = await session.get(Agency, "sawaco")
         assert sawaco is not None and sawaco.name_en != "Odd"
+    assert await _audited(maker, "routing.rule_created") == 0
 
 
 # ---- reply templates ------------------------------------------------------------------------
@@ -560,3 +565,75 @@ async def test_a_bad_agency_is_shown_again_and_nothing_changes(
     assert (await client.get("/api/v1/agencies/moi")).status_code == 404
     assert await _audited(maker, "agency.created") == 0
     assert await _audited(maker, "agency.updated") == 0
+
+
+# ---- routing rules --------------------------------------------------------------------------
+
+
+async def _rules(maker: Maker, admin: httpx.AsyncClient, category: str) -> list[Any]:
+    """As the routing service lists them for the JSON API."""
+    async with maker() as session:
+        me = await accounts_repo.by_email(session, admin.headers["x-test-email"])
+        assert me is not None
+        return list(await rules.list_rules(session, account_principal(me), category))
+
+
+async def test_an_administrator_adds_takes_out_of_use_and_deletes_a_routing_rule(
+    app: Any, maker: Maker
+) -> None:
+    page = "/staff/admin/phan-luong"
+    async with _signed_in(app, maker) as admin:
+        listing = await admin.get(page)
+        assert listing.status_code == 200 and "<h1>Luật phân luồng</h1>" in listing.text
+        before = {r.id for r in await _rules(maker, admin, "road_damage")}
+        r = await _post(
+            admin,
+            page,
+            page,
+            category="road_damage",
+            area_type="xa",
+            receiver="sawaco",
+            priority="5",
+            is_active="1",
+        )
+        assert r.status_code == 303 and r.headers["location"] == f"{page}?done=created"
+        [made] = [r for r in await _rules(maker, admin, "road_damage") if r.id not in before]
+        assert (made.area_type, made.agency_code, made.to_unit_committee, made.priority, made.is_active) == (
+            "xa",
+            "sawaco",
+            False,
+            5,
+            True,
+        )
+        r = await _post(admin, page, page, category="road_damage", receiver="ubnd", priority="1")
+        assert r.status_code == 303
+        [committee] = [
+            r for r in await _rules(maker, admin, "road_damage") if r.id not in before and r.id != made.id
+        ]
+        assert committee.to_unit_committee and committee.agency_code is None and not committee.is_active
+
+        r = await _post(admin, page, f"{page}/{made.id}/ngung-dung")
+        assert r.status_code == 303 and r.headers["location"] == f"{page}?done=deactivated"
+        assert not next(r for r in await _rules(maker, admin, "road_damage") if r.id == made.id).is_active
+        r = await _post(admin, page, f"{page}/{made.id}/xoa")
+        assert r.status_code == 303 and r.headers["location"] == f"{page}?done=deleted"
+        assert made.id not in {r.id for r in await _rules(maker, admin, "road_damage")}
+    assert await _audited(maker, "routing.rule_created") == 2
+    assert await _audited(maker, "routing.rule_updated") == 1
+    assert await _audited(maker, "routing.rule_deleted") == 1
+
+
+async def test_a_bad_routing_rule_is_shown_again_and_nothing_changes(app: Any, maker: Maker) -> None:
+    page = "/staff/admin/phan-luong"
+    async with _signed_in(app, maker) as admin:
+        before = [r.id for r in await _rules(maker, admin, "road_damage")]
+        r = await _post(admin, page, page, category="road_damage", receiver="", priority="0")
+        assert r.status_code == 422 and "Chọn đúng một nơi nhận" in r.text and 'id="receiver-error"' in r.text
+        r = await _post(admin, page, page, category="road_damage", receiver="khong_co", priority="0")
+        assert r.status_code == 422 and "Cần chọn cơ quan xử lý có thật." in r.text
+        r = await _post(admin, page, page, category="road_damage", receiver="sawaco", priority="5000")
+        assert r.status_code == 422 and 'id="priority-error"' in r.text
+        r = await admin.post(page, data={"category": "road_damage", "receiver": "sawaco"})
+        assert r.status_code == 403
+        assert [r.id for r in await _rules(maker, admin, "road_damage")] == before
+    assert await _audited(maker, "routing.rule_created") == 0

@@ -11,6 +11,7 @@ from congdan.web.staff.admin_agencies import router as admin_agencies_router
 from congdan.web.staff.admin_categories import router as admin_categories_router
 from congdan.web.staff.admin_reasons import router as admin_reasons_router
 from congdan.web.staff.admin_replies import router as admin_replies_router
+from congdan.web.staff.admin_routing import router as admin_routing_router
 from congdan.web.staff.admin_staff import router as admin_staff_router
 from congdan.web.staff.monthly import router as monthly_router
 from congdan.web.staff.queue import router as queue_router
@@ -29,3 +30,4 @@ router.include_router(admin_reasons_router)
 router.include_router(admin_categories_router)
 router.include_router(admin_staff_router)
 router.include_router(admin_agencies_router)
+router.include_router(admin_routing_router)

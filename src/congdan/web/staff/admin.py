@@ -49,6 +49,11 @@ SECTIONS = (
         _("Tên, hạn xử lý, bán kính tìm trùng và cơ quan mặc định của từng lĩnh vực."),
     ),
     (
+        "/staff/admin/phan-luong",
+        _("Luật phân luồng"),
+        _("Cơ quan nào nhận phản ánh của lĩnh vực nào, ở đâu."),
+    ),
+    (
         "/staff/admin/co-quan",
         _("Cơ quan xử lý"),
         _("Thêm cơ quan, sửa tên và thông tin liên hệ của cơ quan."),
