@@ -20,6 +20,7 @@ from congdan.accounts import repository as accounts_repo
 from congdan.accounts.service import create_staff
 from congdan.authz.policy import account_principal
 from congdan.models import Agency, AuditEntry, Category, RejectionReason, ReplyTemplate
+from congdan.routing import repository as routing_repo
 from congdan.routing import rules
 from congdan.workbench import replies
 from tests.conftest import PASSWORD
@@ -73,6 +74,7 @@ async def test_the_index_links_every_section_and_the_nav_shows_it_only_to_admini
             "/staff/admin/linh-vuc",
             "/staff/admin/co-quan",
             "/staff/admin/phan-luong",
+            "/staff/admin/bo-phan-loai",
             "/staff/admin/staff",
         ):
             assert f'href="{href}"' in index.text
@@ -101,6 +103,7 @@ async def test_no_one_else_opens_or_changes_the_admin_pages(
             "/staff/admin/co-quan",
             "/staff/admin/co-quan/sawaco",
             "/staff/admin/phan-luong",
+            "/staff/admin/bo-phan-loai",
         ):
             r = await someone.get(page)
             assert r.status_code == 403, page
@@ -114,6 +117,7 @@ async def test_no_one_else_opens_or_changes_the_admin_pages(
             "/staff/admin/co-quan": {"code": "la", "name": "Lạ", "name_en": "Odd", "kind": "department"},
             "/staff/admin/co-quan/sawaco": {"name": "Lạ", "name_en": "Odd"},
             "/staff/admin/phan-luong": {"category": "road_damage", "receiver": "sawaco", "priority": "9"},
+            "/staff/admin/bo-phan-loai/huan-luyen": {},
         }
         for action, data in posts.items():
             r = await someone.post(action, data={"csrf_token": token, **data})
@@ -128,6 +132,7 @@ async def test_no_one_else_opens_or_changes_the_admin_pages(
         sawaco = await session.get(Agency, "sawaco")
         assert sawaco is not None and sawaco.name_en != "Odd"
     assert await _audited(maker, "routing.rule_created") == 0
+    assert await _audited(maker, "classifier.trained") == 0
 
 
 # ---- reply templates ------------------------------------------------------------------------
@@ -637,3 +642,28 @@ async def test_a_bad_routing_rule_is_shown_again_and_nothing_changes(app: Any, m
         assert r.status_code == 403
         assert [r.id for r in await _rules(maker, admin, "road_damage")] == before
     assert await _audited(maker, "routing.rule_created") == 0
+
+
+# ---- classifier -----------------------------------------------------------------------------
+
+
+async def test_an_administrator_trains_a_new_classifier_version(
+    app: Any, client: httpx.AsyncClient, maker: Maker
+) -> None:
+    page = "/staff/admin/bo-phan-loai"
+    async with maker() as session:
+        latest = await routing_repo.latest_version(session)
+    assert latest is not None
+    async with _signed_in(app, maker) as admin:
+        listing = await admin.get(page)
+        assert listing.status_code == 200 and f"<td>{latest} <strong>(đang dùng)</strong>" in listing.text
+        r = await _post(admin, page, f"{page}/huan-luyen")
+        assert r.status_code == 303 and r.headers["location"] == f"{page}?done={latest + 1}"
+        done = await admin.get(r.headers["location"])
+        assert f"Đã huấn luyện phiên bản {latest + 1}." in done.text
+        assert f"<td>{latest + 1} <strong>(đang dùng)</strong>" in done.text
+        r = await admin.post(f"{page}/huan-luyen", data={})
+        assert r.status_code == 403
+    async with maker() as session:
+        assert await routing_repo.latest_version(session) == latest + 1
+    assert await _audited(maker, "classifier.trained") == 1

@@ -9,6 +9,7 @@ from congdan.web.staff.account import router as account_router
 from congdan.web.staff.admin import router as admin_router
 from congdan.web.staff.admin_agencies import router as admin_agencies_router
 from congdan.web.staff.admin_categories import router as admin_categories_router
+from congdan.web.staff.admin_classifier import router as admin_classifier_router
 from congdan.web.staff.admin_reasons import router as admin_reasons_router
 from congdan.web.staff.admin_replies import router as admin_replies_router
 from congdan.web.staff.admin_routing import router as admin_routing_router
@@ -31,3 +32,4 @@ router.include_router(admin_categories_router)
 router.include_router(admin_staff_router)
 router.include_router(admin_agencies_router)
 router.include_router(admin_routing_router)
+router.include_router(admin_classifier_router)

@@ -54,6 +54,11 @@ SECTIONS = (
         _("Cơ quan nào nhận phản ánh của lĩnh vực nào, ở đâu."),
     ),
     (
+        "/staff/admin/bo-phan-loai",
+        _("Bộ phân loại"),
+        _("Các phiên bản của bộ gợi ý lĩnh vực, và huấn luyện phiên bản mới."),
+    ),
+    (
         "/staff/admin/co-quan",
         _("Cơ quan xử lý"),
         _("Thêm cơ quan, sửa tên và thông tin liên hệ của cơ quan."),
