@@ -1,6 +1,7 @@
 """An administrator at a desktop browser: signs in, opens the administration index, adds a reply
 template (first with a placeholder that does not exist, which the form explains), edits a
-category and looks at the staff page; axe finds no serious or critical violation on the way."""
+category, looks at the staff page and the other sections; axe finds no serious or critical
+violation on the way."""
 
 from __future__ import annotations
 
@@ -65,3 +66,14 @@ async def test_an_administrator_walks_the_admin_pages(
     await page.get_by_role("link", name=f"Vai trò, cơ quan của {email}").click()
     await expect(page.get_by_role("heading", name="Vai trò và cơ quan")).to_be_visible()
     await assert_accessible(page)
+
+    # The other sections, as they first look.
+    for section, heading in (
+        ("Lý do không tiếp nhận", "Lý do không tiếp nhận"),
+        ("Luật phân luồng", "Luật phân luồng"),
+        ("Bộ phân loại", "Bộ phân loại"),
+        ("Cơ quan xử lý", "Cơ quan xử lý"),
+    ):
+        await page.get_by_role("navigation", name="Quản trị").get_by_role("link", name=section).click()
+        await expect(page.get_by_role("heading", name=heading, exact=True)).to_be_visible()
+        await assert_accessible(page)
