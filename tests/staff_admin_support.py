@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from congdan.accounts import repository as accounts_repo
 from congdan.accounts.service import create_staff
 from congdan.authz.policy import Principal, account_principal
-from congdan.models import AuditEntry
+from congdan.models import AuditEntry, Category
 from tests.conftest import PASSWORD
 from tests.staff_support import StaffLogin, csrf_of, page_sign_in
 
@@ -53,3 +53,24 @@ async def principal_of(maker: Maker, client: httpx.AsyncClient) -> Principal:
         account = await accounts_repo.by_email(session, client.headers["x-test-email"])
     assert account is not None
     return account_principal(account)
+
+
+CATEGORY_FIELDS = ("name_vi", "name_en", "deadline_days", "duplicate_radius_m", "default_agency_code")
+
+
+@asynccontextmanager
+async def categories_restored(maker: Maker) -> AsyncIterator[None]:
+    """Categories are reference data, kept between tests (and the default routing rules every test
+    starts with are made from them): a test that edits one puts every category back afterwards."""
+    async with maker() as session:
+        kept = {
+            c.code: {f: getattr(c, f) for f in CATEGORY_FIELDS}
+            for c in await session.scalars(select(Category))
+        }
+    try:
+        yield
+    finally:
+        async with maker() as session, session.begin():
+            for category in await session.scalars(select(Category)):
+                for field, value in kept.get(category.code, {}).items():
+                    setattr(category, field, value)

@@ -7,16 +7,27 @@ test_staff_admin_routing.py."""
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from typing import Any
 
 import httpx
 import pytest
+import pytest_asyncio
 from sqlalchemy import select
 
 from congdan.accounts import repository as accounts_repo
 from congdan.models import Agency, AuditEntry, Category, RejectionReason, ReplyTemplate
 from congdan.workbench import replies
-from tests.staff_admin_support import AGENCY, NON_ADMINS, Maker, audited, post_form, principal_of, signed_in
+from tests.staff_admin_support import (
+    AGENCY,
+    NON_ADMINS,
+    Maker,
+    audited,
+    categories_restored,
+    post_form,
+    principal_of,
+    signed_in,
+)
 from tests.staff_support import csrf_of
 
 
@@ -99,6 +110,12 @@ async def test_no_one_else_opens_or_changes_the_admin_pages(
         assert sawaco is not None and sawaco.name_en != "Odd"
     assert await audited(maker, "routing.rule_created") == 0
     assert await audited(maker, "classifier.trained") == 0
+
+
+@pytest_asyncio.fixture(autouse=True)
+async def _categories_put_back(maker: Maker) -> AsyncIterator[None]:
+    async with categories_restored(maker):
+        yield
 
 
 # ---- reply templates ------------------------------------------------------------------------

@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from congdan.accounts.service import create_staff
 from tests.browser.conftest import assert_accessible
 from tests.conftest import PASSWORD
+from tests.staff_admin_support import categories_restored
 
 
 async def test_an_administrator_walks_the_admin_pages(
@@ -22,8 +23,11 @@ async def test_an_administrator_walks_the_admin_pages(
     email = f"quantri.{uuid.uuid4().hex[:8]}@example.vn"
     async with maker() as session, session.begin():
         await create_staff(session, email=email, password=PASSWORD, role="admin", agency_code=None)
-    page = desktop_page
+    async with categories_restored(maker):
+        await _walk(email, desktop_page)
 
+
+async def _walk(email: str, page: Page) -> None:
     await page.goto("/staff/admin/")
     await page.get_by_label("Email").fill(email)
     await page.get_by_label("Mật khẩu").fill(PASSWORD)
