@@ -52,6 +52,7 @@ async def test_the_index_links_every_section_and_the_nav_shows_it_only_to_admini
             "/staff/admin/co-quan",
             "/staff/admin/phan-luong",
             "/staff/admin/bo-phan-loai",
+            "/staff/admin/don-vi",
             "/staff/admin/staff",
         ):
             assert f'href="{href}"' in index.text
@@ -81,6 +82,7 @@ async def test_no_one_else_opens_or_changes_the_admin_pages(
             "/staff/admin/co-quan/sawaco",
             "/staff/admin/phan-luong",
             "/staff/admin/bo-phan-loai",
+            "/staff/admin/don-vi",
         ):
             r = await someone.get(page)
             assert r.status_code == 403, page

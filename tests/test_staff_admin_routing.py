@@ -187,3 +187,17 @@ async def test_an_administrator_trains_a_new_classifier_version(
     async with maker() as session:
         assert await routing_repo.latest_version(session) == latest + 1
     assert await audited(maker, "classifier.trained") == 1
+
+
+# ---- units ----------------------------------------------------------------------------------
+
+
+async def test_an_administrator_lists_and_searches_the_units(app: Any, maker: Maker) -> None:
+    async with signed_in(app, maker) as admin:
+        listing = await admin.get("/staff/admin/don-vi")
+        assert listing.status_code == 200 and "<h1>Danh sách đơn vị hành chính</h1>" in listing.text
+        assert "Phường Bến Thành" in listing.text and 'href="/staff/admin/co-quan/ubnd_' in listing.text
+        found = await admin.get("/staff/admin/don-vi", params={"q": "ben thanh"})
+        assert "Phường Bến Thành" in found.text and "1 đơn vị." in found.text
+        english = await admin.get("/staff/admin/don-vi", params={"q": "ben thanh", "lang": "en"})
+        assert "1 unit." in english.text and "<h1>Administrative units</h1>" in english.text

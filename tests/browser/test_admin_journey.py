@@ -77,6 +77,7 @@ async def _walk(email: str, page: Page) -> None:
         ("Luật phân luồng", "Luật phân luồng"),
         ("Bộ phân loại", "Bộ phân loại"),
         ("Cơ quan xử lý", "Cơ quan xử lý"),
+        ("Danh sách đơn vị hành chính", "Danh sách đơn vị hành chính"),
     ):
         await page.get_by_role("navigation", name="Quản trị").get_by_role("link", name=section).click()
         await expect(page.get_by_role("heading", name=heading, exact=True)).to_be_visible()

@@ -14,6 +14,7 @@ from congdan.web.staff.admin_reasons import router as admin_reasons_router
 from congdan.web.staff.admin_replies import router as admin_replies_router
 from congdan.web.staff.admin_routing import router as admin_routing_router
 from congdan.web.staff.admin_staff import router as admin_staff_router
+from congdan.web.staff.admin_units import router as admin_units_router
 from congdan.web.staff.monthly import router as monthly_router
 from congdan.web.staff.queue import router as queue_router
 from congdan.web.staff.signin import router as signin_router
@@ -33,3 +34,4 @@ router.include_router(admin_staff_router)
 router.include_router(admin_agencies_router)
 router.include_router(admin_routing_router)
 router.include_router(admin_classifier_router)
+router.include_router(admin_units_router)

@@ -64,6 +64,11 @@ SECTIONS = (
         _("Thêm cơ quan, sửa tên và thông tin liên hệ của cơ quan."),
     ),
     (
+        "/staff/admin/don-vi",
+        _("Danh sách đơn vị hành chính"),
+        _("Phường, xã, đặc khu: UBND của từng đơn vị và ranh giới đã nạp."),
+    ),
+    (
         "/staff/admin/staff",
         _("Cán bộ và vai trò"),
         _("Tạo tài khoản cán bộ, đổi vai trò hay cơ quan, ngừng tài khoản."),
