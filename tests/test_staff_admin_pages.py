@@ -141,6 +141,7 @@ async def test_an_administrator_creates_edits_and_deletes_a_reply_template(app: 
         assert r.status_code == 303 and r.headers["location"] == f"{page}?done=created"
         done = await admin.get(r.headers["location"])
         assert "Đã thêm mẫu trả lời." in done.text and "Đã tiếp nhận" in done.text
+        assert "Sở Xây dựng TP.HCM" in done.text and "Hư hỏng mặt đường, ổ gà, sụp lún" in done.text
         [made] = await _templates(maker)
         assert (made.agency_code, made.category_code, made.is_active) == (AGENCY, "road_damage", True)
 

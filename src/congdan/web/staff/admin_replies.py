@@ -30,7 +30,13 @@ PLACEHOLDERS = ["{" + name + "}" for name in replies.PLACEHOLDERS]
 
 
 async def _choices(request: Request, session: AsyncSession) -> dict[str, Any]:
-    return {**await options(session, locale_of(request)), "placeholders": PLACEHOLDERS}
+    found = await options(session, locale_of(request))
+    return {
+        **found,
+        "agency_names": dict(found["agency_options"]),
+        "category_names": dict(found["category_options"]),
+        "placeholders": PLACEHOLDERS,
+    }
 
 
 async def _list(
