@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import shutil
 import subprocess
 from pathlib import Path
 from typing import Any
@@ -14,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from congdan.areas.service import AreaIndex, import_boundaries, load_index, package_units, parse_boundaries
 from congdan.models import Area
+from tests.live_server import congdan_script
 
 # A square around Bến Thành market, drawn so that a point near its edge is nearer another centre.
 SQUARE = {
@@ -84,8 +84,7 @@ async def test_imported_polygon_wins_over_nearest_centre(
 
 
 def test_cli_import(tmp_path: Path) -> None:
-    congdan = shutil.which("congdan")
-    assert congdan
+    congdan = congdan_script()
     data = tmp_path / "data"
     subprocess.run(
         [congdan, "db", "upgrade", "--data-dir", str(data)], check=True, capture_output=True, env=_env()

@@ -4,7 +4,6 @@ database refuses changes, tampering is found and named, concurrent writers never
 from __future__ import annotations
 
 import asyncio
-import shutil
 import subprocess
 from pathlib import Path
 
@@ -23,6 +22,7 @@ from congdan.migrate import upgrade
 from congdan.models import AuditEntry
 from tests.conftest import PASSWORD, Actors, report_body
 from tests.fresh_db import cli_env, fresh_settings
+from tests.live_server import congdan_script
 
 Maker = async_sessionmaker[AsyncSession]
 CONTACT = {"name": "Phạm Thị Dung", "phone": "0977888999", "email": "dung@example.vn"}
@@ -222,7 +222,6 @@ async def test_verify_names_the_first_broken_link(
     assert result.checked == broken - 1
 
 
-@pytest.mark.skipif(shutil.which("congdan") is None, reason="the congdan console script is not installed")
 @TAMPERING
 async def test_verify_command_names_the_first_broken_link(
     tmp_path: Path, statement: str, broken: int, says: str
@@ -231,7 +230,7 @@ async def test_verify_command_names_the_first_broken_link(
         await _tampered_chain(settings, statement)
         cli = await asyncio.to_thread(
             subprocess.run,
-            ["congdan", "audit", "verify"],
+            [congdan_script(), "audit", "verify"],
             env=cli_env(settings),
             capture_output=True,
             text=True,
@@ -241,7 +240,6 @@ async def test_verify_command_names_the_first_broken_link(
     assert cli.returncode == 1 and says in cli.stderr, cli.stderr
 
 
-@pytest.mark.skipif(shutil.which("congdan") is None, reason="the congdan console script is not installed")
 async def test_verify_command_reports_an_intact_chain(tmp_path: Path) -> None:
     async with fresh_settings(tmp_path) as settings:
         await upgrade(settings)
@@ -254,7 +252,7 @@ async def test_verify_command_reports_an_intact_chain(tmp_path: Path) -> None:
             await engine.dispose()
         cli = await asyncio.to_thread(
             subprocess.run,
-            ["congdan", "audit", "verify"],
+            [congdan_script(), "audit", "verify"],
             env=cli_env(settings),
             capture_output=True,
             text=True,

@@ -22,9 +22,9 @@ import pytest
 from congdan.app import create_app
 from congdan.config import Settings
 from congdan.demo import DEMO_PASSWORD, REPORTS, RESIDENT_PHONE, STAFF
+from tests.live_server import congdan_script
 
-CONGDAN = shutil.which("congdan")
-pytestmark = pytest.mark.skipif(CONGDAN is None, reason="the congdan console script is not installed")
+CONGDAN = congdan_script()  # beside this interpreter, whether or not its folder is on PATH
 
 PASSWORD = "mat-khau-cli-rat-dai-42"
 TIMEOUT = 120  # seconds for any one command; a bound, not an expectation

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import shutil
 import subprocess
 from pathlib import Path
 
@@ -22,6 +21,7 @@ from congdan.outbox.relay import Relay
 from congdan.privacy.keys import rotate, sealed_columns
 from tests.conftest import Actors, report_body
 from tests.fresh_db import cli_env, fresh_settings
+from tests.live_server import congdan_script
 
 PHONE_LOCAL = "0912345678"
 PHONE = "+84912345678"
@@ -150,13 +150,17 @@ def test_production_like_config_requires_the_data_key(tmp_path: Path) -> None:
     assert configured.keyring.primary != crypto.DEV_KEY_ID and crypto.DEV_KEY_ID in configured.keyring.keys
 
 
-@pytest.mark.skipif(shutil.which("congdan") is None, reason="the congdan console script is not installed")
 def test_server_refuses_to_start_without_the_key(tmp_path: Path) -> None:
     settings = Settings(data_dir=tmp_path, database_url="postgresql+asyncpg://postgres@127.0.0.1:1/none")
     env = cli_env(settings)
     del env["CONGDAN_DATA_KEY"]
     result = subprocess.run(
-        ["congdan", "serve", "--port", "1"], env=env, capture_output=True, text=True, timeout=60, check=False
+        [congdan_script(), "serve", "--port", "1"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
     )
     assert result.returncode == 1
     assert "CONGDAN_DATA_KEY" in result.stderr and "congdan keys generate" in result.stderr
@@ -238,7 +242,6 @@ async def test_rotate_reseals_everything_under_the_new_key(tmp_path: Path) -> No
                 await engine.dispose()
 
 
-@pytest.mark.skipif(shutil.which("congdan") is None, reason="the congdan console script is not installed")
 async def test_keys_rotate_command_moves_the_demo_off_its_derived_key(tmp_path: Path) -> None:
     """The embedded demo seals under the key derived from its data dir; once a real key is set,
     `congdan keys rotate` moves every value onto it and the demo key is no longer needed."""
@@ -249,7 +252,12 @@ async def test_keys_rotate_command_moves_the_demo_off_its_derived_key(tmp_path: 
 
     def run(*args: str, **extra: str) -> subprocess.CompletedProcess[str]:
         return subprocess.run(
-            ["congdan", *args], env={**env, **extra}, capture_output=True, text=True, timeout=120, check=False
+            [congdan_script(), *args],
+            env={**env, **extra},
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
         )
 
     seeded = await asyncio.to_thread(run, "seed", "demo", "--data-dir", str(ddir))
