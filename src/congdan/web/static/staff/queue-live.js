@@ -36,9 +36,14 @@ async function refresh() {
   const codes = new Map(
     [...ticked.keys()].map((id) => [id, main.querySelector(`label[for="pick-${id}"]`)?.dataset.code || id]),
   );
-  const response = await fetch(window.location.href, {
-    credentials: "same-origin", headers: { "HX-Request": "true", Accept: "text/html" },
-  });
+  let response;
+  try {
+    response = await fetch(window.location.href, {
+      credentials: "same-origin", headers: { "HX-Request": "true", Accept: "text/html" },
+    });
+  } catch {
+    return; // offline for a moment: the button stays, to try again
+  }
   if (response.redirected || !response.ok) {
     window.location.reload();
     return;
