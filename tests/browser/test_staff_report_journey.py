@@ -69,7 +69,7 @@ async def test_an_officer_answers_and_resolves_a_report(
 
     await page.get_by_role("button", name="Tiếp nhận xử lý").click()
     await expect(page.get_by_role("status")).to_have_text("Đã tiếp nhận xử lý.")
-    await page.get_by_label("Mẫu trả lời").select_option(label="Đã cử đội kiểm tra")
+    await page.get_by_label("Chọn mẫu trả lời").select_option(label="Đã cử đội kiểm tra")
     await page.get_by_role("button", name="Gửi trả lời").click()
     await expect(page.get_by_role("status")).to_have_text("Đã gửi trả lời cho người dân.")
     await page.get_by_label("Ghi chú (chỉ cán bộ đọc được)").fill("Chủ nhà số 12 hay vắng, gọi trước.")

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import secrets
+import uuid
+from dataclasses import dataclass
+
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -9,13 +13,22 @@ from congdan.accounts import repository
 from congdan.accounts.passwords import hash_password
 from congdan.agencies import repository as agencies_repo
 from congdan.audit import service as audit
-from congdan.authz.policy import AGENCY_ROLES, MACHINE, RESIDENT, STAFF_ROLES, Principal
+from congdan.authz.policy import AGENCY_ROLES, MACHINE, RESIDENT, STAFF_ROLES, Principal, require_admin
 from congdan.kit.contact import normalise_email, normalise_phone
 from congdan.kit.errors import Conflict, NotFound, ValidationFailed
 from congdan.kit.i18n import _
 from congdan.models import Account
 
 MIN_PASSWORD = 10
+# An initial password is read off a screen and typed once: no characters that look alike
+# (0/O, 1/l/I), 16 of 54 symbols (about 92 bits), in groups of four.
+_READABLE = "23456789abcdefghijkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ"
+DEACTIVATED = "account.deactivated"
+REACTIVATED = "account.reactivated"
+
+
+def initial_password() -> str:
+    return "-".join("".join(secrets.choice(_READABLE) for _ in range(4)) for _ in range(4))
 
 
 async def create_staff(
@@ -86,6 +99,81 @@ async def change_role(
         subject_id=account.id,
         details={"from": before, "to": {"role": account.role, "agency": account.agency_code}},
     )
+    return account
+
+
+@dataclass(frozen=True)
+class NewStaff:
+    account: Account
+    # Shown once to the administrator who created the account, to hand over; never stored in clear.
+    initial_password: str
+
+
+async def create_staff_by_admin(
+    session: AsyncSession,
+    actor: Principal,
+    *,
+    email: str,
+    role: str,
+    agency_code: str | None,
+    display_name: str | None,
+) -> NewStaff:
+    """An administrator creates a staff account with a random initial password; the staff member
+    enrols a second factor at the first sign-in, as after `congdan user create`."""
+    require_admin(actor)
+    password = initial_password()
+    account = await create_staff(
+        session,
+        email=email,
+        password=password,
+        role=role,
+        agency_code=agency_code,
+        display_name=display_name,
+        actor=actor,
+    )
+    return NewStaff(account, password)
+
+
+async def staff_account(session: AsyncSession, actor: Principal, account_id: uuid.UUID) -> Account:
+    require_admin(actor)
+    account = await repository.get(session, account_id)
+    if account is None or account.role not in STAFF_ROLES:
+        raise NotFound(_("Không tìm thấy tài khoản cán bộ."))
+    return account
+
+
+def _not_self(actor: Principal, account: Account) -> None:
+    # The last administrator could otherwise lock everybody out of administration.
+    if actor.account_id == account.id:
+        raise ValidationFailed(_("Không tự đổi vai trò hay ngừng tài khoản của chính mình."), field="role")
+
+
+async def change_role_of(
+    session: AsyncSession, actor: Principal, account_id: uuid.UUID, *, role: str, agency_code: str | None
+) -> Account:
+    account = await staff_account(session, actor, account_id)
+    _not_self(actor, account)
+    assert account.email is not None
+    return await change_role(session, actor, email=account.email, role=role, agency_code=agency_code)
+
+
+async def set_active(
+    session: AsyncSession, actor: Principal, account_id: uuid.UUID, *, active: bool
+) -> Account:
+    """An administrator deactivates a staff account (it can no longer sign in, and its sessions and
+    tokens stop working) or lets it work again; both are in the audit log."""
+    account = await staff_account(session, actor, account_id)
+    _not_self(actor, account)
+    if account.is_active != active:
+        account.is_active = active
+        await session.flush()
+        await audit.record(
+            session,
+            actor,
+            REACTIVATED if active else DEACTIVATED,
+            subject_type="account",
+            subject_id=account.id,
+        )
     return account
 
 

@@ -26,3 +26,9 @@ async def committee_for_area(session: AsyncSession, area_code: str) -> Agency | 
 
 async def existing_codes(session: AsyncSession) -> set[str]:
     return set((await session.scalars(select(Agency.code))).all())
+
+
+async def all_agencies(session: AsyncSession) -> Sequence[Agency]:
+    """In use or not, for the administrators' list."""
+    stmt = select(Agency).order_by(Agency.is_active.desc(), Agency.kind, Agency.code)
+    return (await session.scalars(stmt)).all()

@@ -19,3 +19,9 @@ async def categories(session: AsyncSession) -> Sequence[Category]:
 
 async def existing_category_codes(session: AsyncSession) -> set[str]:
     return set((await session.scalars(select(Category.code))).all())
+
+
+async def all_categories(session: AsyncSession) -> Sequence[Category]:
+    """In use or not, in the order forms show them."""
+    stmt = select(Category).order_by(Category.is_active.desc(), Category.sort_order, Category.code)
+    return (await session.scalars(stmt)).all()

@@ -99,3 +99,13 @@ async def nearby_open(
     if exclude is not None:
         stmt = stmt.where(Report.id != exclude)
     return (await session.scalars(stmt.order_by(Report.created_at.desc()).limit(limit))).all()
+
+
+async def model_versions(session: AsyncSession) -> Sequence[ClassifierModel]:
+    """Every stored version, newest first, without the pickled models."""
+    stmt = (
+        select(ClassifierModel)
+        .options(defer(ClassifierModel.blob, raiseload=True))
+        .order_by(ClassifierModel.version.desc())
+    )
+    return (await session.scalars(stmt)).all()

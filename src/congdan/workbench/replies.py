@@ -145,6 +145,13 @@ async def _editable(session: AsyncSession, principal: Principal, template_id: uu
     return template
 
 
+async def template_to_edit(
+    session: AsyncSession, principal: Principal, template_id: uuid.UUID
+) -> ReplyTemplate:
+    """One template, for those who may change it (its edit form)."""
+    return await _editable(session, principal, template_id)
+
+
 async def update_template(
     session: AsyncSession, principal: Principal, template_id: uuid.UUID, data: TemplatePatch
 ) -> ReplyTemplate:

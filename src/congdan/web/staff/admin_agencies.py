@@ -1,0 +1,164 @@
+"""Administrators' pages for the agencies: the list with a form for a new one, and an edit form
+for each agency's names and contacts, over the agencies service (checked there, audited)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Form, Path, Query, Request
+from fastapi.responses import RedirectResponse, Response
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from congdan.agencies import service
+from congdan.agencies.schemas import AgencyIn, AgencyPatch
+from congdan.areas import repository as areas_repo
+from congdan.authz.policy import Principal
+from congdan.deps import SessionDep
+from congdan.kit.errors import AppError
+from congdan.kit.i18n import _, translate
+from congdan.web.staff.admin import AdminPageDep, form_errors, parsed, refused_form
+from congdan.web.staff.deps import locale_of, render
+
+router = APIRouter(include_in_schema=False)
+
+AGENCIES = "/staff/admin/co-quan"
+Short = Annotated[str, Form(max_length=1_000)]
+AgencyCode = Annotated[str, Path(max_length=64)]
+DoneQuery = Annotated[str | None, Query(max_length=64)]
+KIND_LABELS = {
+    "department": _("Sở, ban, ngành"),
+    "company": _("Doanh nghiệp"),
+    "police": _("Công an"),
+    "committee": _("UBND phường, xã"),
+}
+
+
+def _kinds(request: Request) -> list[tuple[str, str]]:
+    locale = locale_of(request)
+    return [(code, translate(label, locale)) for code, label in KIND_LABELS.items()]
+
+
+async def _list(
+    request: Request,
+    session: AsyncSession,
+    me: Principal,
+    *,
+    done: str | None = None,
+    errors: dict[str, str] | None = None,
+    form: dict[str, Any] | None = None,
+    status_code: int = 200,
+) -> Response:
+    context = {
+        "rows": await service.all_agencies(session, me),
+        "kinds": KIND_LABELS,
+        "kind_options": _kinds(request),
+        "area_options": [(a.code, a.name) for a in await areas_repo.list_areas(session)],
+        "done": done,
+        "errors": errors or {},
+        "form": form or {"kind": "department"},
+    }
+    return await render(request, session, "staff/admin/agencies.html", context, status_code=status_code)
+
+
+@router.get(AGENCIES)
+async def agencies_page(
+    request: Request, session: SessionDep, me: AdminPageDep, done: DoneQuery = None
+) -> Response:
+    return await _list(request, session, me, done=done)
+
+
+@router.post(AGENCIES)
+async def create_agency(
+    request: Request,
+    session: SessionDep,
+    me: AdminPageDep,
+    code: Short = "",
+    name: Short = "",
+    name_en: Short = "",
+    kind: Short = "",
+    area: Short = "",
+    email: Short = "",
+    phone: Short = "",
+    address: Short = "",
+) -> Response:
+    form = {
+        "code": code,
+        "name": name,
+        "name_en": name_en,
+        "kind": kind,
+        "area": area,
+        "email": email,
+        "phone": phone,
+        "address": address,
+    }
+    try:
+        async with session.begin_nested():
+            values = {k: (v.strip() or None) for k, v in form.items() if k not in ("name", "name_en")}
+            data = parsed(AgencyIn, **{**values, "code": code.strip(), "name": name, "name_en": name_en})
+            await service.create_agency(session, me, data)
+    except AppError as exc:
+        errors = form_errors(request, exc, default_field="code")
+        raise await refused_form(
+            exc, lambda status: _list(request, session, me, errors=errors, form=form, status_code=status)
+        ) from exc
+    return RedirectResponse(f"{AGENCIES}?done=created", status_code=303)
+
+
+async def _edit(
+    request: Request,
+    session: AsyncSession,
+    me: Principal,
+    code: str,
+    *,
+    errors: dict[str, str] | None = None,
+    form: dict[str, Any] | None = None,
+    status_code: int = 200,
+) -> Response:
+    agency = await service.agency_to_edit(session, me, code)
+    shown = form or {
+        "name": agency.name,
+        "name_en": agency.name_en,
+        "email": agency.email or "",
+        "phone": agency.phone or "",
+        "address": agency.address or "",
+    }
+    context = {"agency": agency, "kinds": KIND_LABELS, "errors": errors or {}, "form": shown}
+    return await render(request, session, "staff/admin/agency_edit.html", context, status_code=status_code)
+
+
+@router.get(AGENCIES + "/{code}")
+async def edit_page(request: Request, code: AgencyCode, session: SessionDep, me: AdminPageDep) -> Response:
+    return await _edit(request, session, me, code)
+
+
+@router.post(AGENCIES + "/{code}")
+async def update_agency(
+    request: Request,
+    code: AgencyCode,
+    session: SessionDep,
+    me: AdminPageDep,
+    name: Short = "",
+    name_en: Short = "",
+    email: Short = "",
+    phone: Short = "",
+    address: Short = "",
+) -> Response:
+    form = {"name": name, "name_en": name_en, "email": email, "phone": phone, "address": address}
+    try:
+        async with session.begin_nested():
+            data = parsed(
+                AgencyPatch,
+                name=name,
+                name_en=name_en,
+                email=email.strip() or None,
+                phone=phone.strip() or None,
+                address=address.strip() or None,
+            )
+            await service.update_agency(session, me, code, data)
+    except AppError as exc:
+        errors = form_errors(request, exc, default_field="name")
+        raise await refused_form(
+            exc,
+            lambda status: _edit(request, session, me, code, errors=errors, form=form, status_code=status),
+        ) from exc
+    return RedirectResponse(f"{AGENCIES}?done={code}", status_code=303)
