@@ -15,10 +15,11 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from congdan.accounts.service import create_staff
 from congdan.db import utcnow
+from congdan.models import Report
 from tests.browser.conftest import assert_accessible
 from tests.conftest import PASSWORD, submit
 from tests.live_server import ServerProcess
-from tests.workbench_support import AGENCY, get_report, make_report
+from tests.workbench_support import AGENCY, OTHER, get_report, make_report
 
 
 async def _sign_in(page: Page, email: str) -> None:
@@ -42,11 +43,14 @@ async def test_an_officer_sees_a_new_report_arrive_and_works_the_queue_by_keyboa
     # Away from the resident's report (Bến Thành), so that the map shows it as a marker of its own.
     waiting = await make_report(maker, due_at=utcnow() + timedelta(hours=6), lat=10.85, lon=106.76)
     code = (await get_report(maker, waiting)).tracking_code
+    leaving = await make_report(maker, due_at=utcnow() + timedelta(days=20), lat=10.80, lon=106.65)
+    leaving_code = (await get_report(maker, leaving)).tracking_code
     page = desktop_page
     await _sign_in(page, email)
     await expect(page.get_by_role("link", name=code, exact=True)).to_be_visible()
     await expect(page.locator("html")).to_have_attribute("data-queue-live", "ready")
     await page.get_by_label(f"Chọn {code}").check()
+    await page.get_by_label(f"Chọn {leaving_code}").check()
     await assert_accessible(page)
 
     async with httpx.AsyncClient(base_url=live_server.url, trust_env=False) as resident:
@@ -58,10 +62,14 @@ async def test_an_officer_sees_a_new_report_arrive_and_works_the_queue_by_keyboa
     await expect(banner.get_by_role("button")).to_have_text("Có 1 phản ánh mới hoặc vừa thay đổi — tải lại")
     await expect(page.get_by_text(new_code, exact=True)).to_have_count(0)  # not reloaded by itself
     await assert_accessible(page)
+    async with maker() as session, session.begin():  # meanwhile a ticked report goes elsewhere
+        (await session.get(Report, leaving)).agency_code = OTHER  # type: ignore[union-attr]
     await banner.get_by_role("button").click()
     await expect(page.get_by_role("link", name=new_code, exact=True)).to_be_visible()
     await expect(page.get_by_label(f"Chọn {code}")).to_be_checked()  # the tick is kept
     await expect(banner.get_by_role("button")).to_have_count(0)
+    lost = f"Một số phản ánh đã chọn không còn trong danh sách: {leaving_code}"
+    await expect(banner).to_have_text(lost)  # and the one that left is named, not dropped silently
     await assert_accessible(page)
 
     # By keyboard: the skip link first, then the list; Tab reaches the first tracking code.
@@ -88,7 +96,7 @@ async def test_an_officer_sees_a_new_report_arrive_and_works_the_queue_by_keyboa
     await expect(page).to_have_url("/staff/?view=map")
     queue_map = page.locator("#queue-map")
     await expect(queue_map).to_be_visible()
-    await expect(queue_map).to_have_attribute("data-loaded", "2")
+    await expect(queue_map).to_have_attribute("data-loaded", "2")  # the report that left is not there
     await expect(queue_map.locator(".leaflet-marker-icon").first).to_be_visible()
     await expect(page.get_by_role("link", name=new_code, exact=True)).to_be_visible()  # the list stays
     await assert_accessible(page)
