@@ -229,8 +229,9 @@ async def staff_session_of(request: Request) -> staff_sessions.Current | None:
 
 
 async def get_live_principal(request: Request) -> Principal:
-    """The caller of a live-update stream: a bearer token, or else a staff browser session (an
-    EventSource sends cookies, not headers). A stream only reads, so a cookie is safe here."""
+    """The caller of a live-update stream, or of a reading request a workbench page's script
+    makes: a bearer token, or else a staff browser session (an EventSource sends cookies, not
+    headers). These only read, so a cookie is safe here."""
     if request.headers.get("authorization"):
         return await get_principal(request)
     found = await staff_session_of(request)

@@ -8,7 +8,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, Query, Response
 
-from congdan.deps import ContextDep, LocaleDep, PrincipalDep, SessionDep
+from congdan.deps import ContextDep, LivePrincipalDep, LocaleDep, PrincipalDep, SessionDep
 from congdan.kit.pagination import decode_cursor, decode_time_cursor, encode_cursor, encode_time_cursor
 from congdan.kit.problems import problems
 from congdan.models import Report
@@ -26,6 +26,7 @@ from congdan.workbench.schemas import (
     OfficerList,
     OfficerOut,
     QueueFilters,
+    QueueMap,
     QueuePage,
     ReasonIn,
     ReasonList,
@@ -80,6 +81,45 @@ async def get_queue(
     last = queue.items[-1] if queue.items else None
     next_cursor = encode_time_cursor(last.due_at, last.id) if queue.more and last else None
     return await present.queue_page(session, queue, locale, next_cursor)
+
+
+@router.get(
+    "/queue/map",
+    response_model=QueueMap,
+    summary="Hàng đợi trên bản đồ (GeoJSON) / The agency's queue on a map (GeoJSON)",
+    description="Cùng bộ lọc và phạm vi như hàng đợi; chỉ phản ánh có vị trí, theo hạn xử lý, tối đa "
+    "500 điểm (`truncated`: còn nữa). Nhận token hoặc phiên đăng nhập của bàn làm việc (cookie). "
+    "The queue's filters and scope; reports with a place only, at most 500; a token or the "
+    "workbench's cookie session.",
+    responses=problems(401, 403),
+)
+async def get_queue_map(
+    session: SessionDep,
+    # The workbench's map page fetches this with its cookie; the answer only reads.
+    principal: LivePrincipalDep,
+    locale: LocaleDep,
+    agency: Annotated[str | None, Query(max_length=64)] = None,
+    status: Annotated[list[Status] | None, Query(description="Lặp lại được")] = None,
+    category: Annotated[str | None, Query(max_length=64)] = None,
+    area: Annotated[str | None, Query(max_length=16)] = None,
+    assignee: Annotated[uuid.UUID | None, Query(description="Cán bộ được giao")] = None,
+    unassigned: bool = False,
+    due: Annotated[Due | None, Query(description="soon: đến hạn trong 24 giờ; overdue: quá hạn")] = None,
+    reopened: bool = False,
+    limit: Annotated[int, Query(ge=1, le=service.MAP_LIMIT)] = service.MAP_LIMIT,
+) -> QueueMap:
+    filters = QueueFilters(
+        agency=agency,
+        status=status or [],
+        category=category,
+        area=area,
+        assignee=assignee,
+        unassigned=unassigned,
+        due=due,
+        reopened=reopened,
+    )
+    places = await service.queue_places(session, principal, filters, limit=limit)
+    return await present.queue_map(session, places, locale)
 
 
 @router.get(

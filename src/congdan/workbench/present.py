@@ -6,22 +6,27 @@ from collections.abc import Sequence
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from congdan.kit.i18n import translate
 from congdan.models import Agency, Category, RejectionReason, ReplyTemplate, Report
 from congdan.reports import repository as reports_repo
-from congdan.reports.states import Status
+from congdan.reports.states import Status, label
 from congdan.shared.schemas import AreaRef, CodeName
 from congdan.workbench.schemas import (
     BoardRow,
     CategoryGuessOut,
     PersonRef,
+    PlaceFeature,
+    PlacePoint,
+    PlaceProperties,
     QueueCounts,
     QueueItem,
+    QueueMap,
     QueuePage,
     ReasonOut,
     TemplateOut,
     TriageItem,
 )
-from congdan.workbench.service import Queue, TriageEntry
+from congdan.workbench.service import Places, Queue, TriageEntry
 
 EXCERPT = 280
 
@@ -74,6 +79,34 @@ async def queue_page(session: AsyncSession, queue: Queue, locale: str, next_curs
         total=c.total, by_status=c.by_status, overdue=c.overdue, due_soon=c.due_soon, reopened=c.reopened
     )
     return QueuePage(items=items, next_cursor=next_cursor, counts=counts)
+
+
+async def queue_map(session: AsyncSession, places: Places, locale: str) -> QueueMap:
+    rows = places.items
+    cats, _a, _g = await reports_repo.names_for(
+        session, categories={r.category_code for r in rows if r.category_code}, areas=set(), agencies=set()
+    )
+    features = []
+    for r in rows:
+        if r.lat is None or r.lon is None:
+            continue
+        category = _category(cats.get(r.category_code or ""), locale)
+        features.append(
+            PlaceFeature(
+                geometry=PlacePoint(coordinates=(r.lon, r.lat)),
+                properties=PlaceProperties(
+                    id=r.id,
+                    code=r.tracking_code,
+                    status=Status(r.status),
+                    status_label=translate(label(r.status), locale),
+                    category=category.name if category else None,
+                    due_at=r.due_at,
+                    overdue=r.due_at is not None and r.due_at < places.now,
+                    url=f"/staff/reports/{r.id}",
+                ),
+            )
+        )
+    return QueueMap(features=features, truncated=places.truncated)
 
 
 async def triage_items(

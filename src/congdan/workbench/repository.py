@@ -95,6 +95,20 @@ async def queue_page(
     return (await session.scalars(stmt)).all()
 
 
+async def queue_places(
+    session: AsyncSession, scope: ColumnElement[bool], f: QueueFilters, now: datetime, *, limit: int
+) -> Sequence[Report]:
+    """The filtered queue's reports that have a place, in the queue's order, at most `limit`."""
+    conditions = [*_conditions(scope, f, now), Report.lat.is_not(None), Report.lon.is_not(None)]
+    stmt = (
+        select(Report)
+        .where(*conditions)
+        .order_by(Report.due_at.asc().nulls_last(), Report.id.asc())
+        .limit(limit)
+    )
+    return (await session.scalars(stmt)).all()
+
+
 @dataclass(frozen=True)
 class Counts:
     total: int

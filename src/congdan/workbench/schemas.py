@@ -64,6 +64,36 @@ class QueuePage(BaseModel):
     counts: QueueCounts
 
 
+class PlacePoint(BaseModel):
+    type: Literal["Point"] = "Point"
+    coordinates: tuple[float, float] = Field(description="[kinh độ, vĩ độ] / [long, lat]")
+
+
+class PlaceProperties(BaseModel):
+    id: uuid.UUID
+    code: str = Field(description="Mã phản ánh / tracking code")
+    status: Status
+    status_label: str = Field(description="Trạng thái / the status, in the caller's language")
+    category: str | None
+    due_at: datetime | None
+    overdue: bool
+    url: str = Field(description="Trang của phản ánh trên bàn làm việc / the report's workbench page")
+
+
+class PlaceFeature(BaseModel):
+    type: Literal["Feature"] = "Feature"
+    geometry: PlacePoint
+    properties: PlaceProperties
+
+
+class QueueMap(BaseModel):
+    """GeoJSON of the filtered queue's reports that have a place."""
+
+    type: Literal["FeatureCollection"] = "FeatureCollection"
+    features: list[PlaceFeature]
+    truncated: bool = Field(description="Còn phản ánh khác khớp bộ lọc / more match the filters")
+
+
 class BulkIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 

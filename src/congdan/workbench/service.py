@@ -67,6 +67,28 @@ async def queue(
     return Queue(page, len(rows) > limit, counts, assignees, now)
 
 
+MAP_LIMIT = 500
+
+
+@dataclass(frozen=True)
+class Places:
+    items: Sequence[Report]
+    truncated: bool
+    now: datetime
+
+
+async def queue_places(
+    session: AsyncSession, principal: Principal, filters: QueueFilters, *, limit: int = MAP_LIMIT
+) -> Places:
+    """The same filtered queue as `queue`, as places for a map: reports with a position, at most
+    `limit` of them (`truncated` says there are more)."""
+    scope = policy.queue_filter(principal, filters.agency)
+    limit = max(1, min(limit, MAP_LIMIT))
+    now = utcnow()
+    rows = await repository.queue_places(session, scope, filters, now, limit=limit + 1)
+    return Places(rows[:limit], len(rows) > limit, now)
+
+
 async def officers(session: AsyncSession, principal: Principal, agency_code: str | None) -> Sequence[Account]:
     """Who a report of this agency may be given to."""
     policy.queue_filter(principal, agency_code)  # the same people who see the agency's queue

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import uuid
 from typing import Annotated, Any
-from urllib.parse import urlencode
+from urllib.parse import quote, urlencode
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
@@ -30,6 +30,7 @@ from congdan.workbench.schemas import QueueFilters
 router = APIRouter(include_in_schema=False)
 
 BULK = "/staff/hang-doi/hang-loat"
+MAP_POINTS = "/api/v1/staff/queue/map"
 PAGE_SIZE = 50
 OPEN_STATUSES = [s for s in Status if s in OPEN]
 Ids = Annotated[list[uuid.UUID], Form(max_length=100)]
@@ -80,6 +81,12 @@ async def _officers(session: AsyncSession, principal: Principal, agency: str | N
     return list(await service.officers(session, principal, agency))
 
 
+def _live_url(principal: Principal, f: QueueFilters) -> str | None:
+    """The agency's live stream the page listens to (city-wide staff: the agency they chose)."""
+    code = f.agency or principal.agency_code
+    return f"/api/v1/agencies/{quote(code, safe='')}/queue/live" if code else None
+
+
 async def queue_page(
     request: Request,
     session: AsyncSession,
@@ -98,6 +105,9 @@ async def queue_page(
     next_cursor = encode_time_cursor(last.due_at, last.id) if queue.more and last else None
     page = await present.queue_page(session, queue, locale, next_cursor)
     query = _query(f)
+    on_map = params.get("view") == "map"
+    shown = [*query, ("view", "map")] if on_map else query
+    settings = request.app.state.settings
     context: dict[str, Any] = {
         "page": page,
         "now": queue.now,
@@ -108,8 +118,16 @@ async def queue_page(
         "areas": await areas_repo.list_areas(session),
         "agencies": await agencies_repo.list_agencies(session) if principal.is_citywide_staff else [],
         "officers": await _officers(session, principal, f.agency),
-        "next_url": "/staff/?" + urlencode([*query, ("cursor", next_cursor)]) if next_cursor else None,
-        "back": urlencode(query),
+        "next_url": "/staff/?" + urlencode([*shown, ("cursor", next_cursor)]) if next_cursor else None,
+        "back": urlencode(shown),
+        "view": "map" if on_map else "list",
+        "list_url": "/staff/" + (f"?{urlencode(query)}" if query else ""),
+        "map_url": "/staff/?" + urlencode([*query, ("view", "map")]),
+        "points_url": MAP_POINTS + (f"?{urlencode(query)}" if query else ""),
+        "places": {r.id: r for r in queue.items} if on_map else {},
+        "tile_url": settings.map_tile_url,
+        "tile_attribution": settings.map_tile_attribution,
+        "live_url": _live_url(principal, f),
         "errors": _sentences(locale, refused, {str(i.id): i.tracking_code for i in page.items})
         if refused
         else [],
