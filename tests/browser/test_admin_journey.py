@@ -12,7 +12,7 @@ from playwright.async_api import Page, expect
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from congdan.accounts.service import create_staff
-from tests.browser.conftest import assert_accessible
+from tests.browser.conftest import assert_accessible, save_screenshot
 from tests.conftest import PASSWORD
 from tests.staff_admin_support import categories_restored
 
@@ -40,6 +40,7 @@ async def _walk(email: str, page: Page) -> None:
     await expect(page).to_have_url("/staff/admin/")
     await expect(page.get_by_role("heading", name="Quản trị", exact=True)).to_be_visible()
     await assert_accessible(page)
+    await save_screenshot(page, "staff-admin-desktop")
 
     await page.get_by_role("main").get_by_role("link", name="Mẫu trả lời", exact=True).click()
     await expect(page.get_by_role("heading", name="Mẫu trả lời", exact=True)).to_be_visible()

@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from congdan.accounts.service import create_staff
 from congdan.db import utcnow
 from congdan.models import Report
-from tests.browser.conftest import assert_accessible
+from tests.browser.conftest import assert_accessible, save_screenshot
 from tests.conftest import PASSWORD, submit
 from tests.live_server import ServerProcess
 from tests.workbench_support import AGENCY, OTHER, get_report, make_report
@@ -71,6 +71,7 @@ async def test_an_officer_sees_a_new_report_arrive_and_works_the_queue_by_keyboa
     lost = f"Một số phản ánh đã chọn không còn trong danh sách: {leaving_code}"
     await expect(banner).to_have_text(lost)  # and the one that left is named, not dropped silently
     await assert_accessible(page)
+    await save_screenshot(page, "staff-queue-desktop")
 
     # By keyboard: the skip link first, then the list; Tab reaches the first tracking code.
     await page.goto("/staff/")
@@ -109,3 +110,4 @@ async def test_an_officer_sees_a_new_report_arrive_and_works_the_queue_by_keyboa
     )
     await expect(queue_map.locator(".leaflet-popup")).to_have_css("opacity", "1")  # faded in
     await assert_accessible(page)
+    await save_screenshot(page, "staff-queue-map-desktop")

@@ -11,7 +11,7 @@ from playwright.async_api import Page, expect
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from congdan.accounts.service import create_staff
-from tests.browser.conftest import assert_accessible
+from tests.browser.conftest import assert_accessible, save_screenshot
 from tests.conftest import PASSWORD
 from tests.workbench_support import get_report, make_report
 
@@ -42,6 +42,7 @@ async def test_a_coordinator_routes_a_report_from_triage(
     row = page.locator(f"#r-{code}")
     await expect(row).to_be_visible()
     await assert_accessible(page)
+    await save_screenshot(page, "staff-triage-desktop")
     await row.locator("button.route").first.click()
 
     await expect(page.get_by_role("status")).to_have_text(f"Đã chuyển phản ánh {code}.")
