@@ -82,19 +82,23 @@ PAGES: list[tuple[str, frozenset[str]]] = [
     ("/staff/admin/don-vi", ADMINS),
     ("/staff/admin/bo-phan-loai", ADMINS),
 ]
-JSON_READS: list[tuple[str, frozenset[str]]] = [
-    (f"/api/v1/reports/{R}", HANDLING),
-    (f"/api/v1/reports/{R}/events", HANDLING),
-    (f"/api/v1/reports/{R}/duplicate-candidates", HANDLING),
-    ("/api/v1/staff/queue", STAFF),
-    ("/api/v1/staff/queue/map", STAFF),
-    (f"/api/v1/staff/officers?agency={AGENCY}", HANDLING),
-    ("/api/v1/staff/triage", CITYWIDE),
-    ("/api/v1/staff/deadlines", CITYWIDE),
-    ("/api/v1/performance/monthly", STAFF),
-    ("/api/v1/performance/monthly.xlsx", STAFF),
-    ("/api/v1/performance/monthly.pdf", STAFF),
+EVERYONE = frozenset(ROLES)
+# (target, who is allowed when report A is private, when it is public): a public report and its
+# public history may be read by anyone (`require_viewable`), its internal parts only as above.
+JSON_READS: list[tuple[str, frozenset[str], frozenset[str]]] = [
+    (f"/api/v1/reports/{R}", HANDLING, EVERYONE),
+    (f"/api/v1/reports/{R}/events", HANDLING, EVERYONE),
+    (f"/api/v1/reports/{R}/duplicate-candidates", HANDLING, HANDLING),
+    ("/api/v1/staff/queue", STAFF, STAFF),
+    ("/api/v1/staff/queue/map", STAFF, STAFF),
+    (f"/api/v1/staff/officers?agency={AGENCY}", HANDLING, HANDLING),
+    ("/api/v1/staff/triage", CITYWIDE, CITYWIDE),
+    ("/api/v1/staff/deadlines", CITYWIDE, CITYWIDE),
+    ("/api/v1/performance/monthly", STAFF, STAFF),
+    ("/api/v1/performance/monthly.xlsx", STAFF, STAFF),
+    ("/api/v1/performance/monthly.pdf", STAFF, STAFF),
 ]
+PUBLIC_READS = (f"/api/v1/reports/{R}", f"/api/v1/reports/{R}/events")
 # The report page's forms (step, fields) and the JSON writes (path, body) on report A.
 FORMS: list[tuple[str, dict[str, str]]] = [
     ("ghi-chu", {"note": "Xem trộm ghi chú"}),
@@ -110,9 +114,10 @@ FORMS: list[tuple[str, dict[str, str]]] = [
     ("linh-vuc", {"category": "street_lighting"}),
 ]
 JSON_WRITES: list[tuple[str, dict[str, Any]]] = [
-    (f"/api/v1/reports/{R}/transitions", {"to": "in_progress"}),
+    # Moves the status machine allows from "in progress", so only the permission can refuse them.
+    (f"/api/v1/reports/{R}/transitions", {"to": "resolved", "note": "Giải quyết trộm"}),
     (f"/api/v1/reports/{R}/transitions", {"to": "transferred", "agency": OTHER, "note": "Chuyển"}),
-    (f"/api/v1/reports/{R}/transitions", {"to": "rejected", "reason": "out_of_scope", "note": "Không"}),
+    (f"/api/v1/reports/{R}/transitions", {"to": "duplicate", "duplicate_of": "{other_report}"}),
     (f"/api/v1/reports/{R}/notes", {"note": "Xem trộm ghi chú"}),
     (f"/api/v1/reports/{R}/replies", {"message": "Trả lời trộm"}),
     (f"/api/v1/reports/{R}/category", {"category": "street_lighting"}),
@@ -128,6 +133,7 @@ class World:
     signed in twice: on the pages (a cookie session) and on the API (bearer headers)."""
 
     maker: Maker
+    public: bool
     report: uuid.UUID
     code: str
     other_report: uuid.UUID
@@ -166,10 +172,13 @@ async def _page_client(stack: AsyncExitStack, app: Any, maker: Maker, role: str,
     return client
 
 
-@pytest_asyncio.fixture
-async def world(app: Any, maker: Maker, client: httpx.AsyncClient, actors: Actors) -> AsyncIterator[World]:
+@pytest_asyncio.fixture(params=["private", "public"])
+async def world(
+    request: pytest.FixtureRequest, app: Any, maker: Maker, client: httpx.AsyncClient, actors: Actors
+) -> AsyncIterator[World]:
+    public = request.param == "public"
     report = await make_report(
-        maker, is_public=False, status="in_progress", due_at=utcnow() - timedelta(days=2), **CONTACT
+        maker, is_public=public, status="in_progress", due_at=utcnow() - timedelta(days=2), **CONTACT
     )
     other_report = await make_report(maker)
     async with AsyncExitStack() as stack:
@@ -190,7 +199,7 @@ async def world(app: Any, maker: Maker, client: httpx.AsyncClient, actors: Actor
         assert r.status_code == 201, r.text
         officer_id = await account_id(client, headers["officer"])
         code = (await get_report(maker, report)).tracking_code
-        yield World(maker, report, code, other_report, officer_id, client, headers, pages)
+        yield World(maker, public, report, code, other_report, officer_id, client, headers, pages)
 
 
 async def _contact_views(maker: Maker, report: uuid.UUID) -> int:
@@ -221,9 +230,12 @@ async def _state(maker: Maker, report: uuid.UUID) -> tuple[Any, ...]:
     )
 
 
-def _no_leak(w: World, r: httpx.Response, where: str) -> None:
+def _no_leak(w: World, r: httpx.Response, where: str, *, public_read: bool = False) -> None:
+    """Nothing of report A an outsider may not have: never its internal note nor its contact; its
+    tracking code neither, unless the report is public and this is a read of the report itself."""
     body = r.content
-    for secret in (w.code, NOTE, PHONE, EMAIL):
+    secrets = (NOTE, PHONE, EMAIL) if w.public and public_read else (w.code, NOTE, PHONE, EMAIL)
+    for secret in secrets:
         assert secret.encode() not in body, f"{where}: {secret!r} leaked (status {r.status_code})"
 
 
@@ -254,7 +266,8 @@ async def test_every_page_and_download_per_role(world: World, subtests: Any) -> 
 
 async def test_every_json_read_per_role(world: World, subtests: Any) -> None:
     for role, headers in world.headers.items():
-        for target, allowed in JSON_READS:
+        for target, private, public in JSON_READS:
+            allowed = public if world.public else private
             url = world.fill(target)
             with subtests.test(role=role, target=target):
                 r = await world.api.get(url, headers=headers)
@@ -263,7 +276,7 @@ async def test_every_json_read_per_role(world: World, subtests: Any) -> None:
                 else:
                     assert r.status_code in (401, 403, 404), f"{role} {url}: {r.status_code}"
                 if role in OUTSIDERS:
-                    _no_leak(world, r, f"{role} {url}")
+                    _no_leak(world, r, f"{role} {url}", public_read=target in PUBLIC_READS)
     # The queue of an agency's staff lists its own reports; another agency's queue does not.
     mine = await world.api.get("/api/v1/staff/queue", headers=world.headers["officer"])
     assert str(world.report) in [item["id"] for item in mine.json()["items"]]
@@ -383,5 +396,5 @@ async def test_the_contact_only_to_whom_policy_shows_it_each_view_audited(world:
             assert r.status_code == 200 and PHONE in r.text and EMAIL in r.text, f"{role}: {r.status_code}"
             assert after == seen + 1, f"{role}: {after - seen} audit rows for one view"
         else:
-            _no_leak(world, r, role)
+            _no_leak(world, r, role, public_read=channel == "json")
             assert after == seen, f"{role}: a view they never had was audited"
