@@ -280,6 +280,10 @@ async def test_every_json_read_per_role(world: World, subtests: Any) -> None:
     # The queue of an agency's staff lists its own reports; another agency's queue does not.
     mine = await world.api.get("/api/v1/staff/queue", headers=world.headers["officer"])
     assert str(world.report) in [item["id"] for item in mine.json()["items"]]
+    # The late reports of the monthly report: A's overdue report to whom may see them.
+    for role in HANDLING:
+        monthly = await world.api.get("/api/v1/performance/monthly", headers=world.headers[role])
+        assert world.code in monthly.text, role
     # The internal note: in the events of those who handle the report.
     for role in HANDLING:
         events = await world.api.get(f"/api/v1/reports/{world.report}/events", headers=world.headers[role])
@@ -395,6 +399,8 @@ async def test_the_contact_only_to_whom_policy_shows_it_each_view_audited(world:
         if role in HANDLING:
             assert r.status_code == 200 and PHONE in r.text and EMAIL in r.text, f"{role}: {r.status_code}"
             assert after == seen + 1, f"{role}: {after - seen} audit rows for one view"
+            if channel == "page":
+                assert NOTE in r.text, f"{role}: the internal note is not on the page"
         else:
             _no_leak(world, r, role, public_read=channel == "json")
             assert after == seen, f"{role}: a view they never had was audited"
