@@ -35,6 +35,8 @@ class OutboxMessage(Base):
     processed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
     # Higher first: sign-in codes and emergency alerts overtake ordinary messages (0004).
     priority: Mapped[int] = mapped_column(Integer, default=0)
+    # The request whose unit of work wrote the row, so the worker's lines carry its id too (0022).
+    request_id: Mapped[str | None] = mapped_column(String(64), default=None)
 
 
 class Delivery(Base):

@@ -23,6 +23,8 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from congdan.config import Settings
 from congdan.db import utcnow
+from congdan.kit import requestid
+from congdan.kit.metrics import OUTBOX_DEAD, OUTBOX_FAILURES, OUTBOX_HANDLED, OUTBOX_LAST_ROUND, OUTBOX_ROUNDS
 from congdan.models import OutboxMessage
 from congdan.outbox import repository, wakeup
 from congdan.outbox.registry import HandlerContext, Registration, Registry
@@ -165,19 +167,30 @@ class Relay:
             try:
                 handled = await self.run_once()
             except (OperationalError, DBAPIError, OSError) as exc:
+                OUTBOX_ROUNDS.labels("failed").inc()
                 log.warning("outbox.database_unavailable", error=str(exc)[:200])
                 await _sleep_or_stop(stop, 2.0)
                 continue
             except Exception:
+                OUTBOX_ROUNDS.labels("failed").inc()
                 log.exception("outbox.round_failed", worker=self.worker_id)
                 await _sleep_or_stop(stop, 1.0)
                 continue
             self.last_round_at = time.monotonic()
             self.last_round_wall = utcnow()
+            OUTBOX_ROUNDS.labels("handled" if handled else "idle").inc()
+            OUTBOX_LAST_ROUND.set(self.last_round_wall.timestamp())
             if handled == 0:
                 await _sleep_or_stop(stop, self.settings.outbox_poll_seconds, self.wake)
 
     async def _handle(self, message_id: uuid.UUID) -> None:
+        token = requestid.bound.set(None)
+        try:
+            await self._handle_row(message_id)
+        finally:
+            requestid.bound.reset(token)
+
+    async def _handle_row(self, message_id: uuid.UUID) -> None:
         error: str | None = None
         async with self.maker() as session:
             try:
@@ -185,6 +198,8 @@ class Relay:
                     message = await repository.lock_for_processing(session, message_id, self.worker_id)
                     if message is None:
                         return
+                    # Every line about this row carries the id of the request that wrote it.
+                    requestid.bound.set(message.request_id)
                     registration = self.registry.get(message.event_type)
                     claim = None
                     if registration is not None and registration.sender is not None:
@@ -195,11 +210,12 @@ class Relay:
                     if claim is None:
                         _mark_done(message, registration)
                 if claim is None:
-                    log.debug("outbox.handled", id=str(message_id), event_type=message.event_type)
+                    _handled(message_id, message.event_type)
                     return
                 assert registration is not None
                 error = await self._send(session, message_id, registration, claim)
                 if error is None:
+                    _handled(message_id, message.event_type)
                     return
             except Exception as exc:
                 error = f"{type(exc).__name__}: {exc}"[:2000]
@@ -244,6 +260,7 @@ class Relay:
             message.attempts += 1
             message.last_error = error
             message.locked_until = None
+            event_type = message.event_type
             registration = self.registry.get(message.event_type)
             budget = _budget(registration, self.settings)
             if message.attempts >= budget:
@@ -257,6 +274,16 @@ class Relay:
             else:
                 message.status = "pending"
                 message.available_at = utcnow() + timedelta(seconds=backoff_seconds(message.attempts))
+            dead = message.status == "dead"
+        # Counted once committed: a failure that could not be recorded comes back and is counted then.
+        OUTBOX_FAILURES.labels(event_type).inc()
+        if dead:
+            OUTBOX_DEAD.labels(event_type).inc()
+
+
+def _handled(message_id: uuid.UUID, event_type: str) -> None:
+    OUTBOX_HANDLED.labels(event_type).inc()
+    log.info("outbox.handled", id=str(message_id), event_type=event_type)
 
 
 def _budget(registration: Registration | None, settings: Settings) -> int:

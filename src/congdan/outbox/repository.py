@@ -131,3 +131,15 @@ async def count_by_status(session: AsyncSession) -> dict[str, int]:
 
 async def get(session: AsyncSession, message_id: uuid.UUID) -> OutboxMessage | None:
     return await session.get(OutboxMessage, message_id)
+
+
+async def latest_of(session: AsyncSession, event_type: str, aggregate_id: str) -> OutboxMessage | None:
+    """The newest row of one kind about one aggregate: a job's row tells whether it is queued,
+    running, finished or given up."""
+    stmt = (
+        select(OutboxMessage)
+        .where(OutboxMessage.aggregate_id == aggregate_id, OutboxMessage.event_type == event_type)
+        .order_by(OutboxMessage.created_at.desc(), OutboxMessage.id.desc())
+        .limit(1)
+    )
+    return (await session.scalars(stmt)).first()

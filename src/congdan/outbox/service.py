@@ -5,6 +5,7 @@ from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from congdan.kit import requestid
 from congdan.models import OutboxMessage
 from congdan.outbox import repository
 
@@ -17,12 +18,21 @@ def emit(
     aggregate_id: str,
     payload: dict[str, object],
 ) -> OutboxMessage:
-    """Adds an outbox row to the caller's transaction; it is handled only if that transaction commits."""
+    """Adds an outbox row to the caller's transaction; it is handled only if that transaction commits.
+    The row keeps the id of the request being answered, if any."""
     message = OutboxMessage(
-        event_type=event_type, aggregate_type=aggregate_type, aggregate_id=aggregate_id, payload=payload
+        event_type=event_type,
+        aggregate_type=aggregate_type,
+        aggregate_id=aggregate_id,
+        payload=payload,
+        request_id=requestid.bound.get(),
     )
     session.add(message)
     return message
+
+
+async def latest(session: AsyncSession, event_type: str, aggregate_id: str) -> OutboxMessage | None:
+    return await repository.latest_of(session, event_type, aggregate_id)
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,1 @@
+"""Operating figures for Prometheus: /metrics, and the timing of every request."""
