@@ -13,6 +13,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from congdan.models import ClassifierExample, ClassifierModel, OutboxMessage, ReportEvent
+from congdan.routing import repository as routing_repo
 from congdan.routing.classifier import (
     Classifier,
     CorpusError,
@@ -85,6 +86,16 @@ def test_heldout_accuracy(stored_classifier: Classifier) -> None:
     assert result.top1 >= 0.85, result
     assert result.top3 >= 0.95, result
     assert min(result.per_category.values()) >= 0.5, result.per_category
+
+
+def test_heldout_confidence_is_calibrated(stored_classifier: Classifier) -> None:
+    figures = evaluate(stored_classifier, heldout_corpus()).as_dict()
+    table = figures["reliability"]
+    assert len(table) == 10 and sum(row["count"] for row in table) == len(heldout_corpus())
+    assert [row["low"] for row in table] == [i / 10 for i in range(10)]
+    assert figures["ece"] < 0.06, table
+    # The chosen threshold keeps the wrongly routed share under the goal.
+    assert figures["threshold"] is not None and figures["misrouted"] < 0.03, figures
 
 
 def test_text_without_diacritics_is_understood(stored_classifier: Classifier) -> None:
@@ -351,13 +362,19 @@ async def test_retraining_learns_from_corrections(
         return next(r.confidence for r in classifier.rank(phrase) if r.code == "traffic_signal")
 
     assert share(after) > share(before)
-    # Reports routed from now on record the new version.
-    app.state.classifier._checked_at = float("-inf")
-    created = await submit(
-        client, category=None, description="Đèn giao thông ngã tư bị hỏng, không đèn nào sáng"
-    )
-    seen = (await client.get(f"/api/v1/reports/{created['id']}", headers=coordinator)).json()
-    assert seen["routing"]["classifier_version"] == trained.model.version
+    # Routing keeps the active version until an administrator chooses the new one; reports routed
+    # from then on record the new version.
+    assert not trained.model.is_active
+    for activate, expected in ((False, before_version), (True, trained.model.version)):
+        if activate:
+            async with maker() as s, s.begin():
+                await routing_repo.set_active(s, trained.model.version)
+        app.state.classifier._checked_at = float("-inf")
+        created = await submit(
+            client, category=None, description="Đèn giao thông ngã tư bị hỏng, không đèn nào sáng"
+        )
+        seen = (await client.get(f"/api/v1/reports/{created['id']}", headers=coordinator)).json()
+        assert seen["routing"]["classifier_version"] == expected
 
 
 async def test_classifier_info_for_staff(client: httpx.AsyncClient, actors: Actors) -> None:

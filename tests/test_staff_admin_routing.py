@@ -1,6 +1,7 @@
-"""The administrators' pages of agencies, routing rules and the classifier's versions: each
+"""The administrators' pages of agencies, routing rules and units: each
 changed through its domain's service (seen through the JSON API or the service afterwards),
-audited; bad input shown again with the service's error, nothing changed."""
+audited; bad input shown again with the service's error, nothing changed. The classifier's
+versions are in test_staff_admin_classifier.py."""
 
 from __future__ import annotations
 
@@ -8,7 +9,6 @@ from typing import Any
 
 import httpx
 
-from congdan.routing import repository as routing_repo
 from congdan.routing import rules
 from tests.staff_admin_support import Maker, audited, post_form, principal_of, signed_in
 
@@ -162,31 +162,6 @@ async def test_a_bad_routing_rule_is_shown_again_and_nothing_changes(app: Any, m
         assert r.status_code == 403
         assert [r.id for r in await _rules(maker, admin, "road_damage")] == before
     assert await audited(maker, "routing.rule_created") == 0
-
-
-# ---- classifier -----------------------------------------------------------------------------
-
-
-async def test_an_administrator_trains_a_new_classifier_version(
-    app: Any, client: httpx.AsyncClient, maker: Maker
-) -> None:
-    page = "/staff/admin/bo-phan-loai"
-    async with maker() as session:
-        latest = await routing_repo.latest_version(session)
-    assert latest is not None
-    async with signed_in(app, maker) as admin:
-        listing = await admin.get(page)
-        assert listing.status_code == 200 and f"<td>{latest} <strong>(đang dùng)</strong>" in listing.text
-        r = await post_form(admin, page, f"{page}/huan-luyen")
-        assert r.status_code == 303 and r.headers["location"] == f"{page}?done={latest + 1}"
-        done = await admin.get(r.headers["location"])
-        assert f"Đã huấn luyện phiên bản {latest + 1}." in done.text
-        assert f"<td>{latest + 1} <strong>(đang dùng)</strong>" in done.text
-        r = await admin.post(f"{page}/huan-luyen", data={})
-        assert r.status_code == 403
-    async with maker() as session:
-        assert await routing_repo.latest_version(session) == latest + 1
-    assert await audited(maker, "classifier.trained") == 1
 
 
 # ---- units ----------------------------------------------------------------------------------

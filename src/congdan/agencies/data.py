@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-# code, Vietnamese name, English name, kind, email, phone
-CITY_AGENCIES: list[tuple[str, str, str, str, str, str]] = [
+# code, Vietnamese name, English name, kind, email, phone (None until an administrator fills it in)
+CITY_AGENCIES: list[tuple[str, str, str, str, str | None, str | None]] = [
     (
         "so_xay_dung",
         "Sở Xây dựng TP.HCM",
@@ -44,6 +44,22 @@ CITY_AGENCIES: list[tuple[str, str, str, str, str, str]] = [
         "department",
         "snv@tphcm.gov.vn",
         "028 3829 6335",
+    ),
+    (
+        "so_khoa_hoc_cong_nghe",
+        "Sở Khoa học và Công nghệ TP.HCM",
+        "Department of Science and Technology",
+        "department",
+        "skhcn@tphcm.gov.vn",
+        None,
+    ),
+    (
+        "giao_thong_cong_cong",
+        "Trung tâm Quản lý giao thông công cộng TP.HCM",
+        "Public Transport Management Centre",
+        "department",
+        "ttqlgtcc@tphcm.gov.vn",
+        None,
     ),
     (
         "ban_an_toan_thuc_pham",

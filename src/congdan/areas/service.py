@@ -27,12 +27,18 @@ HCMC_PROVINCE_CODE = "79"
 # boundaries, and coastal and river units are far from round.
 _MARGIN_FACTOR = 1.8
 _MARGIN_M = 1500.0
+# The runner-up is named when its scaled distance is within this factor of the nearest one's:
+# below it the nearest centre is right less than half the time and the runner-up about a third
+# (bench/ward_estimate.py).
+CLOSE_CALL_RATIO = 1.2
 
 
 @dataclass(frozen=True)
 class Located:
     area_code: str
     approximate: bool
+    # The second nearest unit, when the estimate is a close call between the two.
+    runner_up: str | None = None
 
 
 @dataclass(frozen=True)
@@ -79,8 +85,15 @@ class AreaIndex:
         if self._tree is not None:
             for index in self._tree.query(point, predicate="covered_by"):
                 return Located(self._polygons[int(index)][0], approximate=False)
-        best = min(self._units, key=lambda u: haversine_m(lat, lon, u.lat, u.lon) / u.radius_m)
-        return Located(best.code, approximate=True)
+        (best, best_d), (second, second_d) = self.nearest(lat, lon, 2)
+        close = second_d < best_d * CLOSE_CALL_RATIO
+        return Located(best, approximate=True, runner_up=second if close else None)
+
+    def nearest(self, lat: float, lon: float, n: int) -> list[tuple[str, float]]:
+        """The n units whose centres are nearest, by distance over the unit's equivalent radius."""
+        scored = [(u.code, haversine_m(lat, lon, u.lat, u.lon) / u.radius_m) for u in self._units]
+        scored.sort(key=lambda c: c[1])
+        return scored[:n] + [("", math.inf)] * (n - len(scored))
 
 
 def _scale(geom: BaseGeometry, sx: float, sy: float, ox: float, oy: float) -> BaseGeometry:
@@ -146,7 +159,7 @@ def parse_boundaries(geojson: dict[str, object], code_property: str) -> tuple[di
     found: dict[str, BaseGeometry] = {}
     skipped = 0
     for feature in features:
-        props = feature.get("properties") or {} if isinstance(feature, dict) else {}
+        props = (feature.get("properties") or {}) if isinstance(feature, dict) else {}
         raw_code = props.get(code_property) if isinstance(props, dict) else None
         try:
             geom = shape(feature["geometry"])

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+OTHER = "other"
+
 
 @dataclass(frozen=True)
 class CategorySeed:
@@ -102,7 +104,35 @@ CATEGORIES: tuple[CategorySeed, ...] = (
         0,
         None,
     ),
-    CategorySeed("other", "Khác", "Other", "city", 5, 100, None),
+    CategorySeed(
+        "electricity",
+        "Điện: mất điện, dây điện, trụ điện",
+        "Electricity: power cuts, power lines, poles",
+        "city",
+        2,
+        300,
+        "evnhcmc",
+    ),
+    CategorySeed(
+        "public_transport",
+        "Xe buýt, buýt đường sông, metro",
+        "Buses, river buses, metro",
+        "city",
+        5,
+        200,
+        "giao_thong_cong_cong",
+    ),
+    CategorySeed(
+        "telecom",
+        "Cáp viễn thông, cột cáp",
+        "Telecom cables and poles",
+        "city",
+        5,
+        50,
+        "so_khoa_hoc_cong_nghe",
+    ),
+    # What fits no other category; it never has a routing rule, so a coordinator always sorts it.
+    CategorySeed(OTHER, "Khác", "Other", "city", 5, 100, None),
 )
 
 CATEGORY_CODES = tuple(c.code for c in CATEGORIES)

@@ -25,3 +25,9 @@ async def all_categories(session: AsyncSession) -> Sequence[Category]:
     """In use or not, in the order forms show them."""
     stmt = select(Category).order_by(Category.is_active.desc(), Category.sort_order, Category.code)
     return (await session.scalars(stmt)).all()
+
+
+async def defaulting_to(session: AsyncSession, agency_code: str) -> Sequence[Category]:
+    """The categories, in use or not, whose reports go to this agency when no rule says otherwise."""
+    stmt = select(Category).where(Category.default_agency_code == agency_code).order_by(Category.code)
+    return (await session.scalars(stmt)).all()

@@ -20,7 +20,8 @@ classifier_app = typer.Typer(help="Bộ phân loại lĩnh vực / category clas
 @classifier_app.command("train")
 def classifier_train(data_dir: DataDir = None) -> None:
     """Huấn luyện phiên bản mới từ kho mẫu và các chỉnh sửa của cán bộ / train a new version from the
-    corpus plus staff corrections; running servers switch to it within a minute."""
+    corpus plus staff corrections; routing switches to it when an administrator activates it (or
+    at once when no version is active)."""
     from congdan.routing.service import train_and_store
 
     async def work(session: AsyncSession) -> tuple[int, int, int, float, float]:
@@ -72,3 +73,16 @@ def classifier_evaluate(
     typer.echo("Độ phủ theo lĩnh vực / per-category recall:")
     for code, recall in result.per_category.items():
         typer.echo(f"  {code:<26} {recall:.1%}")
+    figures = result.as_dict()
+    if figures["threshold"] is None:
+        typer.echo("Không ngưỡng nào đạt mục tiêu / no threshold meets the goal")
+    else:
+        typer.echo(f"Ngưỡng chọn / chosen threshold: {figures['threshold']:.2f}")
+        typer.echo(f"Tự chuyển / auto-routed: {figures['auto_routed']:.1%}")
+        typer.echo(f"Chuyển sai / misrouted: {figures['misrouted']:.1%}")
+    typer.echo(f"ECE: {figures['ece']:.4f}")
+    typer.echo("Bảng tin cậy / reliability:")
+    typer.echo("  khoảng / bin   số dòng / count   tin cậy / confidence   chính xác / accuracy")
+    for row in figures["reliability"]:
+        span = f"{row['low']:.1f}-{row['high']:.1f}"
+        typer.echo(f"  {span:<14} {row['count']:>6}   {row['confidence']:>8.3f}   {row['accuracy']:>8.3f}")

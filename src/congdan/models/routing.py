@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from sqlalchemy import Boolean, Float, ForeignKey, Integer, LargeBinary, String, Text
+from sqlalchemy import Boolean, Float, ForeignKey, Index, Integer, LargeBinary, String, Text, false, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from congdan.db import Base, UTCDateTime, new_id, utcnow
@@ -32,9 +32,21 @@ class RoutingRule(Base):
 
 
 class ClassifierModel(Base):
-    """One trained version of the category classifier. Reports record the version that routed them."""
+    """One trained version of the category classifier. Reports record the version that routed them.
+    Routing uses the one active version, which an administrator chooses."""
 
     __tablename__ = "classifier_models"
+    # At most one active version, held by the database: two administrators activating at once
+    # cannot leave two.
+    __table_args__ = (
+        Index(
+            "uq_classifier_models_active",
+            "is_active",
+            unique=True,
+            postgresql_where=text("is_active"),
+            sqlite_where=text("is_active"),
+        ),
+    )
 
     version: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
@@ -46,6 +58,7 @@ class ClassifierModel(Base):
     # A pickled scikit-learn pipeline. Only our own trainer writes it; the table is as trusted
     # as the rest of the database.
     blob: Mapped[bytes] = mapped_column(LargeBinary)
+    is_active: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
 
 class ClassifierExample(Base):

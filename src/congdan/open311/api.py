@@ -26,6 +26,7 @@ from congdan.kit.i18n import _, bilingual, negotiate, translate
 from congdan.open311 import service
 from congdan.open311.formats import FORMATS, Format, render
 from congdan.open311.schemas import RequestIn, RequestsQuery
+from congdan.replica import from_replica
 
 PREFIX = "/open311/v2"
 
@@ -132,6 +133,7 @@ async def discovery(request: Request, fmt: FormatDep, locale: LocaleQuery = None
     dependencies=[Jurisdiction],
     responses=_responses(200, 404),
 )
+@from_replica()
 async def services(
     request: Request, fmt: FormatDep, session: SessionDep, locale: LocaleQuery = None
 ) -> Response:
@@ -144,6 +146,7 @@ async def services(
     dependencies=[Jurisdiction],
     responses=_responses(200, 404),
 )
+@from_replica()
 async def service_definition(
     request: Request, service_code: str, fmt: FormatDep, session: SessionDep, locale: LocaleQuery = None
 ) -> Response:
@@ -158,6 +161,7 @@ async def service_definition(
     dependencies=[Jurisdiction],
     responses=_responses(200, 400, 404),
 )
+@from_replica()
 async def list_requests(
     request: Request,
     fmt: FormatDep,
@@ -198,6 +202,7 @@ async def list_requests(
     dependencies=[Jurisdiction],
     responses=_responses(200, 404),
 )
+@from_replica()
 async def get_request(
     request: Request,
     service_request_id: str,

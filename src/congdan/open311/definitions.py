@@ -326,6 +326,37 @@ SERVICES: dict[str, ServiceInfo] = {
         ),
         Text("thủ tục hành chính, thái độ phục vụ, cán bộ", "administrative procedure, service, officials"),
     ),
+    "electricity": ServiceInfo(
+        INFRASTRUCTURE,
+        Text(
+            "Mất điện, điện chập chờn, dây điện đứt hoặc võng thấp, trụ điện nghiêng, tủ điện hở.",
+            "Power cuts, unstable supply, broken or sagging power lines, leaning poles, open boxes.",
+        ),
+        Text("mất điện, dây điện, trụ điện, điện lực", "power cut, power line, electricity pole"),
+    ),
+    "public_transport": ServiceInfo(
+        TRAFFIC,
+        Text(
+            "Xe buýt, buýt đường sông, metro: chuyến trễ, bỏ trạm, nhà chờ hư, thái độ tài xế, nhân viên.",
+            "Buses, river buses, metro: late or skipped runs, broken shelters, drivers' and staff's conduct.",
+        ),
+        Text("xe buýt, trạm dừng, metro, buýt đường sông", "bus, stop, metro, river bus"),
+        (
+            Attribute(
+                "route",
+                "string",
+                Text("Số tuyến hoặc biển số xe (nếu biết)", "Route number or number plate (if known)"),
+            ),
+        ),
+    ),
+    "telecom": ServiceInfo(
+        INFRASTRUCTURE,
+        Text(
+            "Cáp viễn thông chằng chịt, võng thấp, rớt xuống đường; cột cáp nghiêng, hộp cáp hở.",
+            "Tangled, low-hanging or fallen telecom cables; leaning cable poles, open cable boxes.",
+        ),
+        Text("cáp viễn thông, cáp quang, cột cáp, dây cáp", "telecom cable, fibre, cable pole"),
+    ),
     "other": ServiceInfo(
         ADMINISTRATION,
         Text("Những vấn đề khác của đô thị.", "Any other city problem."),

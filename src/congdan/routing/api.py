@@ -127,7 +127,7 @@ async def classifier_info(
     session: SessionDep, principal: PrincipalDep, settings: SettingsDep
 ) -> ClassifierOut:
     policy.require_staff(principal)
-    model = await repository.latest_model(session, with_blob=False)
+    model = await repository.active_model(session, with_blob=False)
     if model is None:
         raise NotFound(_("Chưa có bộ phân loại nào được huấn luyện."))
     return ClassifierOut(

@@ -20,6 +20,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from congdan.routing.calibration import (
+    choose_threshold,
+    curve,
+    default_thresholds,
+    expected_calibration_error,
+    reliability,
+)
 from congdan.routing.normalise import folded, normalise
 
 CORPUS_DIR = Path(__file__).resolve().parent / "corpus"
@@ -47,9 +54,32 @@ class Evaluation:
     top3: float
     n: int
     per_category: dict[str, float]  # recall of each category present in the file
+    # (top-1 confidence, top-1 right) for every row: what calibration and the threshold come from.
+    pairs: tuple[tuple[float, bool], ...] = ()
 
     def as_dict(self) -> dict[str, Any]:
-        return {"top1": self.top1, "top3": self.top3, "n": self.n, "per_category": self.per_category}
+        table = reliability(self.pairs)
+        chosen = choose_threshold(curve(self.pairs, default_thresholds()))
+        return {
+            "top1": self.top1,
+            "top3": self.top3,
+            "n": self.n,
+            "per_category": self.per_category,
+            "ece": round(expected_calibration_error(table), 4),
+            "reliability": [
+                {
+                    "low": b.low,
+                    "high": b.high,
+                    "count": b.count,
+                    "confidence": round(b.confidence, 4),
+                    "accuracy": round(b.accuracy, 4),
+                }
+                for b in table
+            ],
+            "threshold": None if chosen is None else chosen.threshold,
+            "auto_routed": None if chosen is None else round(chosen.auto_routed, 4),
+            "misrouted": None if chosen is None else round(chosen.misrouted, 4),
+        }
 
 
 class CorpusError(ValueError):
@@ -93,18 +123,25 @@ class Classifier:
         self._pipeline = pipeline
         self.version = version
         self.classes: list[str] = [str(c) for c in pipeline.classes_]
+        from congdan.routing.scoring import Scorer
+
+        self._scorer = Scorer.from_pipeline(pipeline)
 
     def rank(self, text: str, limit: int | None = None) -> list[Ranked]:
-        return self.rank_many([text], limit)[0]
+        """One text, as a request asks: through the scorer, the pipeline's arithmetic alone."""
+        if self._scorer is None:
+            return self.rank_many([text], limit)[0]
+        return self._ranked(self._scorer.probabilities(text), limit)
 
     def rank_many(self, texts: Sequence[str], limit: int | None = None) -> list[list[Ranked]]:
         if not texts:
             return []
-        ranked = []
-        for row in self.probabilities(texts):
-            order = sorted(range(len(self.classes)), key=lambda i: -float(row[i]))
-            ranked.append([Ranked(self.classes[i], round(float(row[i]), 4)) for i in order[:limit]])
-        return ranked
+        return [self._ranked(row, limit) for row in self.probabilities(texts)]
+
+    def _ranked(self, row: Any, limit: int | None) -> list[Ranked]:
+        values = [float(p) for p in row]
+        order = sorted(range(len(self.classes)), key=lambda i: -values[i])
+        return [Ranked(self.classes[i], round(values[i], 4)) for i in order[:limit]]
 
     def probabilities(self, texts: Sequence[str]) -> Any:
         """The pipeline's predict_proba, computed step by step: FeatureUnion.transform would send
@@ -189,9 +226,12 @@ def evaluate(classifier: Classifier, examples: Sequence[Example]) -> Evaluation:
     hits1 = hits3 = 0
     seen: dict[str, int] = defaultdict(int)
     right: dict[str, int] = defaultdict(int)
+    pairs = []
     for example, ranks in zip(examples, ranked, strict=True):
         codes = [r.code for r in ranks]
         seen[example.category] += 1
+        if ranks:
+            pairs.append((ranks[0].confidence, ranks[0].code == example.category))
         if codes and codes[0] == example.category:
             hits1 += 1
             right[example.category] += 1
@@ -199,7 +239,7 @@ def evaluate(classifier: Classifier, examples: Sequence[Example]) -> Evaluation:
             hits3 += 1
     n = len(examples)
     per_category = {code: round(right[code] / seen[code], 4) for code in sorted(seen)}
-    return Evaluation(round(hits1 / n, 4), round(hits3 / n, 4), n, per_category)
+    return Evaluation(round(hits1 / n, 4), round(hits3 / n, 4), n, per_category, tuple(pairs))
 
 
 def training_corpus() -> list[Example]:

@@ -6,9 +6,9 @@ import uuid
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, or_, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import defer
+from sqlalchemy.orm import defer, undefer
 
 from congdan.authz.policy import Principal, visible_to
 from congdan.models import ClassifierExample, ClassifierModel, Report, RoutingRule
@@ -49,11 +49,57 @@ async def categories_with_rules(session: AsyncSession) -> set[str]:
     return {c for c in (await session.scalars(stmt)).all() if c is not None}
 
 
-async def latest_model(session: AsyncSession, *, with_blob: bool = True) -> ClassifierModel | None:
-    stmt = select(ClassifierModel).order_by(ClassifierModel.version.desc()).limit(1)
-    if not with_blob:  # the pickled model is megabytes; its facts are a few bytes
+_VERSIONS_LOCK = 0x636C617373696679  # "classify"
+
+
+async def lock_versions(session: AsyncSession) -> None:
+    """Administrators changing the versions (activating one, queueing a training) take turns until
+    commit, so that two at once neither queue two trainings nor collide on the one active version.
+    SQLite needs nothing: its transactions begin IMMEDIATE and hold the write lock."""
+    if session.get_bind().dialect.name == "postgresql":
+        await session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _VERSIONS_LOCK})
+
+
+async def active_model(session: AsyncSession, *, with_blob: bool = True) -> ClassifierModel | None:
+    stmt = select(ClassifierModel).where(ClassifierModel.is_active.is_(True))
+    if not with_blob:
         stmt = stmt.options(defer(ClassifierModel.blob, raiseload=True))
     return (await session.scalars(stmt)).first()
+
+
+async def active_version(session: AsyncSession) -> int | None:
+    """One small indexed read: servers ask it every few seconds."""
+    version: int | None = await session.scalar(
+        select(ClassifierModel.version).where(ClassifierModel.is_active.is_(True))
+    )
+    return version
+
+
+async def get_model(session: AsyncSession, version: int) -> ClassifierModel | None:
+    """With its pickled model, even when the session already holds the row without it (a list)."""
+    stmt = (
+        select(ClassifierModel)
+        .where(ClassifierModel.version == version)
+        .options(undefer(ClassifierModel.blob))
+        .execution_options(populate_existing=True)
+    )
+    return (await session.scalars(stmt)).first()
+
+
+async def set_active(session: AsyncSession, version: int) -> None:
+    """Two statements, the old one off before the new one on, as the unique index wants."""
+    await session.execute(
+        update(ClassifierModel)
+        .where(ClassifierModel.is_active.is_(True), ClassifierModel.version != version)
+        .values(is_active=False)
+        .execution_options(synchronize_session="fetch")
+    )
+    await session.execute(
+        update(ClassifierModel)
+        .where(ClassifierModel.version == version)
+        .values(is_active=True)
+        .execution_options(synchronize_session="fetch")
+    )
 
 
 async def latest_version(session: AsyncSession) -> int | None:
@@ -109,3 +155,8 @@ async def model_versions(session: AsyncSession) -> Sequence[ClassifierModel]:
         .order_by(ClassifierModel.version.desc())
     )
     return (await session.scalars(stmt)).all()
+
+
+async def active_rules_to(session: AsyncSession, agency_code: str) -> Sequence[RoutingRule]:
+    stmt = select(RoutingRule).where(RoutingRule.agency_code == agency_code, RoutingRule.is_active.is_(True))
+    return (await session.scalars(stmt.order_by(RoutingRule.category_code, RoutingRule.id))).all()

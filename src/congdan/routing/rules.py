@@ -14,6 +14,7 @@ from congdan.audit import service as audit
 from congdan.authz import policy
 from congdan.authz.policy import Principal
 from congdan.categories import repository as categories_repo
+from congdan.categories.data import OTHER
 from congdan.db import utcnow
 from congdan.kit.errors import FieldError, NotFound, ValidationFailed
 from congdan.kit.i18n import _
@@ -37,7 +38,11 @@ async def _check_rule(session: AsyncSession, rule: RoutingRule) -> None:
     errors: list[FieldError] = []
     if rule.to_unit_committee == (rule.agency_code is not None):
         errors.append(FieldError("agency", _("Chọn đúng một nơi nhận: một cơ quan, hoặc UBND của đơn vị.")))
-    if rule.category_code is not None and await categories_repo.category(session, rule.category_code) is None:
+    if rule.category_code == OTHER:
+        errors.append(FieldError("category", _("Phản ánh lĩnh vực Khác luôn do điều phối viên phân loại.")))
+    elif (
+        rule.category_code is not None and await categories_repo.category(session, rule.category_code) is None
+    ):
         errors.append(
             FieldError("category", _("Lĩnh vực không tồn tại: %(code)s."), {"code": rule.category_code})
         )

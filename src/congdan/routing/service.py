@@ -24,6 +24,7 @@ from congdan.areas import addresses
 from congdan.areas.service import AreaIndex, Located
 from congdan.authz.policy import PUBLIC, Principal
 from congdan.categories import repository as categories_repo
+from congdan.categories.data import OTHER
 from congdan.config import Settings
 from congdan.db import utcnow
 from congdan.kit.errors import FieldError, ValidationFailed
@@ -123,7 +124,8 @@ def order_rules(rules: list[RoutingRule]) -> list[RoutingRule]:
 async def decide(
     session: AsyncSession, index: AreaIndex, *, category: Category | None, area: Located | None
 ) -> Decision:
-    if category is None:
+    if category is None or category.code == OTHER:
+        # "Other" is what fits no category: even a rule for any category must not claim it.
         return Decision(area, None)
     area_code = area.area_code if area else None
     area_type = index.unit_type(area_code) if area_code else None
@@ -152,27 +154,50 @@ class Trained:
     evaluation: Evaluation
 
 
-async def train_and_store(session: AsyncSession) -> Trained:
-    """A new version from the corpus in the repository plus every staff correction so far."""
-    examples = training_corpus()
+@dataclass(frozen=True)
+class Fitted:
+    examples: list[Example]
+    n_corrections: int
+    classifier: Classifier
+    evaluation: Evaluation
+
+
+async def training_examples(session: AsyncSession) -> tuple[list[Example], int]:
+    """The corpus in the repository plus every staff correction so far, and how many of those."""
     corrected = [Example(c.category_code, c.text) for c in await repository.corrections(session)]
-    everything = examples + corrected
-    classifier = await asyncio.to_thread(train, everything)
-    evaluation = await asyncio.to_thread(evaluate, classifier, heldout_corpus())
+    return training_corpus() + corrected, len(corrected)
+
+
+def fit(examples: list[Example], n_corrections: int) -> Fitted:
+    """The slow part (seconds of CPU), needing no database."""
+    classifier = train(examples)
+    return Fitted(examples, n_corrections, classifier, evaluate(classifier, heldout_corpus()))
+
+
+async def store(session: AsyncSession, fitted: Fitted) -> Trained:
+    """The next version number. It becomes the active one only when none is: an administrator
+    chooses when routing switches to a new version."""
     version = (await repository.latest_version(session) or 0) + 1
     model = ClassifierModel(
         version=version,
         created_at=utcnow(),
-        n_examples=len(everything),
-        n_corrections=len(corrected),
-        corpus_sha256=corpus_digest(everything),
-        heldout_top1=evaluation.top1,
-        heldout_top3=evaluation.top3,
-        blob=classifier.dumps(),
+        n_examples=len(fitted.examples),
+        n_corrections=fitted.n_corrections,
+        corpus_sha256=corpus_digest(fitted.examples),
+        heldout_top1=fitted.evaluation.top1,
+        heldout_top3=fitted.evaluation.top3,
+        blob=fitted.classifier.dumps(),
+        is_active=await repository.active_version(session) is None,
     )
     session.add(model)
     await session.flush()
-    return Trained(model, evaluation)
+    return Trained(model, fitted.evaluation)
+
+
+async def train_and_store(session: AsyncSession) -> Trained:
+    examples, n_corrections = await training_examples(session)
+    fitted = await asyncio.to_thread(fit, examples, n_corrections)
+    return await store(session, fitted)
 
 
 async def learn_from_correction(
@@ -203,10 +228,15 @@ async def ensure_model(session: AsyncSession) -> int | None:
     return (await train_and_store(session)).model.version
 
 
-class ClassifierHolder:
-    """The version in use by this process; a newer stored version is picked up within a minute."""
+ACTIVE_CHECK_SECONDS = 5.0
 
-    def __init__(self, ttl_seconds: float = 60.0) -> None:
+
+class ClassifierHolder:
+    """The active version, loaded once by this process. Which version is active is asked again
+    every few seconds (one small read), so that an activation made by any process reaches every
+    server soon; the megabytes of the model are read only when it has changed."""
+
+    def __init__(self, ttl_seconds: float = ACTIVE_CHECK_SECONDS) -> None:
         self.current: Classifier | None = None
         self._ttl = ttl_seconds
         self._checked_at = float("-inf")
@@ -215,9 +245,11 @@ class ClassifierHolder:
         return self.current is None or time.monotonic() - self._checked_at > self._ttl
 
     async def refresh(self, session: AsyncSession) -> Classifier | None:
-        latest = await repository.latest_version(session)
-        if latest is not None and (self.current is None or self.current.version != latest):
-            model = await repository.latest_model(session)
+        active = await repository.active_version(session)
+        if active is None:
+            self.current = None
+        elif self.current is None or self.current.version != active:
+            model = await repository.get_model(session, active)
             if model is not None:
                 self.current = await asyncio.to_thread(Classifier.loads, model.blob, model.version)
         self._checked_at = time.monotonic()
