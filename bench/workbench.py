@@ -2,7 +2,11 @@
 10,000 open reports, in a PostgreSQL database of 1,000,000 reports, at concurrency 4, next to
 `/healthz` measured in the same run on the same server (the floor: what any answer costs here).
 
-    python bench/workbench.py --json bench/results/workbench.json
+    python bench/workbench.py --database congdan_bench_workbench --json bench/results/workbench.json
+
+Each run measures `congdan serve --workers 1` and `--workers 2` (`--workers N …` to choose) on the
+same database. With `--database NAME` the database is filled once and kept, with its data folder,
+for the next run; without, a fresh one is filled and dropped.
 
 The reports are written with SQL (`generate_series`), two timeline events each, and analysed; the
 officer is created with `congdan user create` and signs in on the pages as a browser does (the
@@ -14,16 +18,21 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
+import os
 import random
 import re
+import shutil
 import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import asyncpg
 import httpx
 import pyotp
 from harness import (
@@ -38,6 +47,7 @@ from harness import (
     pg_info,
     serve,
     stop_server,
+    throwaway_data_key,
     upgrade_database,
     write_json,
 )
@@ -128,18 +138,40 @@ async def fill(pg: Postgres, database: str, total: int, open_count: int, log: li
             ),
             "events": await conn.fetchval("SELECT count(*) FROM report_events"),
         }
-        sample = [
-            str(row["id"])
-            for row in await conn.fetch(
-                "SELECT id FROM reports WHERE agency_code = $1 AND tracking_code LIKE 'O%' "
-                "ORDER BY random() LIMIT 500",
-                AGENCY,
-            )
-        ]
     finally:
         await conn.close()
     log.append(f"filled in {seconds:.0f} s: {counts}")
-    return {"fill_s": round(seconds, 1), **counts, "sample": sample}
+    return {"fill_s": round(seconds, 1), **counts}
+
+
+async def sample_reports(pg: Postgres, database: str) -> list[str]:
+    """500 of the agency's open reports, at random, for the report page."""
+    conn = await pg.connect(database)
+    try:
+        rows = await conn.fetch(
+            "SELECT id FROM reports WHERE agency_code = $1 AND tracking_code LIKE 'O%' "
+            "ORDER BY random() LIMIT 500",
+            AGENCY,
+        )
+    finally:
+        await conn.close()
+    return [str(row["id"]) for row in rows]
+
+
+async def filled_before(pg: Postgres, database: str) -> dict[str, Any] | None:
+    """The counts of a database a previous run filled and kept, or None if there is none."""
+    try:
+        conn = await pg.connect(database)
+    except asyncpg.InvalidCatalogNameError:
+        return None
+    try:
+        if await conn.fetchval("SELECT to_regclass('reports')") is None:
+            return None
+        if not await conn.fetchval("SELECT EXISTS (SELECT 1 FROM reports)"):
+            return None
+        return {"reused": True, "reports": await conn.fetchval("SELECT count(*) FROM reports")}
+    finally:
+        await conn.close()
 
 
 def create_officer(env: dict[str, str], log: list[str]) -> None:
@@ -149,9 +181,10 @@ def create_officer(env: dict[str, str], log: list[str]) -> None:
     subprocess.run(command, env=env, input=PASSWORD + "\n", text=True, check=True, capture_output=True)
 
 
-async def sign_in(client: httpx.AsyncClient) -> None:
+async def sign_in(client: httpx.AsyncClient, secret_file: Path) -> None:
     """The password, then a code from the secret the enrolment page shows (the client keeps the
-    session cookie)."""
+    session cookie). The secret is kept in `secret_file` for the next sign-in, which the page no
+    longer shows it to; a code is used once, so that one waits for the next."""
     page = await client.get("/staff/")
     csrf = CSRF.search(page.text)
     assert csrf, page.text
@@ -162,11 +195,22 @@ async def sign_in(client: httpx.AsyncClient) -> None:
     assert r.status_code == 303, r.text
     factor = await client.get(r.headers["location"])
     shown, csrf = SECRET.search(factor.text), CSRF.search(factor.text)
-    assert shown and csrf, factor.text
-    code = pyotp.TOTP(shown.group(1).replace(" ", "")).now()
+    assert csrf, factor.text
+    code = await asyncio.to_thread(_unused_code, secret_file, shown.group(1) if shown else None)
     answer = {"csrf_token": csrf.group(1), "code": code, "next": "/staff/"}
     r = await client.post("/staff/xac-thuc", data=answer)
-    assert r.status_code == 200, r.text
+    assert r.status_code in (200, 303), r.text
+
+
+def _unused_code(secret_file: Path, shown: str | None) -> str:
+    if shown:
+        secret_file.write_text(shown.replace(" ", ""))
+    totp = pyotp.TOTP(secret_file.read_text().strip())
+    used = secret_file.with_suffix(".used")
+    while used.exists() and used.read_text() == str(totp.timecode(datetime.now(UTC))):
+        time.sleep(1)
+    used.write_text(str(totp.timecode(datetime.now(UTC))))
+    return totp.now()
 
 
 def page_load(paths: list[str]) -> Any:
@@ -180,40 +224,44 @@ def page_load(paths: list[str]) -> Any:
     return request
 
 
+@contextlib.asynccontextmanager
+async def database_for(pg: Postgres, kept: str | None) -> AsyncIterator[tuple[str, Path, bool]]:
+    """The database, the data folder, and whether both were filled by an earlier run. A kept
+    database (`--database NAME`) keeps its data folder too, with the data key the officer's email is
+    sealed under and the secret its look-up hash is keyed with."""
+    if kept is None:
+        async with fresh_database(pg) as name:
+            yield name, Path(tempfile.mkdtemp(prefix="congdan-bench-workbench-")) / "data", False
+        return
+    data = Path(tempfile.gettempdir()) / f"congdan-bench-{kept}" / "data"
+    reused = await filled_before(pg, kept) is not None and (data / "data.key").exists()
+    if not reused:
+        await pg.admin(f'DROP DATABASE IF EXISTS "{kept}" WITH (FORCE)')
+        await pg.admin(f'CREATE DATABASE "{kept}"')
+        shutil.rmtree(data, ignore_errors=True)
+        data.mkdir(parents=True)
+        (data / "data.key").write_text(throwaway_data_key())
+    yield kept, data, reused
+
+
 async def bench(args: argparse.Namespace) -> dict[str, Any]:
     pg = Postgres(args.pg_host, args.pg_port, args.pg_user)
     log: list[str] = []
-    tmp = Path(tempfile.mkdtemp(prefix="congdan-bench-workbench-"))
-    async with fresh_database(pg) as name:
-        env = congdan_env(pg.sqlalchemy_url(name), tmp / "data", rate_limits_enabled="false")
-        await upgrade_database(env, log)
-        filled = await fill(pg, name, args.reports, args.open, log)
-        create_officer(env, log)
-        served = await serve([*congdan_command(), "serve"], env, tmp / "server.log")
-        try:
-            async with httpx.AsyncClient(base_url=served.base_url, timeout=60) as client:
-                await sign_in(client)
-                reports = filled.pop("sample")
-                targets = {
-                    "healthz": ["/healthz"],
-                    "queue": ["/staff/"],
-                    "queue_filtered": ["/staff/?due=overdue", "/staff/?due=soon", "/staff/?reopened=1"],
-                    "report_page": [f"/staff/reports/{rid}" for rid in reports],
-                }
-                results: dict[str, LoadResult] = {}
-                for _round in range(args.rounds):  # interleaved, so that a busy spell hits every target
-                    for label, paths in targets.items():
-                        got = await run_load(
-                            client,
-                            label,
-                            page_load(paths) if label != "healthz" else _healthz,
-                            concurrency=args.concurrency,
-                            duration=args.duration,
-                            seed=args.seed,
-                        )
-                        results[label] = _merge(results.get(label), got)
-        finally:
-            stop_server(served.proc)
+    async with database_for(pg, args.database) as (name, data, reused):
+        kept_key = {"data_key": (data / "data.key").read_text().strip()} if args.database else {}
+        env = congdan_env(pg.sqlalchemy_url(name), data, rate_limits_enabled="false", **kept_key)
+        if reused:
+            filled = {"reused": True, **(await filled_before(pg, name) or {})}
+            log.append(f"reused database {name}: {filled}")
+        else:
+            await upgrade_database(env, log)
+            filled = await fill(pg, name, args.reports, args.open, log)
+            create_officer(env, log)
+        reports = await sample_reports(pg, name)
+        runs = {}
+        for processes in args.workers:
+            log.append(f"congdan serve --workers {processes}")
+            runs[f"workers_{processes}"] = await measure(args, env, data.parent, processes, reports)
         return {
             "when": datetime.now(UTC).isoformat(timespec="seconds"),
             "machine": machine(),
@@ -222,9 +270,70 @@ async def bench(args: argparse.Namespace) -> dict[str, Any]:
             "concurrency": args.concurrency,
             "rounds": args.rounds,
             "duration_s": args.duration,
-            "results": {label: r.summary() for label, r in results.items()},
+            "results": runs,
             "log": log,
         }
+
+
+async def measure(
+    args: argparse.Namespace, env: dict[str, str], folder: Path, processes: int, reports: list[str]
+) -> dict[str, Any]:
+    """One `congdan serve --workers N`, signed in, every target in interleaved rounds."""
+    command = [*congdan_command(), "serve", "--workers", str(processes)]
+    served = await serve(command, env, folder / f"server-{processes}.log")
+    try:
+        async with httpx.AsyncClient(base_url=served.base_url, timeout=60) as client:
+            await sign_in(client, folder / "totp.secret")
+            targets = {
+                "healthz": ["/healthz"],
+                "queue": ["/staff/"],
+                "queue_filtered": ["/staff/?due=overdue", "/staff/?due=soon", "/staff/?reopened=1"],
+                "report_page": [f"/staff/reports/{rid}" for rid in reports],
+            }
+            results: dict[str, LoadResult] = {}
+            cpu_s: dict[str, float] = {}
+            for _round in range(args.rounds):  # interleaved, so that a busy spell hits every target
+                for label, paths in targets.items():
+                    before = server_cpu_s(served.proc.pid)
+                    got = await run_load(
+                        client,
+                        label,
+                        page_load(paths) if label != "healthz" else _healthz,
+                        concurrency=args.concurrency,
+                        duration=args.duration,
+                        seed=args.seed,
+                    )
+                    cpu_s[label] = cpu_s.get(label, 0.0) + server_cpu_s(served.proc.pid) - before
+                    results[label] = _merge(results.get(label), got)
+    finally:
+        stop_server(served.proc)
+    return {label: _with_cpu(r.summary(), cpu_s[label]) for label, r in results.items()}
+
+
+def server_cpu_s(parent: int) -> float:
+    """CPU seconds the server has used so far: the process and its children (`--workers`), read
+    from /proc. On a machine shared with other work, CPU per request is steadier than latency."""
+    tick = os.sysconf("SC_CLK_TCK")
+    total = 0
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(entry.name) == parent or int(fields[1]) == parent:
+            total += int(fields[11]) + int(fields[12])  # utime, stime
+    return total / tick
+
+
+def _with_cpu(summary: dict[str, Any], cpu_s: float) -> dict[str, Any]:
+    done = summary["successes"] + summary["error_count"]
+    return {
+        **summary,
+        "server_cpu_s": round(cpu_s, 2),
+        "cpu_ms_per_request": round(1000 * cpu_s / done, 2) if done else None,
+    }
 
 
 async def _healthz(client: httpx.AsyncClient, rng: random.Random) -> tuple[bool, str]:
@@ -242,18 +351,21 @@ def _merge(before: LoadResult | None, more: LoadResult) -> LoadResult:
 
 
 def table(result: dict[str, Any]) -> str:
-    floor = result["results"]["healthz"]["latency_ms"]
     lines = [
-        "| page | requests | p50 ms | p95 ms | p99 ms | p95 over /healthz p95 | errors |",
-        "|---|---|---|---|---|---|---|",
+        "| processes | page | requests | p50 ms | p95 ms | p99 ms | p95 over /healthz p95 "
+        "| CPU ms/request | errors |",
+        "|---|---|---|---|---|---|---|---|---|",
     ]
-    for label, figures in result["results"].items():
-        ms = figures["latency_ms"]
-        over = ms["p95"] / floor["p95"] if ms["p95"] and floor["p95"] else None
-        lines.append(
-            f"| {label} | {figures['successes']} | {ms['p50']} | {ms['p95']} | {ms['p99']} | "
-            f"{f'{over:.1f}×' if over else '—'} | {figures['error_count']} |"
-        )
+    for run, figures_of in result["results"].items():
+        floor = figures_of["healthz"]["latency_ms"]
+        for label, figures in figures_of.items():
+            ms = figures["latency_ms"]
+            over = ms["p95"] / floor["p95"] if ms["p95"] and floor["p95"] else None
+            lines.append(
+                f"| {run.removeprefix('workers_')} | {label} | {figures['successes']} | {ms['p50']} | "
+                f"{ms['p95']} | {ms['p99']} | {f'{over:.1f}×' if over else '—'} | "
+                f"{figures['cpu_ms_per_request']} | {figures['error_count']} |"
+            )
     return "\n".join(lines)
 
 
@@ -269,9 +381,20 @@ def parse_args() -> argparse.Namespace:
     p.add_argument("--pg-port", type=int, default=5432)
     p.add_argument("--pg-user", default="postgres")
     p.add_argument("--seed", type=int, default=1)
+    p.add_argument(
+        "--workers", type=int, nargs="+", default=[1, 2], help="`serve --workers` values, each measured"
+    )
+    p.add_argument(
+        "--database",
+        default=None,
+        metavar="NAME",
+        help="fill this database once and keep it (and its data folder) for the next run",
+    )
     args = p.parse_args()
     if not is_loopback(args.pg_host):
         p.error("loopback only")
+    if args.database is not None and not re.fullmatch(r"[a-z_][a-z0-9_]{0,62}", args.database):
+        p.error("--database: lower-case letters, digits and _")
     if not 0 < args.open < args.reports:
         p.error("--open must be between 0 and --reports")
     return args
@@ -282,7 +405,8 @@ def main() -> None:
     result = asyncio.run(bench(args))
     print(table(result))
     write_json(args.json, result)
-    sys.exit(0 if all(r["error_count"] == 0 for r in result["results"].values()) else 1)
+    runs = result["results"].values()
+    sys.exit(0 if all(r["error_count"] == 0 for figures in runs for r in figures.values()) else 1)
 
 
 if __name__ == "__main__":

@@ -2,11 +2,12 @@
 and categories, each listed, created and edited through the same services as the JSON API;
 anyone but an administrator is refused on every admin page and changes nothing; bad input is
 shown again with a Vietnamese error and changes nothing; a form without its token is refused.
-Staff accounts are in test_staff_admin_accounts.py; agencies, routing rules and the classifier in
-test_staff_admin_routing.py."""
+Staff accounts are in test_staff_admin_accounts.py; agencies, routing rules and units in
+test_staff_admin_routing.py, the classifier in test_staff_admin_classifier.py."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -71,9 +72,12 @@ async def test_no_one_else_opens_or_changes_the_admin_pages(
     app: Any, maker: Maker, role: str, agency: str | None
 ) -> None:
     async with signed_in(app, maker, role, agency) as someone:
+        # A manager opens the templates page for their own agency (test_staff_admin_templates.py);
+        # a template for every agency, as posted below, is still refused them.
+        templates = () if role == "agency_manager" else ("/staff/admin/mau-tra-loi",)
         for page in (
             "/staff/admin/",
-            "/staff/admin/mau-tra-loi",
+            *templates,
             "/staff/admin/ly-do",
             "/staff/admin/linh-vuc",
             "/staff/admin/linh-vuc/road_damage",
@@ -97,6 +101,8 @@ async def test_no_one_else_opens_or_changes_the_admin_pages(
             "/staff/admin/co-quan/sawaco": {"name": "Lạ", "name_en": "Odd"},
             "/staff/admin/phan-luong": {"category": "road_damage", "receiver": "sawaco", "priority": "9"},
             "/staff/admin/bo-phan-loai/huan-luyen": {},
+            "/staff/admin/bo-phan-loai/kich-hoat": {"version": "1"},
+            "/staff/admin/don-vi/ranh-gioi": {"code_property": "ma_xa"},
         }
         for action, data in posts.items():
             r = await someone.post(action, data={"csrf_token": token, **data})
@@ -112,6 +118,9 @@ async def test_no_one_else_opens_or_changes_the_admin_pages(
         assert sawaco is not None and sawaco.name_en != "Odd"
     assert await audited(maker, "routing.rule_created") == 0
     assert await audited(maker, "classifier.trained") == 0
+    assert await audited(maker, "classifier.training_queued") == 0
+    assert await audited(maker, "classifier.activated") == 0
+    assert await audited(maker, "areas.boundaries_imported") == 0
 
 
 @pytest_asyncio.fixture(autouse=True)
@@ -318,6 +327,9 @@ async def test_an_administrator_edits_a_category_and_the_api_shows_it(
         edit = f"{page}/road_damage"
         form = await admin.get(edit)
         assert form.status_code == 200 and 'value="Hư hỏng mặt đường, ổ gà, sụp lún"' in form.text
+        # The browser checks the limits too: real attributes, not escaped text.
+        assert re.search(r'id="deadline_days"[^>]* min="1" max="\d+"', form.text), form.text
+        assert "&#34;" not in form.text
         r = await post_form(admin, edit, edit, **CATEGORY_FORM)
         assert r.status_code == 303 and r.headers["location"] == f"{page}?done=road_damage"
         assert "Đã lưu lĩnh vực road_damage." in (await admin.get(r.headers["location"])).text

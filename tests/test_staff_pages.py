@@ -195,7 +195,9 @@ async def test_sessions_are_listed_and_revoked_by_their_owner_and_by_an_administ
     async with maker() as session:
         revoked = (
             await session.scalars(
-                select(AuditEntry.details).where(AuditEntry.action == "auth.session_revoked")
+                select(AuditEntry.details)
+                .where(AuditEntry.action == "auth.session_revoked")
+                .order_by(AuditEntry.seq)
             )
         ).all()
     assert ['"by":"owner"' in d for d in revoked] == [True, False]

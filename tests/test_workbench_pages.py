@@ -7,7 +7,7 @@ import re
 import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import httpx
@@ -15,7 +15,9 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from congdan.accounts.service import create_staff
 from congdan.db import utcnow
+from congdan.kit.dates import CITY_TZ
 from congdan.performance.service import period_of
+from congdan.reports.deadlines import working_days_between
 from tests.conftest import PASSWORD
 from tests.staff_support import StaffLogin, csrf_of, page_sign_in
 from tests.workbench_support import AGENCY, OTHER, get_report, make_report
@@ -42,6 +44,16 @@ def _rows(html: str) -> list[str]:
     return re.findall(r'<td><a href="/staff/reports/[0-9a-f-]+"><code>([0-9A-Z]+)</code></a>', html)
 
 
+def _working_days_ago(now: datetime, days: int) -> datetime:
+    """A deadline `days` working days before today in the city, whatever day of the week the test
+    runs on (three calendar days before a Saturday are only two working days)."""
+    today = now.astimezone(CITY_TZ).date()
+    due = now - timedelta(days=1)
+    while working_days_between(due.astimezone(CITY_TZ).date(), today) < days:
+        due -= timedelta(days=1)
+    return due
+
+
 async def _code(maker: Maker, report_id: uuid.UUID) -> str:
     return (await get_report(maker, report_id)).tracking_code
 
@@ -51,7 +63,7 @@ async def test_the_queue_for_an_officer_sorted_by_due_date_with_filters_and_coun
 ) -> None:
     now = utcnow()
     later = await make_report(maker, due_at=now + timedelta(days=3))
-    late = await make_report(maker, due_at=now - timedelta(days=3), status="in_progress")
+    late = await make_report(maker, due_at=_working_days_ago(now, 3), status="in_progress")
     soon = await make_report(maker, due_at=now + timedelta(hours=5), reopened_at=now)
     elsewhere = await make_report(maker, agency_code=OTHER, due_at=now - timedelta(days=1))
     async with _signed_in(app, maker, "agency_officer") as officer:

@@ -9,7 +9,8 @@ the resident's contact. The expectations come from congdan.authz.policy, not fro
 - triage and the deadline board: `require_citywide`;
 - the monthly report: every staff member (`require_performance_access`), the late reports of an
   agency only to its own staff and city-wide staff (`can_see_late_reports`);
-- the administration pages: `require_admin`;
+- the administration pages: `require_admin`, but for the reply templates' page, which an agency's
+  managers also open for their own agency's templates (`can_manage_templates`);
 - internal notes and the contact: `can_see_internal` / `can_see_contact`, each view of the contact
   audited as `contact.viewed`.
 
@@ -57,6 +58,7 @@ HANDLING = frozenset({"officer", "manager", "coordinator", "admin"})  # can_see_
 STAFF = frozenset({"officer", "manager", "coordinator", "admin", "stranger"})
 CITYWIDE = frozenset({"coordinator", "admin"})
 ADMINS = frozenset({"admin"})
+TEMPLATE_MANAGERS = frozenset({"manager", "admin"})  # can_manage_templates, for their own agency
 OUTSIDERS = ("stranger", "resident")  # who may see neither A's private report, its notes nor its contact
 
 R = "{report}"  # replaced by report A's id
@@ -77,7 +79,7 @@ PAGES: list[tuple[str, frozenset[str]]] = [
     ("/staff/admin/linh-vuc", ADMINS),
     ("/staff/admin/linh-vuc/road_damage", ADMINS),
     ("/staff/admin/phan-luong", ADMINS),
-    ("/staff/admin/mau-tra-loi", ADMINS),
+    ("/staff/admin/mau-tra-loi", TEMPLATE_MANAGERS),
     ("/staff/admin/ly-do", ADMINS),
     ("/staff/admin/don-vi", ADMINS),
     ("/staff/admin/bo-phan-loai", ADMINS),

@@ -7,12 +7,11 @@ from __future__ import annotations
 
 import uuid
 
-import pyotp
 from playwright.async_api import Page, expect
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from congdan.accounts.service import create_staff
-from tests.browser.conftest import assert_accessible, save_screenshot
+from tests.browser.conftest import assert_accessible, save_screenshot, sign_in_staff
 from tests.conftest import PASSWORD
 from tests.staff_admin_support import categories_restored
 
@@ -28,14 +27,7 @@ async def test_an_administrator_walks_the_admin_pages(
 
 
 async def _walk(email: str, page: Page) -> None:
-    await page.goto("/staff/admin/")
-    await page.get_by_label("Email").fill(email)
-    await page.get_by_label("Mật khẩu").fill(PASSWORD)
-    await page.get_by_role("button", name="Tiếp tục").click()
-    secret = (await page.locator("#secret").inner_text()).replace(" ", "")
-    await page.get_by_label("Mã xác thực").fill(pyotp.TOTP(secret).now())
-    await page.get_by_role("button", name="Xác nhận").click()
-    await page.get_by_role("link", name="Tôi đã lưu các mã, tiếp tục").click()
+    await sign_in_staff(page, "/staff/admin/", email, PASSWORD)
 
     await expect(page).to_have_url("/staff/admin/")
     await expect(page.get_by_role("heading", name="Quản trị", exact=True)).to_be_visible()

@@ -9,28 +9,20 @@ import uuid
 from datetime import timedelta
 
 import httpx
-import pyotp
 from playwright.async_api import Page, expect
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from congdan.accounts.service import create_staff
 from congdan.db import utcnow
 from congdan.models import Report
-from tests.browser.conftest import assert_accessible, save_screenshot
+from tests.browser.conftest import assert_accessible, save_screenshot, sign_in_staff
 from tests.conftest import PASSWORD, submit
 from tests.live_server import ServerProcess
 from tests.workbench_support import AGENCY, OTHER, get_report, make_report
 
 
 async def _sign_in(page: Page, email: str) -> None:
-    await page.goto("/staff/")
-    await page.get_by_label("Email").fill(email)
-    await page.get_by_label("Mật khẩu").fill(PASSWORD)
-    await page.get_by_role("button", name="Tiếp tục").click()
-    secret = (await page.locator("#secret").inner_text()).replace(" ", "")
-    await page.get_by_label("Mã xác thực").fill(pyotp.TOTP(secret).now())
-    await page.get_by_role("button", name="Xác nhận").click()
-    await page.get_by_role("link", name="Tôi đã lưu các mã, tiếp tục").click()
+    await sign_in_staff(page, "/staff/", email, PASSWORD)
     await expect(page.get_by_role("heading", name="Hàng đợi")).to_be_visible()
 
 

@@ -7,7 +7,6 @@ from __future__ import annotations
 import uuid
 from pathlib import Path
 
-import pyotp
 from playwright.async_api import Page, expect
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -15,7 +14,7 @@ from congdan.accounts.service import create_staff
 from congdan.db import utcnow
 from congdan.kit.codes import tracking_code
 from congdan.models import ReplyTemplate
-from tests.browser.conftest import assert_accessible, save_screenshot
+from tests.browser.conftest import assert_accessible, save_screenshot, sign_in_staff
 from tests.conftest import PASSWORD, png_bytes
 from tests.workbench_support import AGENCY, get_report, make_report
 
@@ -51,14 +50,7 @@ async def test_an_officer_answers_and_resolves_a_report(
     photo.write_bytes(png_bytes((120, 90)))
     page = desktop_page
 
-    await page.goto("/staff/")
-    await page.get_by_label("Email").fill(email)
-    await page.get_by_label("Mật khẩu").fill(PASSWORD)
-    await page.get_by_role("button", name="Tiếp tục").click()
-    secret = (await page.locator("#secret").inner_text()).replace(" ", "")
-    await page.get_by_label("Mã xác thực").fill(pyotp.TOTP(secret).now())
-    await page.get_by_role("button", name="Xác nhận").click()
-    await page.get_by_role("link", name="Tôi đã lưu các mã, tiếp tục").click()
+    await sign_in_staff(page, "/staff/", email, PASSWORD)
 
     await expect(page.get_by_role("heading", name="Hàng đợi")).to_be_visible()
     await page.get_by_role("link", name=code, exact=True).click()

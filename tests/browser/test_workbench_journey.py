@@ -6,12 +6,11 @@ from __future__ import annotations
 
 import uuid
 
-import pyotp
 from playwright.async_api import Page, expect
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from congdan.accounts.service import create_staff
-from tests.browser.conftest import assert_accessible, save_screenshot
+from tests.browser.conftest import assert_accessible, save_screenshot, sign_in_staff
 from tests.conftest import PASSWORD
 from tests.workbench_support import get_report, make_report
 
@@ -28,14 +27,7 @@ async def test_a_coordinator_routes_a_report_from_triage(
     code = (await get_report(maker, waiting)).tracking_code
     page = desktop_page
 
-    await page.goto("/staff/triage")
-    await page.get_by_label("Email").fill(email)
-    await page.get_by_label("Mật khẩu").fill(PASSWORD)
-    await page.get_by_role("button", name="Tiếp tục").click()
-    secret = (await page.locator("#secret").inner_text()).replace(" ", "")
-    await page.get_by_label("Mã xác thực").fill(pyotp.TOTP(secret).now())
-    await page.get_by_role("button", name="Xác nhận").click()
-    await page.get_by_role("link", name="Tôi đã lưu các mã, tiếp tục").click()
+    await sign_in_staff(page, "/staff/triage", email, PASSWORD)
 
     await expect(page).to_have_url("/staff/triage")
     await expect(page.get_by_role("heading", name="Phân loại", exact=True)).to_be_visible()

@@ -27,6 +27,12 @@ DEACTIVATED = "account.deactivated"
 REACTIVATED = "account.reactivated"
 
 
+def require_strong(password: str, *, field: str = "password") -> None:
+    """The one rule every staff password keeps, whoever chooses it."""
+    if len(password) < MIN_PASSWORD:
+        raise ValidationFailed(_("Mật khẩu phải có ít nhất %(n)s ký tự."), field=field, n=MIN_PASSWORD)
+
+
 def initial_password() -> str:
     return "-".join("".join(secrets.choice(_READABLE) for _ in range(4)) for _ in range(4))
 
@@ -51,8 +57,7 @@ async def create_staff(
             raise ValidationFailed(_("Cán bộ cơ quan phải thuộc một cơ quan có thật."), field="agency")
     elif agency_code:
         raise ValidationFailed(_("Chỉ cán bộ cơ quan mới gắn với một cơ quan."), field="agency")
-    if len(password) < MIN_PASSWORD:
-        raise ValidationFailed(_("Mật khẩu phải có ít nhất %(n)s ký tự."), field="password", n=MIN_PASSWORD)
+    require_strong(password)
     if await repository.by_email(session, normalised) is not None:
         raise Conflict(_("Email này đã có tài khoản."))
     account = Account(

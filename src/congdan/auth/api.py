@@ -6,7 +6,7 @@ from fastapi import APIRouter, Depends, Request, Response
 
 from congdan.accounts import repository as accounts_repo
 from congdan.accounts.service import normalise_destination
-from congdan.auth import factors, proof, service, staff
+from congdan.auth import factors, proof, service, staff, staff_passwords
 from congdan.auth.lockout import Guard
 from congdan.auth.schemas import (
     CodeRequest,
@@ -92,7 +92,7 @@ async def verify_code(
     "đăng ký và câu trả lời mang mười mã khôi phục (một lần). / Email, password and the TOTP code "
     "or a recovery code; an account not yet enrolled calls `/login/enrol` first, and the answer to "
     "its first code carries its ten recovery codes, once.",
-    responses=problems(401, 429),
+    responses=problems(401, 403, 429),
     dependencies=[Depends(limit("login"))],
 )
 async def login(
@@ -115,6 +115,8 @@ async def login(
             )
         codes = (await staff.check_code(session, settings, guard, account, data.totp, now)).recovery_codes
         via = "totp"
+    if account.must_change_password:
+        raise staff_passwords.PasswordChangeRequired(staff_passwords.CHOOSE_ON_WORKBENCH)
     issued = await service.issue_token(session, account, timedelta(hours=settings.staff_token_ttl_hours))
     await staff.record_sign_in(session, account, via=via, surface="api")
     return _token_out(issued, codes)

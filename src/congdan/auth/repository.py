@@ -144,13 +144,21 @@ async def open_sessions(
 
 
 async def revoke_sessions(
-    session: AsyncSession, account_id: uuid.UUID, now: datetime, *, session_id: uuid.UUID | None = None
+    session: AsyncSession,
+    account_id: uuid.UUID,
+    now: datetime,
+    *,
+    session_id: uuid.UUID | None = None,
+    keep: uuid.UUID | None = None,
 ) -> int:
+    """Revokes one session of an account (`session_id`), or all of them but `keep`."""
     stmt = update(StaffSession).where(
         StaffSession.account_id == account_id, StaffSession.revoked_at.is_(None)
     )
     if session_id is not None:
         stmt = stmt.where(StaffSession.id == session_id)
+    if keep is not None:
+        stmt = stmt.where(StaffSession.id != keep)
     result = await session.execute(stmt.values(revoked_at=now))
     return int(getattr(result, "rowcount", 0) or 0)
 

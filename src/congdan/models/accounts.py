@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from sqlalchemy import Boolean, ForeignKey, Integer, String
+from sqlalchemy import Boolean, ForeignKey, Integer, String, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from congdan.db import Base, UTCDateTime, new_id, utcnow
@@ -29,6 +29,8 @@ class Account(Base):
     agency_code: Mapped[str | None] = mapped_column(ForeignKey("agencies.code"), default=None, index=True)
     locale: Mapped[str] = mapped_column(String(8), default="vi")
     is_active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # Set by an administrator's password reset: the one-time password only lets its owner choose one.
+    must_change_password: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from congdan.kit.i18n import translate
-from congdan.models import Agency, Category, RejectionReason, ReplyTemplate, Report
+from congdan.models import Agency, Area, Category, RejectionReason, ReplyTemplate, Report
 from congdan.reports import repository as reports_repo
 from congdan.reports.states import Status, label
 from congdan.shared.schemas import AreaRef, CodeName
@@ -43,14 +44,34 @@ def _agency(a: Agency | None, locale: str) -> CodeName | None:
     return CodeName(code=a.code, name=a.name_en if locale == "en" else a.name) if a else None
 
 
-async def queue_page(session: AsyncSession, queue: Queue, locale: str, next_cursor: str | None) -> QueuePage:
+@dataclass(frozen=True)
+class Known:
+    """Categories, areas and agencies the caller has loaded already (the queue page, for its filter
+    form), by code: the rows' names are looked up only for codes missing here."""
+
+    categories: Mapping[str, Category] = field(default_factory=dict)
+    areas: Mapping[str, Area] = field(default_factory=dict)
+    agencies: Mapping[str, Agency] = field(default_factory=dict)
+
+    @classmethod
+    def of(cls, categories: Iterable[Category], areas: Iterable[Area], agencies: Iterable[Agency]) -> Known:
+        return cls({c.code: c for c in categories}, {a.code: a for a in areas}, {a.code: a for a in agencies})
+
+
+async def queue_page(
+    session: AsyncSession, queue: Queue, locale: str, next_cursor: str | None, known: Known | None = None
+) -> QueuePage:
     rows = queue.items
-    cats, areas, agencies = await reports_repo.names_for(
+    known = known or Known()
+    found = await reports_repo.names_for(
         session,
-        categories={r.category_code for r in rows if r.category_code},
-        areas={r.area_code for r in rows if r.area_code},
-        agencies={r.agency_code for r in rows if r.agency_code},
+        categories={r.category_code for r in rows if r.category_code} - known.categories.keys(),
+        areas={r.area_code for r in rows if r.area_code} - known.areas.keys(),
+        agencies={r.agency_code for r in rows if r.agency_code} - known.agencies.keys(),
     )
+    cats = {**known.categories, **found[0]}
+    areas = {**known.areas, **found[1]}
+    agencies = {**known.agencies, **found[2]}
     items = []
     for r in rows:
         area = areas.get(r.area_code or "")
@@ -117,13 +138,14 @@ async def triage_items(
     cats, areas, agencies = await reports_repo.names_for(
         session,
         categories={r.category_code for r in reports if r.category_code} | guessed,
-        areas={e.area.area_code for e in entries if e.area},
+        areas={code for e in entries if e.area for code in (e.area.area_code, e.area.runner_up) if code},
         agencies={r.agency_code for r in reports if r.agency_code},
     )
     out = []
     for e in entries:
         r = e.report
         area = areas.get(e.area.area_code) if e.area else None
+        runner_up = areas.get(e.area.runner_up or "") if e.area else None
         out.append(
             TriageItem(
                 id=r.id,
@@ -144,6 +166,7 @@ async def triage_items(
                 area=AreaRef(code=area.code, name=area.name, approximate=e.area.approximate)
                 if area and e.area
                 else None,
+                area_runner_up=CodeName(code=runner_up.code, name=runner_up.name) if runner_up else None,
                 due_at=r.due_at,
                 created_at=r.created_at,
             )

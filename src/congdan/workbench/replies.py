@@ -96,6 +96,19 @@ async def list_templates(
     ]
 
 
+async def templates_to_manage(session: AsyncSession, principal: Principal) -> Sequence[ReplyTemplate]:
+    """The templates the caller may change, in use or not: every one for an administrator, their
+    own agency's for a manager."""
+    policy.require_some_template_manager(principal)
+    found = await repository.templates(
+        session,
+        agency_code=principal.agency_code,
+        everything=principal.is_citywide_staff,
+        category=None,
+    )
+    return [t for t in found if policy.can_manage_templates(principal, t.agency_code)]
+
+
 async def _check_refs(session: AsyncSession, agency: str | None, category: str | None) -> None:
     errors = []
     if agency is not None and await agencies_repo.get_agency(session, agency) is None:

@@ -139,6 +139,10 @@ class TriageItem(BaseModel):
     agency: CodeName | None = Field(description="Cơ quan trước đó (phản ánh đang chuyển cơ quan)")
     guesses: list[CategoryGuessOut] = Field(description="Ba lĩnh vực bộ phân loại cho là khớp nhất")
     area: AreaRef | None = Field(description="Đơn vị hành chính ước tính")
+    area_runner_up: CodeName | None = Field(
+        default=None,
+        description="Đơn vị kế bên có thể đúng hơn, khi điểm nằm gần ranh giới ước tính của hai đơn vị",
+    )
     due_at: datetime | None
     created_at: datetime
 

@@ -156,16 +156,24 @@ async def triage(
     ranked = ctx.classifier.rank_many([r.description for r in page], limit=3) if ctx.classifier else []
     entries = []
     for i, report in enumerate(page):
-        entries.append(TriageEntry(report, ranked[i] if ranked else [], _estimated_area(ctx, report)))
+        entries.append(TriageEntry(report, ranked[i] if ranked else [], estimated_area(ctx, report)))
     return entries, len(rows) > limit
 
 
-def _estimated_area(ctx: Context, report: Report) -> Located | None:
-    if report.area_code is not None:
-        return Located(report.area_code, report.area_approximate)
-    if report.lat is not None and report.lon is not None:
-        return ctx.areas.locate(report.lat, report.lon)
-    return None
+def estimated_area(ctx: Context, report: Report) -> Located | None:
+    """The report's unit, with the runner-up when it was estimated from the point as a close call."""
+    located = None
+    if (
+        report.lat is not None
+        and report.lon is not None
+        and (report.area_code is None or report.area_approximate)
+    ):
+        located = ctx.areas.locate(report.lat, report.lon)
+    if report.area_code is None:
+        return located
+    # A unit a person chose, or one the point no longer gives, has no runner-up to offer.
+    runner_up = located.runner_up if located is not None and located.area_code == report.area_code else None
+    return Located(report.area_code, report.area_approximate, runner_up)
 
 
 async def route(

@@ -10,6 +10,7 @@ from congdan.web.staff.admin import router as admin_router
 from congdan.web.staff.admin_agencies import router as admin_agencies_router
 from congdan.web.staff.admin_categories import router as admin_categories_router
 from congdan.web.staff.admin_classifier import router as admin_classifier_router
+from congdan.web.staff.admin_procedures import router as admin_procedures_router
 from congdan.web.staff.admin_reasons import router as admin_reasons_router
 from congdan.web.staff.admin_replies import router as admin_replies_router
 from congdan.web.staff.admin_routing import router as admin_routing_router
@@ -31,6 +32,7 @@ router.include_router(monthly_router)
 router.include_router(report_router)
 router.include_router(report_actions_router)
 router.include_router(admin_router)
+router.include_router(admin_procedures_router)
 router.include_router(admin_replies_router)
 router.include_router(admin_reasons_router)
 router.include_router(admin_categories_router)

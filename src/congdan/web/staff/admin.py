@@ -2,13 +2,16 @@
 readable errors of a refused form, and the index linking the sections.
 
 Every admin page takes `AdminPageDep`: the signed-in staff member if authz says they are an
-administrator; anyone else gets the workbench's refusal page (403), and nothing runs. A form that
-the service refuses is shown again with the error next to its field (`refused_form`), and the
-unit of work undoes whatever the attempt wrote."""
+administrator; anyone else gets the workbench's refusal page (403), and nothing runs. A page open
+to others too (the reply templates, for an agency's managers) makes its own with `refused_unless`
+and the authz rule that admits them. A form that
+the service refuses is shown again with the error next to its field (`refusal_shows` around the
+form's work, or `refused_form`), and the unit of work undoes whatever the attempt wrote."""
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
 from typing import Annotated, Any, TypeVar
 
 from fastapi import APIRouter, Depends, Request
@@ -44,6 +47,11 @@ SECTIONS = (
         _("Danh sách lý do cán bộ chọn khi không tiếp nhận phản ánh."),
     ),
     (
+        "/staff/admin/thu-tuc",
+        _("Thủ tục hành chính"),
+        _("Giấy tờ, các bước, lệ phí, thời hạn, căn cứ pháp lý; mỗi lần sửa là một phiên bản mới."),
+    ),
+    (
         "/staff/admin/linh-vuc",
         _("Lĩnh vực"),
         _("Tên, hạn xử lý, bán kính tìm trùng và cơ quan mặc định của từng lĩnh vực."),
@@ -76,14 +84,21 @@ SECTIONS = (
 )
 
 
-async def admin_page(request: Request, session: SessionDep, me: StaffPageDep) -> Principal:
-    try:
-        require_admin(me)
-    except Forbidden as exc:
-        raise refusal(exc, await forbidden_page(request, session, exc)) from exc
-    return me
+def refused_unless(check: Callable[[Principal], None]) -> Callable[..., Awaitable[Principal]]:
+    """A page dependency: the signed-in staff member if `check` (an authz rule) lets them in; the
+    refusal page (403) otherwise."""
+
+    async def page(request: Request, session: SessionDep, me: StaffPageDep) -> Principal:
+        try:
+            check(me)
+        except Forbidden as exc:
+            raise refusal(exc, await forbidden_page(request, session, exc)) from exc
+        return me
+
+    return page
 
 
+admin_page = refused_unless(require_admin)
 AdminPageDep = Annotated[Principal, Depends(admin_page)]
 
 
@@ -104,6 +119,25 @@ def form_errors(
 async def refused_form(error: AppError, page: Callable[[int], Awaitable[Response]]) -> PageRefusal:
     """The page again, with the error's status; the unit of work rolls back what was tried."""
     return refusal(error, await page(error.status))
+
+
+@asynccontextmanager
+async def refusal_shows(
+    request: Request,
+    session: AsyncSession,
+    page: Callable[[dict[str, str], int], Awaitable[Response]],
+    *,
+    default_field: str,
+    fields: dict[str, str] | None = None,
+) -> AsyncIterator[None]:
+    """Runs a form's work in a savepoint; if the service refuses it, the savepoint is undone and
+    `page(errors, status)` is shown instead, with each error next to its field."""
+    try:
+        async with session.begin_nested():
+            yield
+    except AppError as exc:
+        errors = form_errors(request, exc, default_field=default_field, fields=fields)
+        raise await refused_form(exc, lambda status: page(errors, status)) from exc
 
 
 async def options(session: AsyncSession, locale: str) -> dict[str, list[tuple[str, str]]]:

@@ -1,5 +1,6 @@
-"""Administrators' pages for the agencies: the list with a form for a new one, and an edit form
-for each agency's names and contacts, over the agencies service (checked there, audited)."""
+"""Administrators' pages for the agencies: the list with a form for a new one, an edit form for
+each agency's names and contacts, over the agencies service (checked there, audited), and taking
+an agency out of use or back (reports/agency_use.py)."""
 
 from __future__ import annotations
 
@@ -14,9 +15,9 @@ from congdan.agencies.schemas import AgencyIn, AgencyPatch
 from congdan.areas import repository as areas_repo
 from congdan.authz.policy import Principal
 from congdan.deps import SessionDep
-from congdan.kit.errors import AppError
 from congdan.kit.i18n import _, translate
-from congdan.web.staff.admin import AdminPageDep, form_errors, parsed, refused_form
+from congdan.reports import agency_use
+from congdan.web.staff.admin import AdminPageDep, parsed, refusal_shows
 from congdan.web.staff.deps import locale_of, render
 
 router = APIRouter(include_in_schema=False)
@@ -91,16 +92,15 @@ async def create_agency(
         "phone": phone,
         "address": address,
     }
-    try:
-        async with session.begin_nested():
-            values = {k: (v.strip() or None) for k, v in form.items() if k not in ("name", "name_en")}
-            data = parsed(AgencyIn, **{**values, "code": code.strip(), "name": name, "name_en": name_en})
-            await service.create_agency(session, me, data)
-    except AppError as exc:
-        errors = form_errors(request, exc, default_field="code")
-        raise await refused_form(
-            exc, lambda status: _list(request, session, me, errors=errors, form=form, status_code=status)
-        ) from exc
+    async with refusal_shows(
+        request,
+        session,
+        lambda errors, status: _list(request, session, me, errors=errors, form=form, status_code=status),
+        default_field="code",
+    ):
+        values = {k: (v.strip() or None) for k, v in form.items() if k not in ("name", "name_en")}
+        data = parsed(AgencyIn, **{**values, "code": code.strip(), "name": name, "name_en": name_en})
+        await service.create_agency(session, me, data)
     return RedirectResponse(f"{AGENCIES}?done=created", status_code=303)
 
 
@@ -144,21 +144,40 @@ async def update_agency(
     address: Short = "",
 ) -> Response:
     form = {"name": name, "name_en": name_en, "email": email, "phone": phone, "address": address}
-    try:
-        async with session.begin_nested():
-            data = parsed(
-                AgencyPatch,
-                name=name,
-                name_en=name_en,
-                email=email.strip() or None,
-                phone=phone.strip() or None,
-                address=address.strip() or None,
-            )
-            await service.update_agency(session, me, code, data)
-    except AppError as exc:
-        errors = form_errors(request, exc, default_field="name")
-        raise await refused_form(
-            exc,
-            lambda status: _edit(request, session, me, code, errors=errors, form=form, status_code=status),
-        ) from exc
+    async with refusal_shows(
+        request,
+        session,
+        lambda errors, status: _edit(
+            request, session, me, code, errors=errors, form=form, status_code=status
+        ),
+        default_field="name",
+    ):
+        data = parsed(
+            AgencyPatch,
+            name=name,
+            name_en=name_en,
+            email=email.strip() or None,
+            phone=phone.strip() or None,
+            address=address.strip() or None,
+        )
+        await service.update_agency(session, me, code, data)
     return RedirectResponse(f"{AGENCIES}?done={code}", status_code=303)
+
+
+@router.post(AGENCIES + "/{code}/ngung")
+async def deactivate(request: Request, code: AgencyCode, session: SessionDep, me: AdminPageDep) -> Response:
+    """Refused, with each reason, while the agency still has open reports or receives new ones."""
+    async with refusal_shows(
+        request,
+        session,
+        lambda errors, status: _edit(request, session, me, code, errors=errors, status_code=status),
+        default_field="in_use",
+    ):
+        await agency_use.set_agency_active(session, me, code, active=False)
+    return RedirectResponse(f"{AGENCIES}?done=deactivated", status_code=303)
+
+
+@router.post(AGENCIES + "/{code}/kich-hoat")
+async def reactivate(code: AgencyCode, session: SessionDep, me: AdminPageDep) -> Response:
+    await agency_use.set_agency_active(session, me, code, active=True)
+    return RedirectResponse(f"{AGENCIES}?done=reactivated", status_code=303)

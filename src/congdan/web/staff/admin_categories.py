@@ -14,8 +14,7 @@ from congdan.authz.policy import Principal
 from congdan.categories import service
 from congdan.categories.schemas import MAX_DEADLINE_DAYS, MAX_RADIUS_M, MIN_RADIUS_M, CategoryPatch
 from congdan.deps import SessionDep
-from congdan.kit.errors import AppError
-from congdan.web.staff.admin import AdminPageDep, form_errors, options, parsed, refused_form
+from congdan.web.staff.admin import AdminPageDep, options, parsed, refusal_shows
 from congdan.web.staff.deps import locale_of, render
 
 router = APIRouter(include_in_schema=False)
@@ -93,21 +92,21 @@ async def update_category(
         "duplicate_radius_m": duplicate_radius_m,
         "default_agency": default_agency,
     }
-    try:
-        async with session.begin_nested():
-            data = parsed(
-                CategoryPatch,
-                name_vi=name_vi,
-                name_en=name_en,
-                deadline_days=deadline_days.strip(),
-                duplicate_radius_m=duplicate_radius_m.strip(),
-                default_agency=default_agency or None,
-            )
-            await service.update_category(session, me, code, data)
-    except AppError as exc:
-        errors = form_errors(request, exc, default_field="name_vi")
-        raise await refused_form(
-            exc,
-            lambda status: _edit(request, session, me, code, errors=errors, form=form, status_code=status),
-        ) from exc
+    async with refusal_shows(
+        request,
+        session,
+        lambda errors, status: _edit(
+            request, session, me, code, errors=errors, form=form, status_code=status
+        ),
+        default_field="name_vi",
+    ):
+        data = parsed(
+            CategoryPatch,
+            name_vi=name_vi,
+            name_en=name_en,
+            deadline_days=deadline_days.strip(),
+            duplicate_radius_m=duplicate_radius_m.strip(),
+            default_agency=default_agency or None,
+        )
+        await service.update_category(session, me, code, data)
     return RedirectResponse(f"{CATEGORIES}?done={code}", status_code=303)

@@ -12,10 +12,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from congdan.authz.policy import Principal
 from congdan.deps import SessionDep
-from congdan.kit.errors import AppError, NotFound
+from congdan.kit.errors import NotFound
 from congdan.kit.i18n import _
 from congdan.models import RejectionReason
-from congdan.web.staff.admin import AdminPageDep, form_errors, parsed, refused_form
+from congdan.web.staff.admin import AdminPageDep, parsed, refusal_shows
 from congdan.web.staff.deps import render
 from congdan.workbench import replies
 from congdan.workbench.schemas import ReasonIn, ReasonPatch
@@ -67,17 +67,16 @@ async def create_reason(
     sort_order: Short = "0",
 ) -> Response:
     form = {"code": code, "text_vi": text_vi, "text_en": text_en, "sort_order": sort_order}
-    try:
-        async with session.begin_nested():
-            data = parsed(
-                ReasonIn, code=code.strip(), text_vi=text_vi, text_en=text_en, sort_order=sort_order or "0"
-            )
-            await replies.create_reason(session, me, data)
-    except AppError as exc:
-        errors = form_errors(request, exc, default_field="code")
-        raise await refused_form(
-            exc, lambda status: _list(request, session, me, errors=errors, form=form, status_code=status)
-        ) from exc
+    async with refusal_shows(
+        request,
+        session,
+        lambda errors, status: _list(request, session, me, errors=errors, form=form, status_code=status),
+        default_field="code",
+    ):
+        data = parsed(
+            ReasonIn, code=code.strip(), text_vi=text_vi, text_en=text_en, sort_order=sort_order or "0"
+        )
+        await replies.create_reason(session, me, data)
     return RedirectResponse(f"{REASONS}?done=created", status_code=303)
 
 
@@ -126,22 +125,22 @@ async def update_reason(
     is_active: Flag = None,
 ) -> Response:
     form = {"text_vi": text_vi, "text_en": text_en, "sort_order": sort_order, "is_active": bool(is_active)}
-    try:
-        async with session.begin_nested():
-            data = parsed(
-                ReasonPatch,
-                text_vi=text_vi,
-                text_en=text_en,
-                sort_order=sort_order or "0",
-                is_active=bool(is_active),
-            )
-            await replies.update_reason(session, me, code, data)
-    except AppError as exc:
-        errors = form_errors(request, exc, default_field="text_vi")
-        raise await refused_form(
-            exc,
-            lambda status: _edit(request, session, me, code, errors=errors, form=form, status_code=status),
-        ) from exc
+    async with refusal_shows(
+        request,
+        session,
+        lambda errors, status: _edit(
+            request, session, me, code, errors=errors, form=form, status_code=status
+        ),
+        default_field="text_vi",
+    ):
+        data = parsed(
+            ReasonPatch,
+            text_vi=text_vi,
+            text_en=text_en,
+            sort_order=sort_order or "0",
+            is_active=bool(is_active),
+        )
+        await replies.update_reason(session, me, code, data)
     return RedirectResponse(f"{REASONS}?done=updated", status_code=303)
 
 

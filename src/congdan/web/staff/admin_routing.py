@@ -14,11 +14,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from congdan.areas import repository as areas_repo
 from congdan.authz.policy import Principal
 from congdan.deps import SessionDep
-from congdan.kit.errors import AppError
 from congdan.kit.i18n import _, translate
 from congdan.routing import rules
 from congdan.routing.schemas import RuleIn, RulePatch
-from congdan.web.staff.admin import AdminPageDep, form_errors, options, parsed, refused_form
+from congdan.web.staff.admin import AdminPageDep, options, parsed, refusal_shows
 from congdan.web.staff.deps import locale_of, render
 
 router = APIRouter(include_in_schema=False)
@@ -91,25 +90,25 @@ async def create_rule(
         "note": note,
         "is_active": bool(is_active),
     }
-    try:
-        async with session.begin_nested():
-            data = parsed(
-                RuleIn,
-                category=category or None,
-                area=area or None,
-                area_type=area_type or None,
-                agency=None if receiver in ("", COMMITTEE) else receiver,
-                to_unit_committee=receiver == COMMITTEE,
-                priority=priority.strip() or "0",
-                note=note.strip() or None,
-                is_active=bool(is_active),
-            )
-            await rules.create_rule(session, me, data)
-    except AppError as exc:
-        errors = form_errors(request, exc, default_field="receiver", fields={"agency": "receiver"})
-        raise await refused_form(
-            exc, lambda status: _list(request, session, me, errors=errors, form=form, status_code=status)
-        ) from exc
+    async with refusal_shows(
+        request,
+        session,
+        lambda errors, status: _list(request, session, me, errors=errors, form=form, status_code=status),
+        default_field="receiver",
+        fields={"agency": "receiver"},
+    ):
+        data = parsed(
+            RuleIn,
+            category=category or None,
+            area=area or None,
+            area_type=area_type or None,
+            agency=None if receiver in ("", COMMITTEE) else receiver,
+            to_unit_committee=receiver == COMMITTEE,
+            priority=priority.strip() or "0",
+            note=note.strip() or None,
+            is_active=bool(is_active),
+        )
+        await rules.create_rule(session, me, data)
     return RedirectResponse(f"{RULES}?done=created", status_code=303)
 
 

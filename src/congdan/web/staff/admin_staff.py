@@ -13,7 +13,7 @@ from fastapi.responses import RedirectResponse, Response
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from congdan.accounts import service as accounts
-from congdan.auth import sessions, staff
+from congdan.auth import sessions, staff, staff_passwords
 from congdan.authz.policy import Principal
 from congdan.deps import NowDep, SessionDep
 from congdan.kit.errors import AppError
@@ -107,10 +107,12 @@ async def _account_page(
     errors: dict[str, str] | None = None,
     form: dict[str, Any] | None = None,
     status_code: int = 200,
+    new_password: str | None = None,
 ) -> Response:
     account = await accounts.staff_account(session, me, account_id)
     context = {
         "account": account,
+        "new_password": new_password,
         "role_options": role_options(request),
         "errors": errors or {},
         "form": form or {"role": account.role, "agency_code": account.agency_code or ""},
@@ -167,6 +169,25 @@ async def deactivate(
             lambda status: _account_page(request, session, me, account_id, errors=errors, status_code=status),
         ) from exc
     return RedirectResponse(f"{ADMIN_PAGE}?done=deactivated", status_code=303)
+
+
+@router.post(ADMIN_PAGE + "/{account_id}/dat-lai-mat-khau")
+async def reset_password(
+    request: Request, account_id: uuid.UUID, session: SessionDep, now: NowDep, me: AdminPageDep
+) -> Response:
+    """The answer shows the one-time password once and is not kept by the browser's cache."""
+    try:
+        async with session.begin_nested():
+            password = await staff_passwords.reset(session, me, account_id, now)
+    except AppError as exc:
+        errors = form_errors(request, exc, default_field="password")
+        raise await refused_form(
+            exc,
+            lambda status: _account_page(request, session, me, account_id, errors=errors, status_code=status),
+        ) from exc
+    page = await _account_page(request, session, me, account_id, new_password=password)
+    page.headers["Cache-Control"] = "no-store"
+    return page
 
 
 @router.post(ADMIN_PAGE + "/{account_id}/kich-hoat")

@@ -18,13 +18,13 @@ from __future__ import annotations
 from typing import Annotated, Any
 from urllib.parse import quote
 
-from fastapi import Depends, Request
-from fastapi.responses import Response
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import RedirectResponse, Response
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from congdan.agencies import repository as agencies_repo
 from congdan.auth.sessions import Current
-from congdan.authz.policy import ADMIN, Principal
+from congdan.authz.policy import ADMIN, AGENCY_MANAGER, Principal
 from congdan.deps import staff_session_of
 from congdan.kit.errors import AppError
 from congdan.kit.i18n import _
@@ -32,6 +32,9 @@ from congdan.web import rendering
 from congdan.web.rendering import page_locale
 
 HOME = "/staff/"
+PASSWORD_PAGE = "/staff/tai-khoan/mat-khau"  # noqa: S105 - a page's address, not a password
+# What a session whose password was reset may still reach.
+NOT_BEFORE_NEW_PASSWORD = frozenset({PASSWORD_PAGE, "/staff/dang-xuat"})
 ROLE_LABELS = {
     "coordinator": _("Điều phối viên"),
     "agency_manager": _("Lãnh đạo cơ quan"),
@@ -52,6 +55,18 @@ class SignInFirstHtmx(AppError):
     status = 401
     slug = "unauthorized"
     title = _("Cần đăng nhập")
+
+
+class ChoosePasswordFirst(AppError):
+    """A password an administrator reset: nothing else until its owner has chosen a new one."""
+
+    status = 303
+    slug = "password-change-required"
+    title = _("Cần chọn mật khẩu mới")
+
+
+class ChoosePasswordFirstHtmx(ChoosePasswordFirst):
+    status = 401
 
 
 def safe_next(raw: str | None) -> str:
@@ -76,7 +91,15 @@ async def staff_page(request: Request) -> Principal:
             raise SignInFirstHtmx(headers={"HX-Redirect": target})
         raise SignInFirst(headers={"Location": target})
     request.state.staff = found
+    if found.account.must_change_password and request.url.path not in NOT_BEFORE_NEW_PASSWORD:
+        _choose_password_first(request)
     return found.principal
+
+
+def _choose_password_first(request: Request) -> None:
+    if request.headers.get("hx-request"):
+        raise ChoosePasswordFirstHtmx(headers={"HX-Redirect": PASSWORD_PAGE})
+    raise ChoosePasswordFirst(headers={"Location": PASSWORD_PAGE})
 
 
 StaffPageDep = Annotated[Principal, Depends(staff_page)]
@@ -116,8 +139,20 @@ async def render(
         "me": current.account if current is not None else None,
         "role_label": ROLE_LABELS.get(current.account.role) if current is not None else None,
         "is_admin": current is not None and current.account.role == ADMIN,
+        "manages_templates": current is not None and current.account.role == AGENCY_MANAGER,
         "agency_name": agency,
         **context,
     }
     lang = request.query_params.get("lang")
     return rendering.render(request, template, full, locale=locale, lang=lang, status_code=status_code)
+
+
+def moved(router: APIRouter, old: str, new: str) -> None:
+    """Answer a page's former address with a permanent redirect to its new one, query kept: bookmarks
+    and links in old e-mails still work, and 308 keeps the method."""
+
+    async def former(request: Request) -> Response:
+        query = f"?{request.url.query}" if request.url.query else ""
+        return RedirectResponse(new + query, status_code=308)
+
+    router.add_api_route(old, former, methods=["GET"], include_in_schema=False)

@@ -6,13 +6,13 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
-from fastapi.responses import RedirectResponse, Response
+from fastapi.responses import Response
 
 from congdan.db import utcnow
 from congdan.deps import SessionDep
 from congdan.kit.errors import Forbidden
 from congdan.performance import exports, service
-from congdan.web.staff.deps import StaffPageDep, locale_of, render
+from congdan.web.staff.deps import StaffPageDep, locale_of, moved, render
 from congdan.web.staff.triage import forbidden_page
 
 router = APIRouter(include_in_schema=False)
@@ -39,10 +39,7 @@ async def monthly_page(
     return await render(request, session, "staff/monthly.html", context)
 
 
-@router.get(FORMER_MONTHLY)
-async def former_monthly(request: Request) -> Response:
-    query = f"?{request.url.query}" if request.url.query else ""
-    return RedirectResponse(MONTHLY + query, status_code=308)
+moved(router, FORMER_MONTHLY, MONTHLY)
 
 
 def _download(body: bytes, media_type: str, name: str) -> Response:

@@ -103,7 +103,11 @@ async def queue_page(
     queue = await service.queue(session, principal, f, after=after, limit=PAGE_SIZE)
     last = queue.items[-1] if queue.items else None
     next_cursor = encode_time_cursor(last.due_at, last.id) if queue.more and last else None
-    page = await present.queue_page(session, queue, locale, next_cursor)
+    categories = await categories_repo.categories(session)
+    areas = await areas_repo.list_areas(session)
+    agencies = await agencies_repo.list_agencies(session) if principal.is_citywide_staff else []
+    known = present.Known.of(categories, areas, agencies)
+    page = await present.queue_page(session, queue, locale, next_cursor, known)
     query = _query(f)
     on_map = params.get("view") == "map"
     shown = [*query, ("view", "map")] if on_map else query
@@ -114,9 +118,9 @@ async def queue_page(
         "f": f,
         "statuses": OPEN_STATUSES,
         "labels": LABELS,
-        "categories": await categories_repo.categories(session),
-        "areas": await areas_repo.list_areas(session),
-        "agencies": await agencies_repo.list_agencies(session) if principal.is_citywide_staff else [],
+        "categories": categories,
+        "areas": areas,
+        "agencies": agencies,
         "officers": await _officers(session, principal, f.agency),
         "next_url": "/staff/?" + urlencode([*shown, ("cursor", next_cursor)]) if next_cursor else None,
         "back": urlencode(shown),

@@ -14,6 +14,8 @@ from fastapi.responses import Response
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from congdan.agencies import repository as agencies_repo
+from congdan.agencies.data import committee_code
+from congdan.areas import repository as areas_repo
 from congdan.authz import policy
 from congdan.authz.policy import Principal
 from congdan.categories import repository as categories_repo
@@ -180,6 +182,11 @@ async def report_page(
         if t.agency_code in (None, report.agency_code)
     ]
     can = await _actions(session, me, report)
+    agencies = [a for a in await agencies_repo.list_agencies(session) if a.is_active]
+    estimate = workbench.estimated_area(ctx, report)
+    runner_up = (
+        await areas_repo.get_area(session, estimate.runner_up) if estimate and estimate.runner_up else None
+    )
     if failed is not None and not _shows(can, failed):
         failed = None  # the form is not on the page (any more): the error goes at the top
     context: dict[str, Any] = {
@@ -197,7 +204,12 @@ async def report_page(
         "late": report.due_at is not None and report.due_at <= utcnow(),
         "templates": templates,
         "reasons": await replies.list_reasons(session, me, include_inactive=False),
-        "agencies": [a for a in await agencies_repo.list_agencies(session) if a.is_active],
+        "agencies": agencies,
+        "runner_up": runner_up,
+        # The runner-up's committee, for the coordinator's one-click reassignment.
+        "runner_up_agency": next(
+            (a for a in agencies if runner_up and a.code == committee_code(runner_up.code)), None
+        ),
         "categories": [c for c in categories if c.is_active],
         "tile_url": ctx.settings.map_tile_url,
         "tile_attribution": ctx.settings.map_tile_attribution,

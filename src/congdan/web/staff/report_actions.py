@@ -23,8 +23,9 @@ from congdan.kit.i18n import _, translate
 from congdan.reports import conversation, corrections, lifecycle, submission
 from congdan.reports import service as reports
 from congdan.reports.context import Context
-from congdan.reports.schemas import CategoryChangeIn, NoteIn, ReplyIn, TransitionIn
+from congdan.reports.schemas import MAX_PHOTOS, CategoryChangeIn, NoteIn, ReplyIn, TransitionIn
 from congdan.reports.states import Status
+from congdan.security.ratelimit import client_address, limiter
 from congdan.web.refusal import KeptPageRefusal, refusal
 from congdan.web.staff.deps import StaffPageDep, locale_of
 from congdan.web.staff.report import PAGE, page_url, refused_page, report_page
@@ -64,13 +65,16 @@ def _day(value: str) -> date | None:
 
 
 async def _stored(
-    session: AsyncSession, ctx: Context, me: Principal, files: list[UploadFile]
+    request: Request, session: AsyncSession, ctx: Context, me: Principal, files: list[UploadFile]
 ) -> list[uuid.UUID]:
-    """The photos of a form's file input, stored as /api/v1/uploads stores them; the step claims them."""
+    """The photos of a form's file input, stored as /api/v1/uploads stores them; the step claims them.
+    Each photo counts against the same limits as one upload there, per address and per staff
+    member (the page's caller is its cookie's staff member, not a bearer token)."""
     limit = ctx.settings.max_photo_bytes
     chosen = [f for f in files if f.filename]
-    if len(chosen) > ctx.settings.max_photos:
-        raise ValidationFailed(_("Tối đa %(n)s ảnh."), field="photos", n=ctx.settings.max_photos)
+    if len(chosen) > MAX_PHOTOS:
+        raise ValidationFailed(_("Tối đa %(n)s ảnh."), field="photos", n=MAX_PHOTOS)
+    rl = limiter(request)
     ids = []
     for upload in chosen:
         raw = await upload.read(limit + 1)
@@ -78,6 +82,8 @@ async def _stored(
             continue
         if len(raw) > limit:
             raise ValidationFailed(_("Ảnh vượt quá %(mb)s MB."), field="photos", mb=limit // (1024 * 1024))
+        await rl.hit("uploads_client", client_address(request.scope))
+        await rl.hit("uploads_account", str(me.account_id))
         ids.append((await submission.upload_photo(session, ctx, me, raw)).media.id)
     return ids
 
@@ -204,7 +210,7 @@ async def progress(
     async def act() -> object:
         text = _filled(message, _("Nội dung trả lời không được để trống."), "message")
         finish = _day(committed_finish_on)
-        stored = await _stored(session, ctx, me, photos)
+        stored = await _stored(request, session, ctx, me, photos)
         data = ReplyIn(kind="progress", message=text, committed_finish_on=finish, photos=stored)
         return await conversation.reply(session, me, report_id, data)
 
@@ -222,7 +228,7 @@ async def resolve(
     photos: Photos = [],  # noqa: B006 - FastAPI copies the default
 ) -> Response:
     async def act() -> object:
-        stored = await _stored(session, ctx, me, photos)
+        stored = await _stored(request, session, ctx, me, photos)
         data = TransitionIn(to=Status.RESOLVED, note=note or None, photos=stored)
         return await lifecycle.transition(session, ctx, me, report_id, data)
 

@@ -16,7 +16,7 @@ from congdan.kit.errors import AppError
 from congdan.kit.i18n import translate
 from congdan.security.cookies import delete_cookie, read_cookie, set_cookie
 from congdan.security.ratelimit import client_address, limiter
-from congdan.web.staff.deps import HOME, StaffPageDep, locale_of, render, safe_next
+from congdan.web.staff.deps import HOME, PASSWORD_PAGE, StaffPageDep, locale_of, render, safe_next
 from congdan.web.staff.queue import queue_page
 
 router = APIRouter(include_in_schema=False)
@@ -49,6 +49,8 @@ def _with_cookie(response: Response, request: Request, raw: str) -> Response:
 @router.get("/staff/")
 async def home(request: Request, session: SessionDep, next: NextQuery = None) -> Response:
     found = await staff_session_of(request)
+    if found is not None and found.account.must_change_password:
+        return _to(PASSWORD_PAGE)
     if found is not None:
         request.state.staff = found
         return await queue_page(request, session, found.principal)
@@ -140,7 +142,7 @@ async def check_factor(
         request.state.staff = found
         context = {"codes": passed.recovery_codes, "next": target}
         return await render(request, session, "staff/recovery_codes.html", context)
-    return _to(target)
+    return _to(PASSWORD_PAGE if found.account.must_change_password else target)
 
 
 @router.get("/staff/khoi-phuc")
@@ -174,7 +176,7 @@ async def recover(
         now=now,
     )
     await staff.record_sign_in(session, account, via="recovery_code", surface="web")
-    return _with_cookie(_to(target), request, raw)
+    return _with_cookie(_to(PASSWORD_PAGE if account.must_change_password else target), request, raw)
 
 
 @router.post("/staff/dang-xuat")

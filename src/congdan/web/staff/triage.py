@@ -11,6 +11,7 @@ from fastapi.responses import RedirectResponse, Response
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from congdan.agencies import repository as agencies_repo
+from congdan.agencies.data import committee_code
 from congdan.authz.policy import Principal
 from congdan.deps import ContextDep, SessionDep
 from congdan.kit.errors import AppError, Forbidden
@@ -18,7 +19,7 @@ from congdan.kit.i18n import translate
 from congdan.kit.pagination import decode_cursor, encode_cursor
 from congdan.reports.context import Context
 from congdan.web.refusal import refusal
-from congdan.web.staff.deps import StaffPageDep, locale_of, render
+from congdan.web.staff.deps import StaffPageDep, locale_of, moved, render
 from congdan.workbench import present, service
 from congdan.workbench.schemas import RouteIn
 
@@ -54,6 +55,7 @@ async def _page(
         "items": await present.triage_items(session, entries, locale),
         "board": board,
         "agencies": await agencies_repo.list_agencies(session),
+        "committee_code": committee_code,
         "next_url": f"{TRIAGE}?cursor={encode_cursor(entries[-1].report.id)}" if more and entries else None,
         "error": error,
         "done": request.query_params.get("done"),
@@ -71,10 +73,7 @@ async def triage_page(
         return await forbidden_page(request, session, exc)
 
 
-@router.get(FORMER_TRIAGE)
-async def former_triage(request: Request) -> Response:
-    query = f"?{request.url.query}" if request.url.query else ""
-    return RedirectResponse(TRIAGE + query, status_code=308)
+moved(router, FORMER_TRIAGE, TRIAGE)
 
 
 @router.post(TRIAGE + "/{report_id}/chuyen")

@@ -3,6 +3,8 @@
 // how many reports are new or changed, with a button to load them. Loading asks for the same page
 // as an HTMX request (the page's `main` block only) and puts it in place; the officer's ticked
 // reports stay ticked, and any that left the list are named. Nothing is refreshed unasked.
+// The officer's own changes (made here or in another tab) are not counted. When the stream is
+// refused because the session ended, it is not tried again and the region says to sign in.
 
 const main = document.getElementById("main");
 const seen = new Set();
@@ -63,6 +65,36 @@ async function refresh() {
   listen();
 }
 
+let own = 0;
+
+function expired() {
+  const live = region();
+  if (!live) return;
+  const back = document.createElement("a");
+  back.href = `/staff/?next=${encodeURIComponent(window.location.pathname + window.location.search)}`;
+  back.textContent = live.dataset.signIn || "";
+  live.replaceChildren(document.createTextNode(`${live.dataset.expired || ""} `), back);
+  document.documentElement.dataset.queueLive = "expired";
+}
+
+async function closed(url) {
+  // The browser gives up by itself on a refusal (a network error it retries instead) but does
+  // not say why: ask the stream once more, and only read its answer's status.
+  source?.close();
+  source = null;
+  const stop = new AbortController();
+  try {
+    const response = await fetch(url, {
+      credentials: "same-origin", headers: { Accept: "text/event-stream" }, signal: stop.signal,
+    });
+    if (response.status === 401 || response.status === 403) expired();
+  } catch {
+    // offline: nothing to say yet
+  } finally {
+    stop.abort();
+  }
+}
+
 function listen() {
   const url = region()?.dataset.stream;
   if (!url || (source && source.url.endsWith(url))) return;
@@ -71,9 +103,18 @@ function listen() {
   source.addEventListener("ready", () => {
     document.documentElement.dataset.queueLive = "ready";
   });
+  source.addEventListener("error", () => {
+    if (source && source.readyState === EventSource.CLOSED) closed(url);
+  });
   source.addEventListener("update", (event) => {
     try {
       const data = JSON.parse(event.data);
+      const me = region()?.dataset.me;
+      if (me && data.actor === me) {
+        own += 1;
+        document.documentElement.dataset.queueLiveOwn = String(own);
+        return;
+      }
       if (data.report_id) seen.add(data.report_id);
     } catch {
       return;
