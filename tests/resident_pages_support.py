@@ -42,5 +42,8 @@ async def sign_in(client: httpx.AsyncClient, actors: Actors, phone: str, next_ur
 
 
 def normalised(phone: str) -> str:
+    """The destination a code is sent to: the E.164 number, or the email as typed, in lower case."""
+    if "@" in phone:
+        return phone.strip().lower()
     digits = re.sub(r"\D", "", phone)
     return "+84" + digits[1:] if digits.startswith("0") else "+" + digits

@@ -146,3 +146,14 @@ async def test_the_map_says_when_it_was_cut(
     async with maker() as session, session.begin():
         await session.execute(update(Report).values(lat=None, lon=None))
     assert (await client.get("/api/v1/reports/map")).json()["features"] == []
+
+
+async def test_a_number_is_not_taken_for_a_day(client: httpx.AsyncClient) -> None:
+    """Pydantic alone would read "1e-9" or "1700000000" as 1970-01-01 plus that many seconds."""
+    for value in ("1.1477692853111913e-248", "1700000000", "-3.5", "2026-12-04"):
+        r = await client.get("/api/v1/reports/map", params={"to": value})
+        if value == "2026-12-04":
+            assert r.status_code == 200, r.text
+        else:
+            assert r.status_code == 422, (value, r.text)
+            assert r.headers["content-type"].startswith("application/problem+json")

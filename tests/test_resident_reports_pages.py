@@ -257,3 +257,38 @@ async def test_anonymous_reporter_proves_their_contact_and_rates(
             f"/theo-doi/{code}/mo-lai", data={"csrf_token": csrf_of(public.text), "note": "x"}
         )
         assert r.status_code in (401, 403)
+
+
+EMAIL = "Ban.Nguyen@Example.vn"
+
+
+async def test_claiming_by_email_takes_the_reports_left_with_that_email(
+    client: httpx.AsyncClient, actors: Actors, maker: async_sessionmaker[AsyncSession]
+) -> None:
+    only_email = await submit(client, contact={"email": "ban.nguyen@example.vn"})
+    both = await submit(client, contact={"email": EMAIL, "phone": PHONE})
+    someone_else = await submit(client, contact={"email": "nguoi.khac@example.vn", "phone": PHONE})
+    await sign_in(client, actors, EMAIL)
+    page = await client.get("/cua-toi")
+    assert "Bạn có 2 phản ánh gửi bằng email này trước khi đăng nhập — nhận về tài khoản?" in page.text
+    r = await client.post("/cua-toi/nhan-phan-anh", data={"csrf_token": csrf_of(page.text)})
+    assert r.status_code == 303 and r.headers["location"] == "/cua-toi?claimed=2"
+    page = await client.get(r.headers["location"])
+    assert only_email["tracking_code"] in page.text and both["tracking_code"] in page.text
+    assert someone_else["tracking_code"] not in page.text
+    async with maker() as session:
+        owners = {r.tracking_code: r.reporter_id for r in (await session.scalars(select(Report))).all()}
+    assert owners[only_email["tracking_code"]] is not None
+    assert owners[only_email["tracking_code"]] == owners[both["tracking_code"]]
+    assert owners[someone_else["tracking_code"]] is None
+
+
+async def test_a_phone_account_does_not_claim_a_report_left_with_an_email_only(
+    client: httpx.AsyncClient, actors: Actors
+) -> None:
+    await submit(client, contact={"email": "ban.nguyen@example.vn"})
+    await sign_in(client, actors, PHONE)
+    page = await client.get("/cua-toi")
+    assert "nhận về tài khoản?" not in page.text
+    owner = await actors.resident(E164)
+    assert (await client.post("/api/v1/me/claim-reports", headers=owner)).json() == {"claimed": 0}

@@ -157,6 +157,8 @@ async def test_reference_lists(client: httpx.AsyncClient) -> None:
         "sawaco",
         "evnhcmc",
         "cong_vien_cay_xanh",
+        "giao_thong_cong_cong",
+        "so_khoa_hoc_cong_nghe",
     } <= {a["code"] for a in agencies}
     committee = (await client.get("/api/v1/agencies/ubnd_26743")).json()
     assert committee["name"] == "Ủy ban nhân dân Phường Bến Thành" and committee["area_code"] == "26743"
@@ -177,6 +179,9 @@ async def test_reference_lists(client: httpx.AsyncClient) -> None:
         "public_order",
         "food_safety_health",
         "administrative_services",
+        "electricity",
+        "public_transport",
+        "telecom",
         "other",
     ]
     assert cats[0]["name"] == "Hư hỏng mặt đường, ổ gà, sụp lún"

@@ -12,6 +12,7 @@ from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import Any
 
+import pyotp
 import pytest
 import pytest_asyncio
 from playwright.async_api import Browser, BrowserContext, Page, async_playwright
@@ -106,6 +107,15 @@ async def _page(browser: Browser, server: ServerProcess, **options: Any) -> Asyn
     assert not problems.seen, problems.seen
 
 
+# The page's width, and the outermost elements that reach past the window (for the message).
+WIDEST = """(limit) => [document.documentElement.scrollWidth,
+  [...document.body.querySelectorAll('*')]
+    .filter(e => e.getBoundingClientRect().right > limit
+                 && e.parentElement.getBoundingClientRect().right <= limit)
+    .slice(0, 5)
+    .map(e => `${e.tagName.toLowerCase()}.${e.className}: ${e.textContent.trim().slice(0, 40)}`)]"""
+
+
 async def assert_accessible(page: Page, *, context: str | None = None) -> None:
     """Runs axe-core in the page (injected through the debugging protocol, so the page's own CSP is
     left as it is) and fails on any serious or critical violation, naming each and where it is."""
@@ -121,6 +131,12 @@ async def assert_accessible(page: Page, *, context: str | None = None) -> None:
         f"{v['id']} ({v['impact']}): {v['help']} at {[n['target'] for n in v['nodes']][:5]}" for v in bad
     ]
     assert not bad, f"axe on {page.url}: " + "; ".join(described)
+    # Reflow: the page fits the window's width. A phone browser shown a wider page zooms out until
+    # it fits, and every word and button shrinks with it.
+    window = page.viewport_size
+    if window is not None:
+        width, wide = await page.evaluate(WIDEST, window["width"])
+        assert width <= window["width"], f"{page.url} is {width} px wide in a {window} window: {wide}"
 
 
 async def save_screenshot(page: Page, name: str) -> Path:
@@ -131,3 +147,16 @@ async def save_screenshot(page: Page, name: str) -> Path:
     path = folder / f"{name}.png"
     await page.screenshot(path=str(path), full_page=True)
     return path
+
+
+async def sign_in_staff(page: Page, address: str, email: str, password: str) -> None:
+    """A staff member's first sign-in from `address`: password, TOTP enrolment from the secret shown
+    as text, the recovery codes acknowledged; the page is then where `address` leads."""
+    await page.goto(address)
+    await page.get_by_label("Email").fill(email)
+    await page.get_by_label("Mật khẩu").fill(password)
+    await page.get_by_role("button", name="Tiếp tục").click()
+    secret = (await page.locator("#secret").inner_text()).replace(" ", "")
+    await page.get_by_label("Mã xác thực").fill(pyotp.TOTP(secret).now())
+    await page.get_by_role("button", name="Xác nhận").click()
+    await page.get_by_role("link", name="Tôi đã lưu các mã, tiếp tục").click()

@@ -15,24 +15,31 @@ from playwright.async_api import Page, expect
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from congdan.models import Media, Report
+from congdan.models import Account, Consent, Media, Report
 from tests.browser.conftest import assert_accessible, save_screenshot
+from tests.browser.test_resident_journey import _sign_in
 from tests.conftest import png_bytes
+from tests.live_server import ServerProcess
 
 FORM = """
-(photo) => {
+async (photo) => {
+  // The page's CSRF token, as the report screen's form would carry it.
+  const screen = await (await fetch("/gui-phan-anh")).text();
+  const csrf = screen.match(/name="csrf_token" value="([^"]+)"/)[1];
   const form = document.createElement("form");
   form.id = "report-form";
   form.method = "post";
   form.action = "/gui-phan-anh";
   form.enctype = "multipart/form-data";
   form.innerHTML = `
+    <input type="hidden" name="csrf_token" value="${csrf}">
     <input type="hidden" name="idempotency_key" value="${crypto.randomUUID()}">
     <label for="d">Nội dung</label><textarea id="d" name="description"></textarea>
     <input type="hidden" name="lat" value="10.7725"><input type="hidden" name="long" value="106.698">
     <label for="p">Ảnh</label><input id="p" type="file" name="photos">
     <button type="submit" class="primary">Gửi phản ánh</button>`;
   document.querySelector("main").prepend(form);
+  form.querySelector("#p").style.maxWidth = "100%";  // unstyled, a file input is wider than a phone
   const bytes = Uint8Array.from(atob(photo), (c) => c.charCodeAt(0));
   const files = new DataTransfer();
   files.items.add(new File([bytes], "o-ga.png", { type: "image/png" }));
@@ -165,3 +172,60 @@ async def test_the_report_screen_keeps_a_report_made_offline_and_sends_it_once(
             select(func.count()).select_from(Media).where(Media.report_id == report.id)
         )
         assert photos == 1
+
+
+WAITING_ITEMS = """() => new Promise((resolve) => {
+  const open = indexedDB.open("congdan");
+  open.onsuccess = () => {
+    const all = open.result.transaction("waiting", "readonly").objectStore("waiting").getAll();
+    all.onsuccess = () => resolve(all.result);
+  };
+})"""
+
+# The same queued submission sent once more, as a retry after a lost answer would.
+REPLAY = """async (item) => {
+  const outbox = await import("/static/app/outbox.js");
+  await outbox.queue({ key: item.key, action: item.action, fields: item.fields, photos: [] }, null);
+  await outbox.flush();
+  return (await outbox.sentResults()).find((r) => r.key === item.key).code;
+}"""
+
+
+async def test_a_signed_in_residents_queued_report_is_theirs_with_its_consent_and_a_replay_adds_none(
+    phone_page: Page, live_server: ServerProcess, maker: async_sessionmaker[AsyncSession]
+) -> None:
+    page = phone_page
+    description = "Nắp cống bị vỡ trước số 20 Hai Bà Trưng, gửi khi mất sóng sau khi đăng nhập"
+    await page.goto("/dang-nhap?next=/gui-phan-anh")
+    await _sign_in(page, live_server, "0913 000 020", "+84913000020")
+    await expect(page).to_have_url(re.compile(r"/gui-phan-anh$"))
+    await _ready(page)
+    await page.get_by_role("button", name="Dùng vị trí hiện tại").click()
+    await expect(page.locator("#position-text")).to_contain_text("10.776300")
+
+    await page.context.set_offline(True)
+    await page.get_by_label("Việc gì đang xảy ra?").fill(description)
+    await page.get_by_role("button", name="Gửi phản ánh").click()
+    status = page.locator("#offline-status")
+    await expect(status).to_contain_text("Đang chờ gửi")
+    [queued] = await page.evaluate(WAITING_ITEMS)
+    fields = dict(queued["fields"])
+    assert fields["idempotency_key"] == queued["key"] and fields["csrf_token"]
+    assert fields["notice_version"]
+
+    await page.context.set_offline(False)
+    await expect(status).to_contain_text("Đã gửi phản ánh", timeout=20_000)
+    code = (await status.get_by_role("link").inner_text()).strip()
+    assert await page.evaluate(REPLAY, queued) == code
+
+    async with maker() as session:
+        rows = (await session.scalars(select(Report).where(Report.description == description))).all()
+        assert [r.tracking_code for r in rows] == [code]
+        resident = await session.scalar(select(Account).where(Account.phone == "+84913000020"))
+        assert resident is not None and rows[0].reporter_id == resident.id
+        consents = (
+            await session.scalars(
+                select(Consent).where(Consent.account_id == resident.id, Consent.purpose == "report_handling")
+            )
+        ).all()
+        assert [c.notice_version for c in consents] == [fields["notice_version"]]

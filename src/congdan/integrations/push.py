@@ -39,6 +39,13 @@ def public_key(vapid: Vapid02) -> str:
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
 
+def published_key(settings: Settings) -> str | None:
+    """The key browsers subscribe with; None when web push is not set up."""
+    if not settings.vapid_private_key:
+        return None
+    return settings.vapid_public_key or public_key(load_vapid(settings.vapid_private_key))
+
+
 class WebPushChannel:
     name = "push"
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Header, Query, Request
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, Response
 from feedgen.feed import FeedGenerator
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -18,12 +18,9 @@ from congdan.deps import SessionDep, SettingsDep
 from congdan.kit.i18n import _
 from congdan.notifications.messages import local_time
 from congdan.web.alerts import ALERT_BANNER
-from congdan.web.rendering import page_locale, render
+from congdan.web.rendering import PageLocale, render
 
 router = APIRouter(include_in_schema=False)
-
-LangQuery = Annotated[str | None, Query(max_length=8)]
-AcceptLanguage = Annotated[str | None, Header()]
 
 
 async def _context(session: AsyncSession, locale: str, units: set[str]) -> dict[str, object]:
@@ -40,18 +37,17 @@ async def _context(session: AsyncSession, locale: str, units: set[str]) -> dict[
 @router.get("/tin-tuc", response_class=HTMLResponse, dependencies=[ALERT_BANNER])
 async def news_page(
     request: Request,
+    language: PageLocale,
     session: SessionDep,
     topic: Annotated[str | None, Query(max_length=32)] = None,
     unit: Annotated[str | None, Query(max_length=16)] = None,
-    lang: LangQuery = None,
-    accept_language: AcceptLanguage = None,
 ) -> HTMLResponse:
-    locale = page_locale(request, lang, accept_language)
+    locale = language.locale
     rows = await service.feed(session, utcnow(), limit=50, topic=topic, unit=unit)
     items = await present.announcements_out(session, rows[:50], locale)
     context = await _context(session, locale, {u for a in items for u in a.units})
     values = {**context, "items": items, "topic": topic, "unit": unit}
-    return render(request, "announcements/list.html", values, locale=locale, lang=lang)
+    return render(request, "announcements/list.html", values, locale=locale, lang=language.choice)
 
 
 @router.get("/tin-tuc/atom.xml")
@@ -85,13 +81,14 @@ async def atom(
 @router.get("/tin-tuc/{announcement_id}", response_class=HTMLResponse, dependencies=[ALERT_BANNER])
 async def news_item(
     request: Request,
+    language: PageLocale,
     announcement_id: uuid.UUID,
     session: SessionDep,
-    lang: LangQuery = None,
-    accept_language: AcceptLanguage = None,
 ) -> HTMLResponse:
-    locale = page_locale(request, lang, accept_language)
+    locale = language.locale
     announcement = await service.get_public(session, announcement_id, utcnow())
     [item] = await present.announcements_out(session, [announcement], locale)
     context = await _context(session, locale, set(item.units))
-    return render(request, "announcements/item.html", {**context, "item": item}, locale=locale, lang=lang)
+    return render(
+        request, "announcements/item.html", {**context, "item": item}, locale=locale, lang=language.choice
+    )

@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 from functools import cache
-from typing import Annotated
 
-from fastapi import APIRouter, Header, Query, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 from markdown_it import MarkdownIt
 from markupsafe import Markup
@@ -16,28 +15,24 @@ from congdan.db import utcnow
 from congdan.deps import SessionDep
 from congdan.privacy import service as privacy
 from congdan.web.alerts import ALERT_BANNER
-from congdan.web.rendering import page_locale, render
+from congdan.web.rendering import PageLocale, render
 
 router = APIRouter(include_in_schema=False, dependencies=[ALERT_BANNER])
 
-LangQuery = Annotated[str | None, Query(max_length=8)]
-AcceptLanguage = Annotated[str | None, Header()]
 NEWS_ON_HOME = 3
 
 
 @router.get("/", response_class=HTMLResponse)
-async def home(
-    request: Request, session: SessionDep, lang: LangQuery = None, accept_language: AcceptLanguage = None
-) -> Response:
+async def home(request: Request, language: PageLocale, session: SessionDep) -> Response:
     """One big button to start a report; the rest of the app one tap away; the alerts in force on top."""
-    locale = page_locale(request, lang, accept_language)
+    locale = language.locale
     now = utcnow()
     latest = await announcements.feed(session, now, limit=NEWS_ON_HOME * 2)
     news = [a for a in latest if a.kind != "alert"]
     context = {
         "news": [{"url": f"/tin-tuc/{n.id}", "title": n.title} for n in news[:NEWS_ON_HOME]],
     }
-    return render(request, "app/report/home.html", context, locale=locale, lang=lang)
+    return render(request, "app/report/home.html", context, locale=locale, lang=language.choice)
 
 
 # The notice is our own text, written in Markdown; raw HTML in it is not passed through.
@@ -51,8 +46,9 @@ def _notice_html(locale: str) -> Markup:
 
 @router.get("/quyen-rieng-tu", response_class=HTMLResponse)
 async def privacy_notice(
-    request: Request, lang: LangQuery = None, accept_language: AcceptLanguage = None
+    request: Request,
+    language: PageLocale,
 ) -> Response:
-    locale = page_locale(request, lang, accept_language)
+    locale = language.locale
     context = {"notice": _notice_html(locale), "version": NOTICE_VERSION}
-    return render(request, "app/report/privacy.html", context, locale=locale, lang=lang)
+    return render(request, "app/report/privacy.html", context, locale=locale, lang=language.choice)

@@ -8,7 +8,7 @@ import uuid
 from dataclasses import dataclass
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Form, Header, Query, Request
+from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from congdan.authz.policy import Principal
@@ -21,15 +21,13 @@ from congdan.reports.tracking import TrackingView, tracking_view
 from congdan.web import reporter_actions
 from congdan.web.alerts import ALERT_BANNER
 from congdan.web.refusal import messages, refusal
-from congdan.web.rendering import page_locale, render
+from congdan.web.rendering import PageLang, PageLocale, render
 from congdan.web.reporter_actions import SCORES, ReporterActions
 from congdan.web.resident_session import ResidentPageDep
 from congdan.web.tracking import deadline, when
 
 router = APIRouter(include_in_schema=False, dependencies=[ALERT_BANNER])
 
-LangQuery = Annotated[str | None, Query(max_length=8)]
-AcceptLanguage = Annotated[str | None, Header()]
 MY_REPORTS_SHOWN = 50
 
 
@@ -61,16 +59,15 @@ async def _page(
     session: SessionDep,
     settings: SettingsDep,
     resident: Principal,
-    locale: str,
+    language: PageLang,
     *,
-    lang: str | None = None,
     errors: dict[str, dict[str, str]] | None = None,
     claimed: int | None = None,
     status_code: int = 200,
 ) -> HTMLResponse:
     context: dict[str, Any] = {
-        "reports": await my_reports(session, resident, settings, locale),
-        "claimable": await claims.claimable_count(session, resident),
+        "reports": await my_reports(session, resident, settings, language.locale),
+        "claimable": await claims.claimable(session, resident),
         "claimed": claimed,
         "errors": errors or {},
         "label": label,
@@ -78,21 +75,26 @@ async def _page(
         "when": when,
         "scores": SCORES,
     }
-    return render(request, "app/mine/page.html", context, locale=locale, lang=lang, status_code=status_code)
+    return render(
+        request,
+        "app/mine/page.html",
+        context,
+        locale=language.locale,
+        lang=language.choice,
+        status_code=status_code,
+    )
 
 
 @router.get("/cua-toi", response_class=HTMLResponse)
 async def mine_page(
     request: Request,
+    language: PageLocale,
     resident: ResidentPageDep,
     session: SessionDep,
     settings: SettingsDep,
     claimed: Annotated[int | None, Query(ge=0, le=10_000)] = None,
-    lang: LangQuery = None,
-    accept_language: AcceptLanguage = None,
 ) -> Response:
-    locale = page_locale(request, lang, accept_language)
-    return await _page(request, session, settings, resident, locale, lang=lang, claimed=claimed)
+    return await _page(request, session, settings, resident, language, claimed=claimed)
 
 
 @router.post("/cua-toi/nhan-phan-anh")
@@ -106,50 +108,48 @@ async def _refused(
     session: SessionDep,
     settings: SettingsDep,
     resident: Principal,
-    locale: str,
+    language: PageLang,
     report_id: uuid.UUID,
     exc: AppError,
     default_field: str,
 ) -> AppError:
     # The page is shown again from what is stored now; the refused change is rolled back after.
-    errors = {str(report_id): messages(exc, locale, default_field=default_field)}
-    page = await _page(request, session, settings, resident, locale, errors=errors, status_code=exc.status)
+    errors = {str(report_id): messages(exc, language.locale, default_field=default_field)}
+    page = await _page(request, session, settings, resident, language, errors=errors, status_code=exc.status)
     return refusal(exc, page)
 
 
 @router.post("/cua-toi/phan-anh/{report_id}/danh-gia")
 async def rate(
     request: Request,
+    language: PageLocale,
     report_id: uuid.UUID,
     resident: ResidentPageDep,
     session: SessionDep,
     settings: SettingsDep,
     score: Annotated[str, Form(max_length=2)] = "",
     comment: Annotated[str, Form(max_length=2000)] = "",
-    accept_language: AcceptLanguage = None,
 ) -> Response:
-    locale = page_locale(request, None, accept_language)
     try:
         await reporter_actions.rate(session, resident, report_id, score, comment)
     except AppError as exc:
-        raise await _refused(request, session, settings, resident, locale, report_id, exc, "score") from exc
+        raise await _refused(request, session, settings, resident, language, report_id, exc, "score") from exc
     return RedirectResponse(f"/cua-toi#r-{report_id}", status_code=303)
 
 
 @router.post("/cua-toi/phan-anh/{report_id}/mo-lai")
 async def reopen(
     request: Request,
+    language: PageLocale,
     report_id: uuid.UUID,
     resident: ResidentPageDep,
     session: SessionDep,
     settings: SettingsDep,
     ctx: ContextDep,
     note: Annotated[str, Form(max_length=4000)] = "",
-    accept_language: AcceptLanguage = None,
 ) -> Response:
-    locale = page_locale(request, None, accept_language)
     try:
         await reporter_actions.reopen(session, ctx, resident, report_id, note)
     except AppError as exc:
-        raise await _refused(request, session, settings, resident, locale, report_id, exc, "note") from exc
+        raise await _refused(request, session, settings, resident, language, report_id, exc, "note") from exc
     return RedirectResponse(f"/cua-toi#r-{report_id}", status_code=303)

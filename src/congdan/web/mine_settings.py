@@ -8,7 +8,7 @@ import re
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Form, Header, Query, Request
+from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from congdan.db import utcnow
@@ -21,14 +21,12 @@ from congdan.notifications.schemas import hhmm, minutes
 from congdan.privacy import service as privacy
 from congdan.web.alerts import ALERT_BANNER
 from congdan.web.refusal import refusal
-from congdan.web.rendering import page_locale, render
+from congdan.web.rendering import PageLang, PageLocale, render
 from congdan.web.resident_session import ResidentPageDep, forget
 from congdan.web.tracking import when
 
 router = APIRouter(include_in_schema=False, dependencies=[ALERT_BANNER])
 
-LangQuery = Annotated[str | None, Query(max_length=8)]
-AcceptLanguage = Annotated[str | None, Header()]
 INBOX_SHOWN = 50
 _HHMM = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
 
@@ -36,18 +34,17 @@ _HHMM = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
 @router.get("/cua-toi/thong-bao", response_class=HTMLResponse)
 async def inbox_page(
     request: Request,
+    language: PageLocale,
     resident: ResidentPageDep,
     session: SessionDep,
-    lang: LangQuery = None,
-    accept_language: AcceptLanguage = None,
 ) -> Response:
-    locale = page_locale(request, lang, accept_language)
+    locale = language.locale
     assert resident.account_id is not None
     rows = await inbox_repo.inbox(
         session, resident.account_id, limit=INBOX_SHOWN, before=None, unread_only=False
     )
     context = {"items": rows, "when": when}
-    return render(request, "app/mine/inbox.html", context, locale=locale, lang=lang)
+    return render(request, "app/mine/inbox.html", context, locale=locale, lang=language.choice)
 
 
 @router.post("/cua-toi/thong-bao/da-doc")
@@ -68,9 +65,8 @@ async def _settings_page(
     request: Request,
     session: SessionDep,
     resident: ResidentPageDep,
-    locale: str,
+    language: PageLang,
     *,
-    lang: str | None = None,
     saved: bool = False,
     errors: dict[str, str] | None = None,
     values: dict[str, str] | None = None,
@@ -84,26 +80,30 @@ async def _settings_page(
     }
     context = {"prefs": prefs, "quiet": quiet, "saved": saved, "errors": errors or {}}
     return render(
-        request, "app/mine/settings.html", context, locale=locale, lang=lang, status_code=status_code
+        request,
+        "app/mine/settings.html",
+        context,
+        locale=language.locale,
+        lang=language.choice,
+        status_code=status_code,
     )
 
 
 @router.get("/cua-toi/cai-dat", response_class=HTMLResponse)
 async def settings_page(
     request: Request,
+    language: PageLocale,
     resident: ResidentPageDep,
     session: SessionDep,
     saved: bool = False,
-    lang: LangQuery = None,
-    accept_language: AcceptLanguage = None,
 ) -> Response:
-    locale = page_locale(request, lang, accept_language)
-    return await _settings_page(request, session, resident, locale, lang=lang, saved=saved)
+    return await _settings_page(request, session, resident, language, saved=saved)
 
 
 @router.post("/cua-toi/cai-dat")
 async def save_settings(
     request: Request,
+    language: PageLocale,
     resident: ResidentPageDep,
     session: SessionDep,
     email_enabled: Annotated[bool, Form()] = False,
@@ -111,9 +111,8 @@ async def save_settings(
     push_enabled: Annotated[bool, Form()] = False,
     quiet_start: Annotated[str, Form(max_length=5)] = "",
     quiet_end: Annotated[str, Form(max_length=5)] = "",
-    accept_language: AcceptLanguage = None,
 ) -> Response:
-    locale = page_locale(request, None, accept_language)
+    locale = language.locale
     assert resident.account_id is not None
     start, end = quiet_start.strip(), quiet_end.strip()
     errors = {
@@ -126,7 +125,7 @@ async def save_settings(
             request,
             session,
             resident,
-            locale,
+            language,
             errors=errors,
             values={"quiet_start": start, "quiet_end": end},
             status_code=422,
@@ -147,9 +146,9 @@ async def save_settings(
 @router.get("/cua-toi/du-lieu-cua-toi.json")
 @writes
 async def export(
-    request: Request, resident: ResidentPageDep, session: SessionDep, accept_language: AcceptLanguage = None
+    request: Request, language: PageLocale, resident: ResidentPageDep, session: SessionDep
 ) -> Response:
-    locale = page_locale(request, None, accept_language)
+    locale = language.locale
     data = await privacy.export(session, resident, locale)
     body = json.dumps(data.model_dump(mode="json"), ensure_ascii=False, indent=2)
     return Response(
@@ -165,23 +164,24 @@ async def export(
 @router.get("/cua-toi/xoa-tai-khoan", response_class=HTMLResponse)
 async def delete_page(
     request: Request,
+    language: PageLocale,
     resident: ResidentPageDep,
-    lang: LangQuery = None,
-    accept_language: AcceptLanguage = None,
 ) -> Response:
-    locale = page_locale(request, lang, accept_language)
-    return render(request, "app/mine/delete.html", {"errors": {}, "deleted": False}, locale=locale, lang=lang)
+    locale = language.locale
+    return render(
+        request, "app/mine/delete.html", {"errors": {}, "deleted": False}, locale=locale, lang=language.choice
+    )
 
 
 @router.post("/cua-toi/xoa-tai-khoan", response_class=HTMLResponse)
 async def delete_account(
     request: Request,
+    language: PageLocale,
     resident: ResidentPageDep,
     session: SessionDep,
     confirm: Annotated[str, Form(max_length=8)] = "",
-    accept_language: AcceptLanguage = None,
 ) -> Response:
-    locale = page_locale(request, None, accept_language)
+    locale = language.locale
     if confirm != "yes":
         errors = {"confirm": translate(_("Hãy đánh dấu ô xác nhận nếu bạn chắc chắn muốn xóa."), locale)}
         page = render(

@@ -11,7 +11,7 @@ from datetime import date, datetime
 from typing import Annotated
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, Header, Query, Request
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, Response
 
 from congdan.areas import repository as areas_repo
@@ -24,7 +24,7 @@ from congdan.notifications.messages import LOCAL_TZ
 from congdan.reports import public_map
 from congdan.reports.states import LABELS, Status, label
 from congdan.web.alerts import ALERT_BANNER
-from congdan.web.rendering import page_locale, render
+from congdan.web.rendering import PageLocale, render
 
 router = APIRouter(include_in_schema=False, dependencies=[ALERT_BANNER])
 
@@ -48,6 +48,7 @@ def _shown_day(value: datetime) -> str:
 @router.get("/ban-do", response_class=HTMLResponse)
 async def map_page(
     request: Request,
+    language: PageLocale,
     session: SessionDep,
     settings: SettingsDep,
     category: Text = None,
@@ -56,10 +57,8 @@ async def map_page(
     day_from: Annotated[str | None, Query(alias="from", max_length=32)] = None,
     day_to: Annotated[str | None, Query(alias="to", max_length=32)] = None,
     cursor: Text = None,
-    lang: Annotated[str | None, Query(max_length=8)] = None,
-    accept_language: Annotated[str | None, Header()] = None,
 ) -> Response:
-    locale = page_locale(request, lang, accept_language)
+    locale = language.locale
     errors: dict[str, str] = {}
     chosen_status = Status(status) if status in {s.value for s in Status} else None
     start, end = _day(day_from, "from", errors, locale), _day(day_to, "to", errors, locale)
@@ -104,4 +103,4 @@ async def map_page(
         "tile_url": settings.map_tile_url,
         "tile_attribution": settings.map_tile_attribution,
     }
-    return render(request, "app/map/page.html", context, locale=locale, lang=lang)
+    return render(request, "app/map/page.html", context, locale=locale, lang=language.choice)

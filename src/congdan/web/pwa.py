@@ -8,13 +8,12 @@ import hashlib
 import json
 from functools import cache
 from pathlib import Path
-from typing import Annotated
 
-from fastapi import APIRouter, Header, Query, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
 from congdan.kit.i18n import _, translate
-from congdan.web.rendering import page_locale, render
+from congdan.web.rendering import PageLocale, render
 
 router = APIRouter(include_in_schema=False)
 
@@ -97,8 +96,7 @@ async def service_worker() -> Response:
 @router.get("/ngoai-tuyen", response_class=HTMLResponse)
 async def offline_page(
     request: Request,
-    lang: Annotated[str | None, Query(max_length=8)] = None,
-    accept_language: Annotated[str | None, Header()] = None,
+    language: PageLocale,
 ) -> Response:
-    locale = page_locale(request, lang, accept_language)
-    return render(request, "app/pwa/offline.html", {}, locale=locale, lang=lang)
+    locale = language.locale
+    return render(request, "app/pwa/offline.html", {}, locale=locale, lang=language.choice)

@@ -1,6 +1,13 @@
 """A refused page form: the page is shown again with the error next to its field, while the unit
 of work treats the refusal as any AppError (rolled back, or kept when the refusal says so, as a
-wrong one-time code does)."""
+wrong one-time code does).
+
+The refused page is the answer to the POST itself, with a 4xx status, rather than a redirect to a
+GET: what was typed and the error next to it need no storing between two requests, a client or a
+test sees that nothing was accepted, and nothing was changed, so a resend is harmless. Without
+JavaScript the browser's address is then the form's action; for an HTMX request the answer says
+to leave the address as it was (the page the form is on), so that history never holds the
+address of a POST."""
 
 from __future__ import annotations
 
@@ -38,9 +45,17 @@ def messages(
     return found or {default_field: translate(error.detail, locale, **error.params)}
 
 
+def stay_on_page(request: Request, response: Response) -> Response:
+    """A refused form's page, for HTMX told to keep the browser's address and history as they are."""
+    if request.headers.get("HX-Request") == "true":
+        response.headers["HX-Push-Url"] = "false"
+        response.headers["HX-Replace-Url"] = "false"
+    return response
+
+
 async def _shown(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, PageRefusal)
-    return exc.response
+    return stay_on_page(request, exc.response)
 
 
 def install(app: FastAPI) -> None:

@@ -6,9 +6,10 @@ only the template's `main` block (or the block the route names); anything else g
 
 from __future__ import annotations
 
-from typing import Any
+from dataclasses import dataclass
+from typing import Annotated, Any
 
-from fastapi import Request
+from fastapi import Depends, Header, Query, Request
 from fastapi.responses import HTMLResponse
 from jinja2_fragments import render_block
 
@@ -28,6 +29,31 @@ def page_locale(request: Request, lang: str | None, accept_language: str | None)
     if remembered in LOCALES:
         return str(remembered)
     return negotiate(accept_language)
+
+
+@dataclass(frozen=True)
+class PageLang:
+    """The language a page is shown in, and the visitor's explicit ?lang= choice, if any: render
+    remembers the choice in a cookie, and a redirect carries it on (`query`)."""
+
+    locale: str
+    choice: str | None = None
+
+    @property
+    def query(self) -> str:
+        return f"?lang={self.choice}" if self.choice in LOCALES else ""
+
+
+def page_language(
+    request: Request,
+    lang: Annotated[str | None, Query(max_length=8)] = None,
+    accept_language: Annotated[str | None, Header()] = None,
+) -> PageLang:
+    return PageLang(page_locale(request, lang, accept_language), lang)
+
+
+# What a residents' page takes to know its language, read once per request.
+PageLocale = Annotated[PageLang, Depends(page_language)]
 
 
 def wants_partial(request: Request) -> bool:

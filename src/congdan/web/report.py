@@ -11,9 +11,8 @@ import asyncio
 import uuid
 from dataclasses import dataclass
 from typing import Annotated, Any
-from urllib.parse import urlencode
 
-from fastapi import APIRouter, Depends, Header, Query, Request
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -22,10 +21,9 @@ from congdan.categories import repository as categories_repo
 from congdan.consents.service import NOTICE_VERSION
 from congdan.deps import ContextDep, SessionDep, after_commit
 from congdan.idempotency import service as idem
-from congdan.kit.codes import normalise_tracking_code
-from congdan.kit.errors import AppError, IdempotencyInProgress, NotFound, ValidationFailed
-from congdan.kit.i18n import LOCALES, _
-from congdan.reports import present, repository, service, submission
+from congdan.kit.errors import AppError, IdempotencyInProgress, ValidationFailed
+from congdan.kit.i18n import _
+from congdan.reports import present, repository, submission
 from congdan.reports.context import Context
 from congdan.reports.schemas import PhotoOut
 from congdan.routing import present as routing_present
@@ -33,15 +31,12 @@ from congdan.routing import service as routing
 from congdan.routing.schemas import SuggestOut
 from congdan.security.ratelimit import limit
 from congdan.web.alerts import ALERT_BANNER
-from congdan.web.rendering import page_locale, render
+from congdan.web.refusal import stay_on_page
+from congdan.web.rendering import PageLang, PageLocale, render
 from congdan.web.report_form import REPORT, SUGGESTION_KINDS, ReportForm, field_errors, new_key, uploads
 from congdan.web.resident_session import current_resident
-from congdan.web.tracking import deadline
 
 router = APIRouter(include_in_schema=False, dependencies=[ALERT_BANNER])
-
-LangQuery = Annotated[str | None, Query(max_length=8)]
-AcceptLanguage = Annotated[str | None, Header()]
 
 
 @dataclass(frozen=True)
@@ -60,7 +55,6 @@ SUGGESTION_PAGE = FormPage("/gop-y", SUGGESTION_KINDS, "app/report/form.html")
 RESULT_PATH = "/da-gui"
 # How long a second send of the same form waits for the first to finish (a double tap).
 WAIT_FOR_FIRST_SECONDS = 15.0
-
 
 
 async def _caller(request: Request) -> Principal:
@@ -119,14 +113,14 @@ async def _form_page(
     page: FormPage,
     form: ReportForm,
     *,
-    locale: str,
-    lang: str | None,
+    language: PageLang,
     principal: Principal,
     errors: dict[str, str] | None = None,
     suggestion: SuggestOut | None = None,
     status_code: int = 200,
     block: str = "main",
 ) -> Response:
+    locale = language.locale
     photos = await _kept_photos(session, principal, form.upload_ids)
     form.upload_ids = [str(p.id) for p in photos]
     context: dict[str, Any] = {
@@ -143,36 +137,37 @@ async def _form_page(
         "tile_attribution": request.app.state.settings.map_tile_attribution,
     }
     return render(
-        request, page.template, context, locale=locale, lang=lang, status_code=status_code, block=block
+        request,
+        page.template,
+        context,
+        locale=locale,
+        lang=language.choice,
+        status_code=status_code,
+        block=block,
     )
 
 
 async def _show(
-    request: Request, session: AsyncSession, page: FormPage, kind: str | None, locale: str, lang: str | None
+    request: Request, session: AsyncSession, page: FormPage, kind: str | None, language: PageLang
 ) -> Response:
     principal = await _caller(request)
     form = ReportForm(kind=kind if kind in page.kinds else page.kinds[0])
-    return await _form_page(request, session, page, form, locale=locale, lang=lang, principal=principal)
+    return await _form_page(request, session, page, form, language=language, principal=principal)
 
 
 @router.get("/gui-phan-anh", response_class=HTMLResponse)
-async def report_page(
-    request: Request, session: SessionDep, lang: LangQuery = None, accept_language: AcceptLanguage = None
-) -> Response:
-    locale = page_locale(request, lang, accept_language)
-    return await _show(request, session, REPORT_PAGE, REPORT, locale, lang)
+async def report_page(request: Request, language: PageLocale, session: SessionDep) -> Response:
+    return await _show(request, session, REPORT_PAGE, REPORT, language)
 
 
 @router.get("/gop-y", response_class=HTMLResponse)
 async def suggestion_page(
     request: Request,
+    language: PageLocale,
     session: SessionDep,
     kind: Annotated[str | None, Query(max_length=16)] = None,
-    lang: LangQuery = None,
-    accept_language: AcceptLanguage = None,
 ) -> Response:
-    locale = page_locale(request, lang, accept_language)
-    return await _show(request, session, SUGGESTION_PAGE, kind, locale, lang)
+    return await _show(request, session, SUGGESTION_PAGE, kind, language)
 
 
 async def _claim(request: Request, scope: str, key: str) -> idem.Replay | None:
@@ -196,14 +191,14 @@ async def _claim(request: Request, scope: str, key: str) -> idem.Replay | None:
             await asyncio.sleep(0.25)
 
 
-def _result_url(code: str, lang: str | None) -> str:
-    return f"{RESULT_PATH}/{code}" + (f"?lang={lang}" if lang in LOCALES else "")
+def _result_url(code: str, language: PageLang) -> str:
+    return f"{RESULT_PATH}/{code}{language.query}"
 
 
 async def _read_form(
-    request: Request, page: FormPage, lang: str | None, accept_language: str | None
+    request: Request, page: FormPage, language: PageLang
 ) -> tuple[str, ReportForm, Principal, list[Any]]:
-    locale = page_locale(request, lang, accept_language)
+    locale = language.locale
     raw = await request.form()  # already parsed for the CSRF check
     return locale, ReportForm.read(raw, kinds=page.kinds), await _caller(request), uploads(raw)
 
@@ -213,12 +208,11 @@ async def _suggest(
     session: AsyncSession,
     ctx: Context,
     page: FormPage,
-    lang: str | None,
-    accept_language: str | None,
+    language: PageLang,
 ) -> Response:
     """What the city would do with the form: the suggestions block for the page's script, or the
     whole form again (photos kept) for the "Xem gợi ý" button without JavaScript."""
-    locale, form, principal, files = await _read_form(request, page, lang, accept_language)
+    locale, form, principal, files = await _read_form(request, page, language)
     errors = await _upload(session, ctx, principal, form, files, locale)
     suggestion = await _suggestion(session, ctx, form, locale)
     return await _form_page(
@@ -226,8 +220,7 @@ async def _suggest(
         session,
         page,
         form,
-        locale=locale,
-        lang=lang,
+        language=language,
         principal=principal,
         errors=errors,
         suggestion=suggestion,
@@ -240,14 +233,13 @@ async def _send(
     session: AsyncSession,
     ctx: Context,
     page: FormPage,
-    lang: str | None,
-    accept_language: str | None,
+    language: PageLang,
 ) -> Response:
-    locale, form, principal, files = await _read_form(request, page, lang, accept_language)
+    locale, form, principal, files = await _read_form(request, page, language)
     scope, key = f"report-page:{principal.account_id or 'anonymous'}", form.key
     replay = await _claim(request, scope, key)
     if replay is not None:
-        return RedirectResponse(_result_url(str(replay.body["tracking_code"]), lang), status_code=303)
+        return RedirectResponse(_result_url(str(replay.body["tracking_code"]), language), status_code=303)
 
     async def release(_session: AsyncSession) -> None:
         await idem.release(request.app.state.sessionmaker, scope=scope, key=key)
@@ -264,7 +256,7 @@ async def _send(
                 raise
             errors = field_errors(exc, locale)
         else:
-            url = _result_url(report.tracking_code, lang)
+            url = _result_url(report.tracking_code, language)
             await idem.complete(
                 session,
                 scope=scope,
@@ -278,17 +270,17 @@ async def _send(
     # form comes back with what was typed and a fresh key for the corrected send.
     after_commit(request, release)
     form.key = new_key()
-    return await _form_page(
+    refused = await _form_page(
         request,
         session,
         page,
         form,
-        locale=locale,
-        lang=lang,
+        language=language,
         principal=principal,
         errors=errors,
         status_code=422,
     )
+    return stay_on_page(request, refused)
 
 
 async def _upload(
@@ -323,23 +315,21 @@ async def _upload(
 @router.post("/gui-phan-anh", response_class=HTMLResponse, dependencies=[Depends(limit("reports"))])
 async def send_report(
     request: Request,
+    language: PageLocale,
     session: SessionDep,
     ctx: ContextDep,
-    lang: LangQuery = None,
-    accept_language: AcceptLanguage = None,
 ) -> Response:
-    return await _send(request, session, ctx, REPORT_PAGE, lang, accept_language)
+    return await _send(request, session, ctx, REPORT_PAGE, language)
 
 
 @router.post("/gop-y", response_class=HTMLResponse, dependencies=[Depends(limit("reports"))])
 async def send_suggestion(
     request: Request,
+    language: PageLocale,
     session: SessionDep,
     ctx: ContextDep,
-    lang: LangQuery = None,
-    accept_language: AcceptLanguage = None,
 ) -> Response:
-    return await _send(request, session, ctx, SUGGESTION_PAGE, lang, accept_language)
+    return await _send(request, session, ctx, SUGGESTION_PAGE, language)
 
 
 # Suggestions while typing count against the general per-client limit only, as the API's do:
@@ -347,51 +337,18 @@ async def send_suggestion(
 @router.post(REPORT_PAGE.suggest_path, response_class=HTMLResponse)
 async def report_suggestions(
     request: Request,
+    language: PageLocale,
     session: SessionDep,
     ctx: ContextDep,
-    lang: LangQuery = None,
-    accept_language: AcceptLanguage = None,
 ) -> Response:
-    return await _suggest(request, session, ctx, REPORT_PAGE, lang, accept_language)
+    return await _suggest(request, session, ctx, REPORT_PAGE, language)
 
 
 @router.post(SUGGESTION_PAGE.suggest_path, response_class=HTMLResponse)
 async def suggestion_suggestions(
     request: Request,
+    language: PageLocale,
     session: SessionDep,
     ctx: ContextDep,
-    lang: LangQuery = None,
-    accept_language: AcceptLanguage = None,
 ) -> Response:
-    return await _suggest(request, session, ctx, SUGGESTION_PAGE, lang, accept_language)
-
-
-@router.get(RESULT_PATH + "/{code}", response_class=HTMLResponse)
-async def result_page(
-    request: Request,
-    code: str,
-    session: SessionDep,
-    lang: LangQuery = None,
-    accept_language: AcceptLanguage = None,
-) -> Response:
-    """The code at once, large, and what happens next; the tracking page has the rest."""
-    locale = page_locale(request, lang, accept_language)
-    normalised = normalise_tracking_code(code)
-    try:
-        if normalised is None:
-            raise NotFound()
-        report = await service.get_by_code(session, normalised)
-    except NotFound:
-        # The look-up page says, in a sentence, that no report has this code and how to fix it.
-        return RedirectResponse(f"/theo-doi?{urlencode({'code': code})}", status_code=303)
-    out = await service.report_out(session, PUBLIC, report, locale)
-    base = str(request.base_url).rstrip("/")
-    context = {
-        "code": out.tracking_code,
-        "kind": out.kind,
-        "status": out.status.value,
-        "agency": out.agency.name if out.agency else None,
-        "due": deadline(out.due_at, locale),
-        "tracking_url": f"{base}/theo-doi/{out.tracking_code}",
-    }
-    return render(request, "app/report/result.html", context, locale=locale, lang=lang)
+    return await _suggest(request, session, ctx, SUGGESTION_PAGE, language)

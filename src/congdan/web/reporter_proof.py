@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Form, Header, Request
+from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -22,13 +22,12 @@ from congdan.security.ratelimit import client_address, hit_target, limiter
 from congdan.web import reporter_actions
 from congdan.web.alerts import ALERT_BANNER
 from congdan.web.refusal import messages, refusal
-from congdan.web.rendering import page_locale
+from congdan.web.rendering import PageLang, PageLocale
 from congdan.web.reporter_view import proof_cookie, viewer
 from congdan.web.tracking import show
 
 router = APIRouter(include_in_schema=False, dependencies=[ALERT_BANNER])
 
-AcceptLanguage = Annotated[str | None, Header()]
 ContactField = Annotated[str, Form(max_length=254)]
 SENT = _("Nếu liên hệ này là liên hệ bạn đã để lại, mã xác thực sẽ được gửi tới đó trong ít phút.")
 WRONG_CODE = _("Mã xác thực không đúng. Hãy xem lại tin nhắn và nhập đúng 6 chữ số.")
@@ -45,15 +44,15 @@ async def _refused(
     request: Request,
     session: AsyncSession,
     code: str,
-    locale: str,
+    language: PageLang,
     exc: AppError,
     *,
     default_field: str,
     proof_state: dict[str, str] | None = None,
 ) -> AppError:
-    errors = messages(exc, locale, default_field=default_field)
+    errors = messages(exc, language.locale, default_field=default_field)
     page = await show(
-        request, session, code, locale, proof=proof_state, errors=errors, status_code=exc.status
+        request, session, code, language, proof=proof_state, errors=errors, status_code=exc.status
     )
     return refusal(exc, page)
 
@@ -61,13 +60,13 @@ async def _refused(
 @router.post("/theo-doi/{code}/xac-thuc", response_class=HTMLResponse)
 async def request_proof(
     request: Request,
+    language: PageLocale,
     code: str,
     session: SessionDep,
     settings: SettingsDep,
     contact: ContactField,
-    accept_language: AcceptLanguage = None,
 ) -> Response:
-    locale = page_locale(request, None, accept_language)
+    locale = language.locale
     tracking = _code(code)
     try:
         await limiter(request).hit("auth_code_client", client_address(request.scope))
@@ -77,24 +76,24 @@ async def request_proof(
     except AppError as exc:
         state = {"step": "contact", "contact": contact}
         raise await _refused(
-            request, session, tracking, locale, exc, default_field="contact", proof_state=state
+            request, session, tracking, language, exc, default_field="contact", proof_state=state
         ) from exc
     # The same answer whether or not the contact matches: the page never tells what was left.
     state = {"step": "code", "contact": contact, "sent": translate(SENT, locale)}
-    return await show(request, session, tracking, locale, proof=state)
+    return await show(request, session, tracking, language, proof=state)
 
 
 @router.post("/theo-doi/{code}/xac-thuc/ma")
 async def verify_proof(
     request: Request,
+    language: PageLocale,
     code: str,
     session: SessionDep,
     settings: SettingsDep,
     contact: ContactField,
     one_time: Annotated[str, Form(alias="otp", max_length=16)],
-    accept_language: AcceptLanguage = None,
 ) -> Response:
-    locale = page_locale(request, None, accept_language)
+    locale = language.locale
     tracking = _code(code)
     try:
         await limiter(request).hit("auth_verify_client", client_address(request.scope))
@@ -105,11 +104,13 @@ async def verify_proof(
     except AppError as exc:
         state = {"step": "code", "contact": contact}
         refused = await _refused(
-            request, session, tracking, locale, exc, default_field="otp", proof_state=state
+            request, session, tracking, language, exc, default_field="otp", proof_state=state
         )
         if isinstance(exc, auth.WrongCode):
             errors = {"otp": translate(WRONG_CODE, locale)}
-            page = await show(request, session, tracking, locale, proof=state, errors=errors, status_code=401)
+            page = await show(
+                request, session, tracking, language, proof=state, errors=errors, status_code=401
+            )
             refused = refusal(exc, page)
         raise refused from exc
     response = RedirectResponse(f"/theo-doi/{tracking}#nguoi-gui", status_code=303)
@@ -120,38 +121,36 @@ async def verify_proof(
 @router.post("/theo-doi/{code}/danh-gia")
 async def rate(
     request: Request,
+    language: PageLocale,
     code: str,
     session: SessionDep,
     score: Annotated[str, Form(max_length=2)] = "",
     comment: Annotated[str, Form(max_length=2000)] = "",
-    accept_language: AcceptLanguage = None,
 ) -> Response:
-    locale = page_locale(request, None, accept_language)
     tracking = _code(code)
     try:
         principal = await viewer(request, session, tracking)
         report = await reports.get_by_code(session, tracking)
         await reporter_actions.rate(session, principal, report.id, score, comment)
     except AppError as exc:
-        raise await _refused(request, session, tracking, locale, exc, default_field="score") from exc
+        raise await _refused(request, session, tracking, language, exc, default_field="score") from exc
     return RedirectResponse(f"/theo-doi/{tracking}#nguoi-gui", status_code=303)
 
 
 @router.post("/theo-doi/{code}/mo-lai")
 async def reopen(
     request: Request,
+    language: PageLocale,
     code: str,
     session: SessionDep,
     ctx: ContextDep,
     note: Annotated[str, Form(max_length=4000)] = "",
-    accept_language: AcceptLanguage = None,
 ) -> Response:
-    locale = page_locale(request, None, accept_language)
     tracking = _code(code)
     try:
         principal = await viewer(request, session, tracking)
         report = await reports.get_by_code(session, tracking)
         await reporter_actions.reopen(session, ctx, principal, report.id, note)
     except AppError as exc:
-        raise await _refused(request, session, tracking, locale, exc, default_field="note") from exc
+        raise await _refused(request, session, tracking, language, exc, default_field="note") from exc
     return RedirectResponse(f"/theo-doi/{tracking}#nguoi-gui", status_code=303)

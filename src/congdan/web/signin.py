@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Form, Header, Query, Request
+from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from congdan.accounts.service import normalise_destination
@@ -18,13 +18,11 @@ from congdan.security.ratelimit import client_address, hit_target, limiter
 from congdan.web import resident_session
 from congdan.web.alerts import ALERT_BANNER
 from congdan.web.refusal import messages, refusal
-from congdan.web.rendering import page_locale, render
+from congdan.web.rendering import PageLang, PageLocale, render
 from congdan.web.resident_session import OptionalResidentDep, safe_next
 
 router = APIRouter(include_in_schema=False, dependencies=[ALERT_BANNER])
 
-LangQuery = Annotated[str | None, Query(max_length=8)]
-AcceptLanguage = Annotated[str | None, Header()]
 ContactField = Annotated[str, Form(max_length=254)]
 NextField = Annotated[str, Form(max_length=500)]
 CONTACT_FIELDS = {"phone": "contact", "email": "contact"}
@@ -39,7 +37,7 @@ def split_contact(raw: str) -> tuple[str | None, str | None]:
 
 def _page(
     request: Request,
-    locale: str,
+    language: PageLang,
     *,
     step: str,
     next_url: str,
@@ -47,7 +45,6 @@ def _page(
     channel: str | None = None,
     errors: dict[str, str] | None = None,
     status_code: int = 200,
-    lang: str | None = None,
 ) -> HTMLResponse:
     context = {
         "step": step,
@@ -57,34 +54,37 @@ def _page(
         "errors": errors or {},
     }
     return render(
-        request, "app/mine/sign_in.html", context, locale=locale, lang=lang, status_code=status_code
+        request,
+        "app/mine/sign_in.html",
+        context,
+        locale=language.locale,
+        lang=language.choice,
+        status_code=status_code,
     )
 
 
 @router.get("/dang-nhap", response_class=HTMLResponse)
 async def sign_in_page(
     request: Request,
+    language: PageLocale,
     resident: OptionalResidentDep,
     next: Annotated[str | None, Query(max_length=500)] = None,
-    lang: LangQuery = None,
-    accept_language: AcceptLanguage = None,
 ) -> Response:
-    locale = page_locale(request, lang, accept_language)
     if resident is not None:
         return RedirectResponse(safe_next(next), status_code=303)
-    return _page(request, locale, step="contact", next_url=safe_next(next), lang=lang)
+    return _page(request, language, step="contact", next_url=safe_next(next))
 
 
 @router.post("/dang-nhap/gui-ma", response_class=HTMLResponse)
 async def send_code(
     request: Request,
+    language: PageLocale,
     session: SessionDep,
     settings: SettingsDep,
     contact: ContactField,
     next_url: NextField = "/cua-toi",
-    accept_language: AcceptLanguage = None,
 ) -> Response:
-    locale = page_locale(request, None, accept_language)
+    locale = language.locale
     phone, email = split_contact(contact)
     try:
         await limiter(request).hit("auth_code_client", client_address(request.scope))
@@ -97,7 +97,7 @@ async def send_code(
         )
         page = _page(
             request,
-            locale,
+            language,
             step="contact",
             next_url=safe_next(next_url),
             contact=contact,
@@ -106,21 +106,26 @@ async def send_code(
         )
         raise refusal(exc, page) from exc
     return _page(
-        request, locale, step="code", next_url=safe_next(next_url), contact=contact, channel=challenge.channel
+        request,
+        language,
+        step="code",
+        next_url=safe_next(next_url),
+        contact=contact,
+        channel=challenge.channel,
     )
 
 
 @router.post("/dang-nhap", response_class=HTMLResponse)
 async def verify_code(
     request: Request,
+    language: PageLocale,
     session: SessionDep,
     settings: SettingsDep,
     contact: ContactField,
     code: Annotated[str, Form(max_length=16)],
     next_url: NextField = "/cua-toi",
-    accept_language: AcceptLanguage = None,
 ) -> Response:
-    locale = page_locale(request, None, accept_language)
+    locale = language.locale
     phone, email = split_contact(contact)
     try:
         await limiter(request).hit("auth_verify_client", client_address(request.scope))
@@ -134,7 +139,7 @@ async def verify_code(
             errors = {"code": translate(WRONG_CODE, locale)}
         page = _page(
             request,
-            locale,
+            language,
             step="code",
             next_url=safe_next(next_url),
             contact=contact,

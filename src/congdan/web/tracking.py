@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Form, Header, Query, Request
+from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -13,14 +13,13 @@ from congdan.deps import SessionDep
 from congdan.kit.codes import normalise_tracking_code
 from congdan.kit.dates import day_and_date
 from congdan.kit.errors import NotFound
-from congdan.kit.i18n import LOCALES
 from congdan.notifications import following
 from congdan.notifications.messages import LOCAL_TZ
 from congdan.reports import service as reports
 from congdan.reports.states import label
 from congdan.reports.tracking import TrackingView, tracking_view
 from congdan.web.alerts import ALERT_BANNER
-from congdan.web.rendering import page_locale, render
+from congdan.web.rendering import PageLang, PageLocale, render
 from congdan.web.reporter_actions import SCORES
 from congdan.web.reporter_view import reporter_view, viewer
 from congdan.web.resident_session import current_resident, sign_in_url
@@ -38,8 +37,7 @@ def when(value: datetime) -> str:
 
 def _render(
     request: Request,
-    locale: str,
-    lang: str | None,
+    language: PageLang,
     *,
     view: TrackingView | None,
     code: str = "",
@@ -54,15 +52,21 @@ def _render(
         "when": when,
         **(extra or {}),
     }
-    return render(request, "tracking/page.html", context, locale=locale, lang=lang, status_code=status_code)
+    return render(
+        request,
+        "tracking/page.html",
+        context,
+        locale=language.locale,
+        lang=language.choice,
+        status_code=status_code,
+    )
 
 
 async def show(
     request: Request,
     session: AsyncSession,
     code: str,
-    locale: str,
-    lang: str | None = None,
+    language: PageLang,
     *,
     proof: dict[str, str] | None = None,
     errors: dict[str, str] | None = None,
@@ -70,11 +74,12 @@ async def show(
 ) -> HTMLResponse:
     """The tracking page of the report with this (normalised) code, for whoever is looking: the
     public view by code, more for its reporter (signed in, or proven by a one-time code)."""
+    locale = language.locale
     principal = await viewer(request, session, code)
     try:
         view = await tracking_view(session, principal, code, locale)
     except NotFound:
-        return _render(request, locale, lang, view=None, code=code, status_code=404)
+        return _render(request, language, view=None, code=code, status_code=404)
     extra = {
         "reporter": await reporter_view(session, request.app.state.settings, principal, code, locale),
         "proof": proof or {},
@@ -82,45 +87,37 @@ async def show(
         "scores": SCORES,
         "follow": await _follow(request, session, view),
     }
-    return _render(request, locale, lang, view=view, code=code, status_code=status_code, extra=extra)
-
-
-LangQuery = Annotated[str | None, Query(max_length=8)]
-AcceptLanguage = Annotated[str | None, Header()]
+    return _render(request, language, view=view, code=code, status_code=status_code, extra=extra)
 
 
 @router.get("/theo-doi", response_class=HTMLResponse)
 async def look_up(
     request: Request,
+    language: PageLocale,
     code: Annotated[str | None, Query(max_length=64)] = None,
-    lang: LangQuery = None,
-    accept_language: AcceptLanguage = None,
 ) -> Response:
-    locale = page_locale(request, lang, accept_language)
     if code is None or not code.strip():
-        return _render(request, locale, lang, view=None)
+        return _render(request, language, view=None)
     normalised = normalise_tracking_code(code)
     if normalised is None:
-        return _render(request, locale, lang, view=None, code=code, status_code=404)
-    target = f"/theo-doi/{normalised}" + (f"?lang={lang}" if lang in LOCALES else "")
+        return _render(request, language, view=None, code=code, status_code=404)
+    target = f"/theo-doi/{normalised}{language.query}"
     return RedirectResponse(target, status_code=303)
 
 
 @router.get("/theo-doi/{code}", response_class=HTMLResponse)
 async def tracking_page(
     request: Request,
+    language: PageLocale,
     code: str,
     session: SessionDep,
-    lang: LangQuery = None,
-    accept_language: AcceptLanguage = None,
 ) -> Response:
-    locale = page_locale(request, lang, accept_language)
     normalised = normalise_tracking_code(code)
     if normalised is None:
-        return _render(request, locale, lang, view=None, code=code, status_code=404)
+        return _render(request, language, view=None, code=code, status_code=404)
     # The page never reads a bearer token: by code alone it is the public view; the reporter's
     # browser session or this report's proof cookie shows the reporter theirs.
-    return await show(request, session, normalised, locale, lang)
+    return await show(request, session, normalised, language)
 
 
 async def _follow(request: Request, session: AsyncSession, view: TrackingView) -> dict[str, object]:

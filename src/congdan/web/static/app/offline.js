@@ -44,7 +44,7 @@ async function sendWaiting() {
 
 async function keepForLater(form) {
   const registration = "serviceWorker" in navigator ? await navigator.serviceWorker.getRegistration() : null;
-  await queue(fromFormData(new FormData(form)), registration);
+  await queue(fromFormData(new FormData(form), form.getAttribute("action") || location.pathname), registration);
   form.reset();
   // reset() brings back the rendered key: the next report made here needs its own, or it would
   // replace this one in the queue and be taken for it by the server.

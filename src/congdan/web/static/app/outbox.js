@@ -49,34 +49,22 @@ export function newKey() {
   return self.crypto && crypto.randomUUID ? crypto.randomUUID() : `${Date.now()}-${Math.random().toString(16).slice(2)}`;
 }
 
-// The report form's fields as the JSON API takes them (POST /api/v1/reports), photos apart.
-export function fromFormData(data) {
-  const text = (name) => {
-    const value = data.get(name);
-    return typeof value === "string" && value.trim() ? value.trim() : null;
-  };
-  const body = { kind: text("kind") || "report", description: text("description") || "" };
-  if (text("category")) body.category = text("category");
-  const lat = text("lat");
-  const long = text("long") || text("lon") || text("lng");
-  if (lat && long && Number.isFinite(Number(lat)) && Number.isFinite(Number(long))) {
-    body.location = { lat: Number(lat), long: Number(long) };
+// The report form as the page would post it — every text field, its CSRF token, notice_version and
+// Idempotency-Key included — photos apart. It is sent later to the page's own address with the
+// browser's cookies, so it arrives as the resident who made it (with their consent recorded) and
+// under the page's Idempotency-Key scope: the page's own send and the queue's cannot both land.
+export function fromFormData(data, action = "/gui-phan-anh") {
+  const fields = [];
+  for (const [name, value] of data.entries()) {
+    if (typeof value === "string" && name !== "photo" && name !== "photos") fields.push([name, value]);
   }
-  if (text("address")) body.address = text("address");
-  if (text("visibility")) body.visibility = text("visibility");
-  if (["on", "true", "1"].includes(text("hide_identity") || "")) body.hide_identity = true;
-  // The report screen's names (phone, email); contact_* as the API's own nesting reads.
-  const contact = {};
-  for (const field of ["name", "phone", "email"]) {
-    const value = text(field) || text(`contact_${field}`);
-    if (value) contact[field] = value;
+  let key = data.get("idempotency_key");
+  if (typeof key !== "string" || !key.trim()) {
+    key = newKey();
+    fields.push(["idempotency_key", key]);
   }
-  if (Object.keys(contact).length) body.contact = contact;
-  // Photos uploaded before the connection went (their ids, kept ticked) go with the report as they are.
-  const kept = data.getAll("upload_id").filter((id) => typeof id === "string" && id);
-  if (kept.length) body.photos = kept;
   const photos = [...data.getAll("photos"), ...data.getAll("photo")].filter((f) => f instanceof Blob && f.size > 0);
-  return { key: text("idempotency_key") || newKey(), body, photos };
+  return { key: key.trim(), action: new URL(action, self.location.href).pathname, fields, photos };
 }
 
 // Keeps a report to send later; asks for Background Sync where the browser has it.
@@ -108,22 +96,46 @@ async function sendOne(item) {
     item.uploaded.push((await answer.json()).id);
     await save(item);
   }
+  if (!item.fields) return sendToApi(item);
+  const form = new FormData();
+  for (const [name, value] of item.fields) form.append(name, value);
+  for (const id of item.uploaded) form.append("upload_id", id);
+  const answer = await fetch(item.action, { method: "POST", body: form, credentials: "same-origin" });
+  // 409: the same key is still being handled (an earlier try whose answer was lost): ask again later.
+  if (answer.status >= 500 || answer.status === 429 || answer.status === 409) throw new Later();
+  // Sent (or sent before, and replayed): the page answers with the result page of its report.
+  const sent = new URL(answer.url).pathname.match(/^\/da-gui\/([^/]+)$/);
+  if (answer.ok && sent) return { code: decodeURIComponent(sent[1]) };
+  return { problem: await detail(answer) };
+}
+
+// A report queued by an earlier version of this script, kept as the JSON API's body.
+async function sendToApi(item) {
   const answer = await fetch("/api/v1/reports", {
     method: "POST",
     credentials: "same-origin",
     headers: { "Content-Type": "application/json", "Idempotency-Key": item.key },
     body: JSON.stringify({ ...item.body, photos: [...(item.body.photos || []), ...item.uploaded] }),
   });
-  // 409: the same key is still being handled (an earlier try whose answer was lost): ask again later.
   if (answer.status >= 500 || answer.status === 429 || answer.status === 409) throw new Later();
   if (!answer.ok) return { problem: await detail(answer) };
   return { code: (await answer.json()).tracking_code };
 }
 
+const ENTITIES = { "&amp;": "&", "&lt;": "<", "&gt;": ">", "&#34;": '"', "&#39;": "'", "&quot;": '"' };
+
+// What was wrong, in the server's words: a problem+json's detail, or the refused page's sentences
+// next to its fields (a service worker has no DOMParser).
 async function detail(answer) {
   try {
-    const problem = await answer.json();
-    return problem.detail || problem.title || String(answer.status);
+    if ((answer.headers.get("Content-Type") || "").includes("json")) {
+      const problem = await answer.json();
+      return problem.detail || problem.title || String(answer.status);
+    }
+    const html = await answer.text();
+    const said = [...html.matchAll(/<p class="error" id="[^"]*">([^<]*)<\/p>/g)].map((m) =>
+      m[1].replace(/&(amp|lt|gt|quot|#34|#39);/g, (e) => ENTITIES[e]));
+    return said.join(" ") || String(answer.status);
   } catch {
     return String(answer.status);
   }

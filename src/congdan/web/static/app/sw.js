@@ -89,7 +89,7 @@ async function postedReport(request) {
   try {
     return await fetch(request);
   } catch {
-    await queue(fromFormData(await copy.formData()), self.registration);
+    await queue(fromFormData(await copy.formData(), new URL(request.url).pathname), self.registration);
     return Response.redirect(`${OFFLINE_PAGE}?cho-gui=1`, 303);
   }
 }
@@ -98,7 +98,7 @@ self.addEventListener("fetch", (event) => {
   const request = event.request;
   const url = new URL(request.url);
   if (url.origin !== self.location.origin || url.pathname.startsWith("/api/")) return;
-  if (request.method === "POST" && request.mode === "navigate" && url.pathname === "/gui-phan-anh") {
+  if (request.method === "POST" && request.mode === "navigate" && ["/gui-phan-anh", "/gop-y"].includes(url.pathname)) {
     event.respondWith(postedReport(request));
     return;
   }
@@ -112,4 +112,28 @@ self.addEventListener("fetch", (event) => {
 
 self.addEventListener("sync", (event) => {
   if (event.tag === SYNC_TAG) event.waitUntil(flush());
+});
+
+// A push message from the server (integrations/push.py): {title, body, url, urgent}.
+self.addEventListener("push", (event) => {
+  let message = {};
+  try {
+    message = event.data ? event.data.json() : {};
+  } catch { /* the server always sends JSON; anything else is shown empty rather than dropped */ }
+  let url = "/cua-toi/thong-bao";
+  if (typeof message.url === "string") try {
+    const given = new URL(message.url, self.location.origin);
+    if (given.origin === self.location.origin) url = given.pathname + given.search + given.hash;
+  } catch { /* no link: the inbox */ }
+  event.waitUntil(self.registration.showNotification(message.title || "", {
+    body: message.body || "",
+    icon: "/static/icons/icon-192.png",
+    data: { url },
+    requireInteraction: Boolean(message.urgent === "high"),
+  }));
+});
+
+self.addEventListener("notificationclick", (event) => {
+  event.notification.close();
+  event.waitUntil(self.clients.openWindow(event.notification.data?.url || "/"));
 });
