@@ -15,18 +15,20 @@ import httpx
 import pytest
 import pytest_asyncio
 from PIL import Image
-from sqlalchemy import Table, delete, select, text, tuple_, update
+from sqlalchemy import Table, delete, func, select, text, tuple_, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from congdan import wiring
 from congdan.app import create_app
 from congdan.config import Settings
-from congdan.db import Base, make_engine, make_sessionmaker
+from congdan.db import Base, make_engine, make_sessionmaker, utcnow
 from congdan.migrate import upgrade
 from congdan.models import (
     Category,
+    ClassifierModel,
     OtpChallenge,
     OutboxMessage,
+    Procedure,
     Report,
     RoutingRule,
 )
@@ -206,10 +208,19 @@ async def _wipe(session: AsyncSession) -> None:
         for name, _sql in named:
             await session.execute(text(f'DROP TRIGGER "{name}"'))
     await session.execute(update(Report).values(duplicate_of_id=None))
+    # An edited procedure points at a version a test wrote: back to its seeded first version, with
+    # a new stamp so that the in-process search index is rebuilt.
+    await session.execute(update(Procedure).values(current_version=1, updated_at=utcnow()))
     for table in reversed(Base.metadata.sorted_tables):
         await session.execute(_rows_written_by_tests(table))
     for sql in triggers:
         await session.execute(text(sql))
+    # Which classifier version routing uses is reference data that tests change: the first again.
+    first = select(func.min(ClassifierModel.version)).scalar_subquery()
+    others = update(ClassifierModel).where(ClassifierModel.version != first)
+    await session.execute(others.values(is_active=False))
+    the_first = update(ClassifierModel).where(ClassifierModel.version == first)
+    await session.execute(the_first.values(is_active=True))
     await seed_rules(session, list((await session.scalars(select(Category))).all()))
 
 
@@ -226,6 +237,9 @@ async def _clean(request: pytest.FixtureRequest) -> AsyncIterator[None]:
             await _wipe(session)
     finally:
         await engine.dispose()
+    if "app" in request.fixturenames:
+        # The shared app asks again which classifier version is active, as a server would soon.
+        request.getfixturevalue("app").state.classifier._checked_at = float("-inf")
 
 
 # ---- helpers used across test modules -------------------------------------------------------

@@ -128,9 +128,9 @@ def test_db_upgrade_creates_database_and_is_idempotent(run: Any, ddir: Path) -> 
     assert not ddir.exists()
     first = _ok(run("db", "upgrade", "--data-dir", str(ddir)))
     assert _db(ddir).is_file()
-    assert "'categories': 16" in first.stdout
+    assert "'categories': 19" in first.stdout
     counts = {t: _count(ddir, t) for t in ("categories", "areas", "agencies")}
-    assert counts["categories"] == 16
+    assert counts["categories"] == 19
     assert counts["areas"] == 168
     assert counts["agencies"] > 0
     revision = _query(ddir, "SELECT version_num FROM alembic_version")
@@ -590,12 +590,25 @@ def test_classifier_evaluate_prints_accuracy(run: Any, migrated: Path, tmp_path:
     data = json.loads(
         _ok(run("classifier", "evaluate", str(tsv), "--json", "--data-dir", str(migrated))).stdout
     )
-    assert set(data) == {"top1", "top3", "n", "per_category"}
+    assert set(data) == {
+        "top1",
+        "top3",
+        "n",
+        "per_category",
+        "ece",
+        "reliability",
+        "threshold",
+        "auto_routed",
+        "misrouted",
+    }
     assert data["n"] == 4
+    assert len(data["reliability"]) == 10 and sum(row["count"] for row in data["reliability"]) == 4
+    assert 0 <= data["ece"] <= 1
     assert 0.5 <= data["top1"] <= data["top3"] <= 1
     assert set(data["per_category"]) == {"road_damage", "noise", "water_supply"}
     text = _ok(run("classifier", "evaluate", str(tsv), "--data-dir", str(migrated))).stdout
     assert "Top-1" in text and "Top-3" in text and "water_supply" in text and "Số dòng / rows: 4" in text
+    assert "ECE:" in text and "reliability" in text
     bad = tmp_path / "bad.tsv"
     bad.write_text("nhan\tvan ban\nnoise\tồn\n", encoding="utf-8")
     failed = run("classifier", "evaluate", str(bad), "--data-dir", str(migrated))

@@ -132,6 +132,13 @@ async def test_report_page_and_agency_queue_hear_changes(settings: Settings, act
             lambda u: u["event"] == "report.status_changed" and u["status"] == "in_progress"
         )
         assert update["tracking_code"] == report["tracking_code"]
+        # The queue, which only staff hear, is told who made the change; the report's page is not.
+        assert "actor" not in update and "actor" not in arrived  # a resident's report has no staff actor
+        mine = await queue.until(
+            lambda u: u["event"] == "report.status_changed" and u["status"] == "in_progress"
+        )
+        me = (await client.get("/api/v1/me", headers=officer)).json()
+        assert mine["actor"] == me["id"]
         await page.close()
         await queue.close()
 

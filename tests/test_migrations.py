@@ -7,9 +7,11 @@ import uuid
 from collections.abc import AsyncIterator
 from pathlib import Path
 
+import pytest
 import pytest_asyncio
 from alembic import command
 from sqlalchemy import text
+from sqlalchemy.exc import IntegrityError
 
 from congdan.config import Settings
 from congdan.migrate import alembic_config
@@ -167,3 +169,127 @@ async def test_0011_gives_reports_sent_before_it_the_hash_of_their_contact(empty
     await _run(empty_settings, "0007", down=True)
     assert await _execute(empty_settings, "SELECT tracking_code FROM reports") == [("AAAAA-BBBBB",)]
     await _run(empty_settings, "head")
+
+
+async def test_0019_adds_the_new_categories_to_a_seeded_database_and_removes_only_unused_ones(
+    empty_settings: Settings,
+) -> None:
+    await _run(empty_settings, "0017")
+    await _run(empty_settings, "0019")
+    # A database the seed has not filled yet gets nothing from this revision: the seed adds it all.
+    assert await _execute(empty_settings, "SELECT count(*) FROM categories") == [(0,)]
+    await _run(empty_settings, "0018", down=True)
+    await _execute(
+        empty_settings,
+        "INSERT INTO agencies (code, name, name_en, kind, is_active) "
+        "VALUES ('evnhcmc', 'Tổng Công ty Điện lực TP.HCM', 'Power Corporation', 'company', true)",
+    )
+    for order, code in enumerate(("road_damage", "other")):
+        await _execute(
+            empty_settings,
+            "INSERT INTO categories (code, name_vi, name_en, level, deadline_days, duplicate_radius_m, "
+            "sort_order, is_active) VALUES (:c, :c, :c, 'city', 3, 50, :o, true)",
+            c=code,
+            o=order,
+        )
+    await _run(empty_settings, "0019")
+    categories = await _execute(
+        empty_settings, "SELECT code, default_agency_code, level FROM categories ORDER BY sort_order"
+    )
+    assert categories == [
+        ("road_damage", None, "city"),
+        ("electricity", "evnhcmc", "city"),
+        ("public_transport", "giao_thong_cong_cong", "city"),
+        ("telecom", "so_khoa_hoc_cong_nghe", "city"),
+        ("other", None, "city"),
+    ]
+    assert sorted(await _execute(empty_settings, "SELECT code, kind FROM agencies")) == [
+        ("evnhcmc", "company"),
+        ("giao_thong_cong_cong", "department"),
+        ("so_khoa_hoc_cong_nghe", "department"),
+    ]
+    assert sorted(
+        await _execute(
+            empty_settings, "SELECT category_code, agency_code, to_unit_committee FROM routing_rules"
+        )
+    ) == [
+        ("electricity", "evnhcmc", False),
+        ("public_transport", "giao_thong_cong_cong", False),
+        ("telecom", "so_khoa_hoc_cong_nghe", False),
+    ]
+    # A report filed under telecom keeps that category, and its agency, when going down.
+    report_id = uuid.uuid4()
+    await _execute(
+        empty_settings,
+        "INSERT INTO reports (id, tracking_code, kind, category_code, agency_code, description, search_text, "
+        "status, area_approximate, is_public, hide_identity, created_at, updated_at) VALUES "
+        "(:id, 'CCCCC-CCCCC', 'report', 'telecom', 'so_khoa_hoc_cong_nghe', 'cáp rớt', 'cap rot', "
+        "'assigned', true, true, false, '2026-11-01 00:00:00', '2026-11-01 00:00:00')",
+        id=report_id.hex if empty_settings.is_sqlite else str(report_id),
+    )
+    await _run(empty_settings, "0018", down=True)
+    assert await _execute(empty_settings, "SELECT code FROM categories ORDER BY code") == [
+        ("other",),
+        ("road_damage",),
+        ("telecom",),
+    ]
+    assert await _execute(empty_settings, "SELECT code FROM agencies ORDER BY code") == [
+        ("evnhcmc",),
+        ("so_khoa_hoc_cong_nghe",),
+    ]
+    assert await _execute(empty_settings, "SELECT category_code FROM routing_rules") == [("telecom",)]
+    assert await _execute(empty_settings, "SELECT category_code FROM reports") == [("telecom",)]
+    # Up again: what went comes back, what stayed is not added twice.
+    await _run(empty_settings, "head")
+    assert await _execute(empty_settings, "SELECT count(*) FROM categories") == [(5,)]
+    assert await _execute(empty_settings, "SELECT count(*) FROM routing_rules") == [(3,)]
+    assert await _execute(empty_settings, "SELECT count(*) FROM agencies") == [(3,)]
+
+
+async def test_0018_puts_the_newest_classifier_version_in_use(empty_settings: Settings) -> None:
+    await _run(empty_settings, "0017")
+    await _execute(empty_settings, "DELETE FROM classifier_models")
+    for version in (1, 3, 2):
+        await _execute(
+            empty_settings,
+            "INSERT INTO classifier_models (version, created_at, n_examples, n_corrections, corpus_sha256, "
+            "heldout_top1, heldout_top3, blob) VALUES (:v, '2026-11-01 00:00:00', 10, 0, 'x', 0.5, 0.8, :b)",
+            v=version,
+            b=b"model",
+        )
+    await _run(empty_settings, "0018")
+    assert sorted(await _execute(empty_settings, "SELECT version, is_active FROM classifier_models")) == [
+        (1, False),
+        (2, False),
+        (3, True),
+    ]
+    with pytest.raises(IntegrityError):  # one active version at most
+        await _execute(empty_settings, "UPDATE classifier_models SET is_active = true WHERE version = 1")
+    await _run(empty_settings, "0017", down=True)
+    assert sorted(await _execute(empty_settings, "SELECT version FROM classifier_models")) == [
+        (1,),
+        (2,),
+        (3,),
+    ]
+    await _run(empty_settings, "head")
+
+
+async def test_0022_adds_the_request_id_to_outbox_rows_and_takes_it_away_again(
+    empty_settings: Settings,
+) -> None:
+    await _run(empty_settings, "0021")
+    row_id = uuid.uuid4()
+    await _execute(
+        empty_settings,
+        "INSERT INTO outbox (id, event_type, aggregate_type, aggregate_id, payload, status, attempts, "
+        "available_at, created_at, priority) VALUES (:id, 'test.kept', 'test', '1', '{}', 'pending', 0, "
+        "CURRENT_TIMESTAMP, CURRENT_TIMESTAMP, 0)",
+        id=row_id.hex if empty_settings.is_sqlite else str(row_id),
+    )
+    await _run(empty_settings, "0022")
+    assert await _execute(empty_settings, "SELECT request_id FROM outbox") == [(None,)]
+    await _execute(empty_settings, "UPDATE outbox SET request_id = 'abc-123'")
+    await _run(empty_settings, "0021", down=True)
+    assert await _execute(empty_settings, "SELECT event_type FROM outbox") == [("test.kept",)]
+    columns = await _execute(empty_settings, "SELECT * FROM outbox")
+    assert len(columns[0]) == 14

@@ -17,13 +17,14 @@ from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import BaseRoute, Match
 
-from congdan import __version__, wiring
+from congdan import __version__, replica, wiring
 from congdan.agencies.api import router as agencies_router
 from congdan.announcements.api import router as announcements_router
 from congdan.areas.api import router as areas_router
 from congdan.areas.service import AreaIndex, load_index
 from congdan.auth.api import me_router, proof_router
 from congdan.auth.api import router as auth_router
+from congdan.catalogue.api import router as catalogue_router
 from congdan.categories.api import router as categories_router
 from congdan.config import Settings
 from congdan.db import make_engine, make_read_sessionmaker, make_sessionmaker, utcnow
@@ -41,6 +42,7 @@ from congdan.kit.problems import problem_response
 from congdan.kit.validation import from_pydantic
 from congdan.live.api import router as live_router
 from congdan.media.web import router as media_router
+from congdan.monitoring.api import install as install_monitoring
 from congdan.notifications.api import router as notifications_router
 from congdan.open311.api import router as open311_router
 from congdan.outbox import service as outbox
@@ -53,8 +55,10 @@ from congdan.routing.service import ClassifierHolder
 from congdan.security.install import install as install_security
 from congdan.web import refusal, resident_session
 from congdan.web.announcements import router as news_pages_router
+from congdan.web.catalogue import router as catalogue_pages_router
 from congdan.web.docs import mount_static
 from congdan.web.docs import router as docs_router
+from congdan.web.error_page import error_page, wants_page
 from congdan.web.home import router as home_router
 from congdan.web.mine import router as mine_router
 from congdan.web.mine_settings import router as mine_settings_router
@@ -62,6 +66,7 @@ from congdan.web.publicmap import router as map_pages_router
 from congdan.web.pwa import router as pwa_router
 from congdan.web.report import router as report_pages_router
 from congdan.web.reporter_proof import router as reporter_proof_router
+from congdan.web.result import router as result_router
 from congdan.web.signin import router as sign_in_router
 from congdan.web.staff import router as staff_router
 from congdan.web.tracking import router as tracking_router
@@ -87,6 +92,7 @@ def create_app(
         app.state.engine = engine
         app.state.sessionmaker = maker
         app.state.read_sessionmaker = make_read_sessionmaker(engine)
+        app.state.replica = replica.open_replica(settings, engine)
         shared = wiring.build(settings, storage=storage)
         app.state.shared = shared
         app.state.storage = shared.storage
@@ -117,6 +123,8 @@ def create_app(
             if worker_task is not None:
                 await worker_task
             await shared.close()
+            if app.state.replica is not None:
+                await app.state.replica.close()
             await engine.dispose()
 
     app = FastAPI(
@@ -146,6 +154,8 @@ def create_app(
     refusal.install(app)
     # Outermost, so that every layer and route sees the GET it stands for.
     app.add_middleware(HeadAsGet)
+    install_monitoring(app)
+    replica.install(app, settings)
     mount_static(app)
     _install_error_handlers(app)
     for router in (
@@ -157,6 +167,7 @@ def create_app(
         areas_router,
         agencies_router,
         categories_router,
+        catalogue_router,
         home_router,
         open311_router,
         privacy_router,
@@ -164,8 +175,10 @@ def create_app(
         notifications_router,
         announcements_router,
         news_pages_router,
+        catalogue_pages_router,
         tracking_router,
         report_pages_router,
+        result_router,
         map_pages_router,
         pwa_router,
         sign_in_router,
@@ -233,13 +246,18 @@ def _locale(request: Request) -> str:
 
 
 def _install_error_handlers(app: FastAPI) -> None:
+    def refused(request: Request, error: AppError) -> Response:
+        if wants_page(request):
+            return error_page(request, error)
+        return problem_response(error, _locale(request), request.url.path)
+
     @app.exception_handler(AppError)
     async def app_error(request: Request, exc: AppError) -> Response:
-        return problem_response(exc, _locale(request), request.url.path)
+        return refused(request, exc)
 
     @app.exception_handler(RequestValidationError)
     async def validation_error(request: Request, exc: RequestValidationError) -> Response:
-        return problem_response(from_pydantic(exc.errors()), _locale(request), request.url.path)
+        return refused(request, from_pydantic(exc.errors()))
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
@@ -254,7 +272,7 @@ def _install_error_handlers(app: FastAPI) -> None:
         else:
             # Starlette's own text (a form it cannot parse) is English: Vietnamese says it in its words.
             error = BadRequest(_("Không đọc được nội dung gửi lên."), reason=str(exc.detail))
-        return problem_response(error, _locale(request), request.url.path)
+        return refused(request, error)
 
     async def unavailable(request: Request, exc: Exception) -> Response:
         log.warning("database.unavailable", error=str(exc)[:300], path=request.url.path)
@@ -262,7 +280,7 @@ def _install_error_handlers(app: FastAPI) -> None:
             _("Cơ sở dữ liệu tạm thời không truy cập được; hãy thử lại sau ít giây."),
             headers={"Retry-After": "5"},
         )
-        return problem_response(error, _locale(request), request.url.path)
+        return refused(request, error)
 
     for exc_type in (OperationalError, PoolTimeout, OSError, TimeoutError):
         app.add_exception_handler(exc_type, unavailable)

@@ -6,9 +6,11 @@ import ipaddress
 import secrets
 from functools import cached_property
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+from sqlalchemy.engine import make_url
 
 from congdan.kit.crypto import Keyring, build_keyring
 
@@ -31,7 +33,20 @@ class Settings(BaseSettings):
 
     data_dir: Path = Path("./var")
     database_url: str | None = None
+    # A streaming replica for reads that may be a moment old (public map, Open311 GET, analytics);
+    # used while no further behind than the lag below; a browser that has just written, and any
+    # signed-in caller, read the primary.
+    database_replica_url: str | None = None
+    replica_max_lag_seconds: float = Field(default=5.0, gt=0)
+    read_your_writes_seconds: int = Field(default=15, ge=1)
     media_dir: Path | None = None
+    # Media in a bucket instead of the folder: s3://bucket/prefix on an S3-compatible server.
+    # Credentials not set here come from the standard AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY.
+    media_url: str | None = Field(default=None, pattern=r"^s3://[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](/.*)?$")
+    s3_endpoint_url: str | None = None
+    s3_region: str | None = None
+    s3_access_key_id: str | None = None
+    s3_secret_access_key: str | None = None
     secret_key: str | None = None
 
     # Auth
@@ -83,9 +98,19 @@ class Settings(BaseSettings):
     open311_jurisdiction: str = "hochiminhcity.gov.vn"
 
     run_worker_in_process: bool = True
-    # /readyz answers 503 when the in-process worker has not finished a round for this long.
+    # Processes `congdan serve` forks to share its socket (PostgreSQL only above 1); `--workers`.
+    serve_workers: int = Field(default=1, ge=1)
+    # /readyz answers 503 when the in-process worker has not finished a round for this long (and
+    # a standalone worker's own /readyz likewise).
     worker_stall_seconds: float = Field(default=120.0, gt=0)
+    # `congdan worker` answers /metrics, /healthz and /readyz on this port (`--metrics-port`);
+    # unset, it listens on none (two workers on one machine need a port each).
+    worker_metrics_port: int | None = Field(default=None, ge=1, le=65535)
+    worker_metrics_host: str = "127.0.0.1"
     log_level: str = "INFO"
+    # json: one JSON object a line, for a log collector; console: readable lines for a person.
+    # Unset: console on a terminal, json otherwise (under systemd, in a container).
+    log_format: Literal["json", "console"] | None = None
     pool_size: int = Field(default=10, ge=1)
 
     # Notifications, announcements, live updates
@@ -143,6 +168,14 @@ class Settings(BaseSettings):
         path = (self.data_dir / "congdan.sqlite3").resolve()
         return f"sqlite+aiosqlite:///{path}"
 
+    @property
+    def sqlite_path(self) -> Path | None:
+        """The SQLite database's file, or None on PostgreSQL or an in-memory database."""
+        if not self.is_sqlite:
+            return None
+        database = make_url(self.resolved_database_url).database
+        return Path(database) if database and database != ":memory:" else None
+
     @cached_property
     def resolved_media_dir(self) -> Path:
         return (self.media_dir or self.data_dir / "media").resolve()
@@ -177,6 +210,10 @@ class Settings(BaseSettings):
     def ensure_dirs(self) -> None:
         self.data_dir.mkdir(parents=True, exist_ok=True)
         self.resolved_media_dir.mkdir(parents=True, exist_ok=True)
+
+    # /metrics for Prometheus: a bearer token for the scraper; unset, only a caller on this machine
+    # that came through no proxy is answered.
+    metrics_token: str | None = None
 
     # Security (congdan.security): rate limits, cookies, CSRF.
     rate_limits_enabled: bool = True

@@ -62,11 +62,12 @@ class UTCDateTime(TypeDecorator[datetime]):
         return value.astimezone(UTC)
 
 
-def make_engine(settings: Settings) -> AsyncEngine:
+def make_engine(settings: Settings, *, url: str | None = None) -> AsyncEngine:
+    """The primary's engine, or with `url` another server's with the same settings (a replica)."""
     # Sealed columns need the keys; a missing key in production stops startup here.
     keyring = settings.keyring
     crypto.install(keyring)
-    url = settings.resolved_database_url
+    url = url or settings.resolved_database_url
     if url.startswith("sqlite"):
         settings.ensure_dirs()
         engine = create_async_engine(url, connect_args={"timeout": 30})
@@ -82,7 +83,11 @@ def _postgres_engine(url: str, settings: Settings) -> AsyncEngine:
         url,
         pool_size=settings.pool_size,
         max_overflow=settings.pool_size,
-        pool_pre_ping=True,
+        # No ping before each checkout (a round trip per request, whole-pool wide): a connection
+        # the server dropped fails its first statement instead, SQLAlchemy then invalidates the
+        # pool, and the request answers 503 with Retry-After (app.py) so the client retries.
+        pool_pre_ping=False,
+        pool_recycle=1800,
         pool_timeout=10,
         connect_args={"timeout": 5, "command_timeout": 30},
     )

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from congdan.accounts import service as accounts
@@ -11,7 +9,6 @@ from congdan.areas.service import load_index
 from congdan.authz.policy import Principal
 from congdan.config import Settings
 from congdan.db import make_engine, make_sessionmaker
-from congdan.integrations.storage import LocalStorage
 from congdan.models import Account
 from congdan.reports import lifecycle, submission
 from congdan.reports.context import Context
@@ -19,6 +16,7 @@ from congdan.reports.schemas import ReportCreate, TransitionIn
 from congdan.reports.states import Status
 from congdan.seed import DemoAccount, is_demo_seeded
 from congdan.shared.schemas import Location
+from congdan.wiring import build_storage
 
 DEMO_PASSWORD = "demo-congdan-2026"  # noqa: S105 - demo data on a local machine, printed on purpose
 RESIDENT_PHONE = "+84901234567"
@@ -137,7 +135,7 @@ async def _create(session: AsyncSession, settings: Settings) -> None:
     ctx = Context(
         settings=settings,
         areas=await load_index(session),
-        storage=LocalStorage(Path(settings.resolved_media_dir)),
+        storage=build_storage(settings),
     )
     who = Principal(resident.id, "resident")
     made = []

@@ -11,6 +11,7 @@ from fastapi import Depends, Header, Request
 from fastapi.responses import JSONResponse
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from congdan import replica
 from congdan.areas.service import load_index
 from congdan.auth import service as auth
 from congdan.auth import sessions as staff_sessions
@@ -65,6 +66,8 @@ async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
     state = request.app.state
     read_only = not _unit_writes(request)
     maker: async_sessionmaker[AsyncSession] = state.read_sessionmaker if read_only else state.sessionmaker
+    if read_only:
+        maker = await replica.maker_for(request) or maker
     undo: list[Callable[[], Awaitable[None]]] = []
     then: list[Callable[[AsyncSession], Awaitable[None]]] = []
     request.state.after_rollback = undo
@@ -235,7 +238,10 @@ async def get_live_principal(request: Request) -> Principal:
     if request.headers.get("authorization"):
         return await get_principal(request)
     found = await staff_session_of(request)
-    return found.principal if found is not None else PUBLIC
+    # Until a reset password is replaced, the session opens nothing but the page to replace it.
+    if found is None or found.account.must_change_password:
+        return PUBLIC
+    return found.principal
 
 
 AREA_INDEX_TTL_SECONDS = 60.0
@@ -243,8 +249,8 @@ AREA_INDEX_TTL_SECONDS = 60.0
 
 async def get_context(request: Request) -> Context:
     state = request.app.state
-    # Boundaries imported with `congdan areas import` and classifier versions trained with
-    # `congdan classifier train` reach running servers within a minute.
+    # Boundaries imported with `congdan areas import` reach running servers within a minute, a
+    # newly activated classifier version within a few seconds.
     stale = time.monotonic() - state.area_index_loaded_at > AREA_INDEX_TTL_SECONDS
     if stale or state.area_index.is_empty:
         async with get_maker(request)() as session:

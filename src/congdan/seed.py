@@ -8,6 +8,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from congdan.agencies.service import seed_agencies
 from congdan.areas.service import seed_areas
+from congdan.catalogue.service import seed_procedures
 from congdan.categories import repository as categories_repo
 from congdan.categories.data import CATEGORIES
 from congdan.config import Settings
@@ -43,6 +44,7 @@ async def seed_reference_in(session: AsyncSession) -> dict[str, int]:
     agencies = await seed_agencies(session)
     categories = await seed_categories(session)
     rules = await routing_rules.seed_rules(session, categories)
+    procedures = await seed_procedures(session)
     # The first classifier version is trained from the corpus shipped in the repository.
     trained = await routing.ensure_model(session)
     return {
@@ -50,6 +52,7 @@ async def seed_reference_in(session: AsyncSession) -> dict[str, int]:
         "agencies": agencies,
         "categories": len(categories),
         "routing_rules": rules,
+        "procedures": procedures,
         "classifier_versions": 1 if trained else 0,
     }
 

@@ -13,7 +13,7 @@ from congdan.config import Settings
 from congdan.integrations.channels import Channel
 from congdan.integrations.live import Broker, make_broker
 from congdan.integrations.registry import build_channels
-from congdan.integrations.storage import LocalStorage, Storage
+from congdan.integrations.storage import LocalStorage, S3Storage, Storage
 from congdan.outbox.registry import Registry
 from congdan.outbox.relay import Relay
 
@@ -24,6 +24,7 @@ TASK_MODULES = (
     "congdan.notifications.tasks",
     "congdan.privacy.tasks",
     "congdan.reports.tasks",
+    "congdan.routing.tasks",
 )
 
 
@@ -64,10 +65,22 @@ class Shared:
         await self.live.close()
 
 
+def build_storage(settings: Settings) -> Storage:
+    if settings.media_url:
+        return S3Storage(
+            settings.media_url,
+            endpoint_url=settings.s3_endpoint_url,
+            region=settings.s3_region,
+            access_key_id=settings.s3_access_key_id,
+            secret_access_key=settings.s3_secret_access_key,
+        )
+    return LocalStorage(settings.resolved_media_dir)
+
+
 def build(settings: Settings, *, storage: Storage | None = None) -> Shared:
     return Shared(
         registry=build_registry(),
-        storage=storage or LocalStorage(settings.resolved_media_dir),
+        storage=storage or build_storage(settings),
         live=make_broker(settings.redis_url),
         channels=build_channels(settings),
     )

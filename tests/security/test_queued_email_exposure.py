@@ -105,6 +105,6 @@ def test_unsubscribe_tokens_are_sealed_and_still_read(settings: Settings) -> Non
     for seen in _decodings(token):
         assert b"ba.tu@example.vn" not in seen
     assert read_token(settings, token) == target
-    assert read_token(settings, token[:-3] + "abc") is None
+    assert read_token(settings, token[:-3] + ("abc" if token[-3:] != "abc" else "xyz")) is None
     # A token sealed for another use does not open as an unsubscribe token.
     assert read_token(settings, settings.keyring.seal(json.dumps(["email", "x@y.vn", None]), "other")) is None

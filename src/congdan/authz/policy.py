@@ -293,6 +293,11 @@ def require_template_manager(principal: Principal, agency_code: str | None) -> N
         raise Forbidden(_("Chỉ quản trị viên hoặc lãnh đạo cơ quan mới được sửa mẫu trả lời."))
 
 
+def require_some_template_manager(principal: Principal) -> None:
+    """The templates' page: for whoever manages the templates of at least one agency."""
+    require_template_manager(principal, None if principal.role == ADMIN else principal.agency_code)
+
+
 def can_use_template(principal: Principal, agency_code: str | None) -> bool:
     """A template shared by every agency, or one of the caller's agency; city-wide staff use all."""
     if not principal.is_staff:

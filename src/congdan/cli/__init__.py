@@ -5,12 +5,14 @@ from __future__ import annotations
 import typer
 
 from congdan.cli.areas import areas_app
+from congdan.cli.backup import backup, restore
 from congdan.cli.classifier import classifier_app
 from congdan.cli.common import load_handlers as _load_handlers
 from congdan.cli.database import db_app, seed_app
 from congdan.cli.privacy import audit_app, keys_app
-from congdan.cli.server import serve, worker
+from congdan.cli.server import serve
 from congdan.cli.users import apikey_app, user_app
+from congdan.cli.worker import worker
 
 __all__ = ["_load_handlers", "app", "main"]
 
@@ -19,6 +21,8 @@ app = typer.Typer(
 )
 app.command()(serve)
 app.command()(worker)
+app.command()(backup)
+app.command()(restore)
 app.add_typer(db_app, name="db")
 app.add_typer(seed_app, name="seed")
 app.add_typer(user_app, name="user")

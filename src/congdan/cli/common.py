@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import os
-import sys
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, NoReturn, TypeVar
@@ -88,10 +87,6 @@ def load_handlers() -> None:
 
 
 def configure_logging(settings: Settings) -> None:
-    import logging
+    from congdan.kit.logs import configure
 
-    import structlog
-
-    level = getattr(logging, settings.log_level.upper(), logging.INFO)
-    logging.basicConfig(level=level, format="%(message)s", stream=sys.stderr)
-    structlog.configure(wrapper_class=structlog.make_filtering_bound_logger(level))
+    configure(settings.log_level, settings.log_format)

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from congdan.models import IdempotencyKey
@@ -28,3 +28,22 @@ async def delete_unfinished(session: AsyncSession, scope: str, key: str) -> None
 async def delete_older_than(session: AsyncSession, moment: datetime) -> int:
     result = await session.execute(delete(IdempotencyKey).where(IdempotencyKey.created_at < moment))
     return int(getattr(result, "rowcount", 0) or 0)
+
+
+async def store_answer(
+    session: AsyncSession,
+    scope: str,
+    key: str,
+    *,
+    status: int,
+    body: dict[str, object],
+    headers: dict[str, str] | None,
+) -> bool:
+    """Marks the key done with its answer; False when there is no such key."""
+    result = await session.execute(
+        update(IdempotencyKey)
+        .where(IdempotencyKey.scope == scope, IdempotencyKey.key == key)
+        .values(status="done", response_status=status, response_body=body, response_headers=headers)
+        .execution_options(synchronize_session=False)
+    )
+    return bool(getattr(result, "rowcount", 0))

@@ -97,13 +97,12 @@ async def complete(
 ) -> None:
     """Stores the answer and the headers that belong to it (Location); call inside the
     transaction that makes the write."""
-    found = await repository.find(session, scope, key)
-    if found is None:
+    # One UPDATE, no read first: the claim is this request's own row.
+    stored = await repository.store_answer(
+        session, scope, key, status=status, body=body, headers=dict(headers) if headers else None
+    )
+    if not stored:
         raise RuntimeError("complete() without a claim")
-    found.status = "done"
-    found.response_status = status
-    found.response_body = body
-    found.response_headers = dict(headers) if headers else None
 
 
 async def release(maker: async_sessionmaker[AsyncSession], *, scope: str, key: str) -> None:

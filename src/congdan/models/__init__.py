@@ -3,6 +3,7 @@
 from congdan.models.accounts import Account, ApiKey, ApiToken, OtpChallenge, ReportToken, ResidentSession
 from congdan.models.announcements import Announcement, AnnouncementAttachment, Subscription
 from congdan.models.audit import AuditEntry
+from congdan.models.catalogue import Procedure, ProcedureVersion
 from congdan.models.idempotency import IdempotencyKey
 from congdan.models.notifications import NotificationOptOut, NotificationPreference, PushSubscription
 from congdan.models.open311 import Open311Submission
@@ -36,6 +37,8 @@ __all__ = [
     "Open311Submission",
     "OtpChallenge",
     "OutboxMessage",
+    "Procedure",
+    "ProcedureVersion",
     "PushSubscription",
     "RecoveryCode",
     "RejectionReason",

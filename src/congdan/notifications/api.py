@@ -11,7 +11,7 @@ from fastapi.responses import HTMLResponse
 from congdan.authz.policy import require_authenticated
 from congdan.db import utcnow
 from congdan.deps import LocaleDep, PrincipalDep, SessionDep, SettingsDep
-from congdan.integrations.push import load_vapid, public_key
+from congdan.integrations.push import published_key
 from congdan.kit.errors import BadRequest
 from congdan.kit.i18n import _, translate
 from congdan.kit.pagination import decode_cursor, encode_cursor
@@ -217,11 +217,7 @@ async def unfollow(report_id: uuid.UUID, session: SessionDep, principal: Princip
     responses=problems(),
 )
 async def vapid_key(settings: SettingsDep) -> VapidKey:
-    if not settings.vapid_private_key:
-        return VapidKey(public_key=None)
-    return VapidKey(
-        public_key=settings.vapid_public_key or public_key(load_vapid(settings.vapid_private_key))
-    )
+    return VapidKey(public_key=published_key(settings))
 
 
 @router.post(

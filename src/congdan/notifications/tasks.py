@@ -20,6 +20,7 @@ from congdan.db import utcnow
 from congdan.integrations.channels import Channel, ChannelError, OutgoingMessage
 from congdan.integrations.registry import build_channels
 from congdan.kit.crypto import keyring_for
+from congdan.kit.metrics import DELIVERIES
 from congdan.live import service as live
 from congdan.models import Delivery, OutboxMessage, Report
 from congdan.notifications import repository, service
@@ -102,12 +103,17 @@ def _announce_live(
         "tracking_code": report.tracking_code,
         "status": report.status,
     }
-    channels = [live.report_channel(report.id)]
+    queues = []
     if report.agency_code:
-        channels.append(live.queue_channel(report.agency_code))
+        queues.append(live.queue_channel(report.agency_code))
     if message.payload.get("from") == "transferred" or message.payload.get("to") in ("transferred", "triage"):
-        channels.append(live.queue_channel(COORDINATION_QUEUE))
-    live.publish_after_commit(session, ctx.resources.get("live"), [(c, data) for c in channels])
+        queues.append(live.queue_channel(COORDINATION_QUEUE))
+    # Only staff hear a queue: they are told which staff member made the change; a report's own
+    # channel, which residents hear, is not.
+    actor = message.payload.get("actor_id")
+    for_queues = {**data, "actor": actor} if actor else data
+    messages = [(live.report_channel(report.id), data)] + [(q, for_queues) for q in queues]
+    live.publish_after_commit(session, ctx.resources.get("live"), messages)
 
 
 async def notify_staff(session: AsyncSession, message: OutboxMessage, ctx: HandlerContext) -> None:
@@ -234,15 +240,18 @@ class NotifySender:
         if not isinstance(outcome, BaseException):
             row.status = "sent"
             row.provider_response = str(outcome)[:2000]
+            DELIVERIES.labels(claim.channel, row.status).inc()
             return None
         row.provider_response = f"{type(outcome).__name__}: {outcome}"[:2000]
         if isinstance(outcome, ChannelError) and outcome.permanent:
             row.status = "rejected"
+            DELIVERIES.labels(claim.channel, row.status).inc()
             if outcome.gone:
                 await forget_destination(session, claim)
             return None
         last_try = message.attempts + 1 >= ctx.settings.notify_max_attempts
         row.status = "dead" if last_try else "failed"
+        DELIVERIES.labels(claim.channel, row.status).inc()
         return row.provider_response
 
 

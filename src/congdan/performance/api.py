@@ -12,6 +12,7 @@ from congdan.deps import LocaleDep, PrincipalDep, SessionDep
 from congdan.kit.problems import problems
 from congdan.performance import exports, service
 from congdan.performance.schemas import MonthlyReportOut
+from congdan.replica import from_replica
 
 router = APIRouter(prefix="/api/v1/performance", tags=["performance"])
 
@@ -30,6 +31,7 @@ Month = Annotated[
     summary="Báo cáo tháng theo đơn vị / Monthly unit report",
     responses=problems(401, 403),
 )
+@from_replica(any_caller=True)
 async def monthly(
     session: SessionDep, principal: PrincipalDep, locale: LocaleDep, month: Month = None
 ) -> MonthlyReportOut:
@@ -53,6 +55,7 @@ def _download(body: bytes, media_type: str, name: str) -> Response:
     responses={200: {"content": {exports.XLSX_TYPE: {}}}, **problems(401, 403)},
     response_class=Response,
 )
+@from_replica(any_caller=True)
 async def monthly_xlsx(
     session: SessionDep, principal: PrincipalDep, locale: LocaleDep, month: Month = None
 ) -> Response:
@@ -67,6 +70,7 @@ async def monthly_xlsx(
     responses={200: {"content": {exports.PDF_TYPE: {}}}, **problems(401, 403)},
     response_class=Response,
 )
+@from_replica(any_caller=True)
 async def monthly_pdf(
     session: SessionDep, principal: PrincipalDep, locale: LocaleDep, month: Month = None
 ) -> Response:

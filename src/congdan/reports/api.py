@@ -30,6 +30,7 @@ from congdan.kit.errors import BadRequest, NotFound, PayloadTooLarge, Validation
 from congdan.kit.i18n import _
 from congdan.kit.pagination import decode_cursor, encode_cursor
 from congdan.kit.problems import problems
+from congdan.replica import from_replica
 from congdan.reports import (
     claims,
     conversation,
@@ -67,9 +68,21 @@ from congdan.routing.schemas import DuplicateList
 router = APIRouter(prefix="/api/v1", tags=["reports"])
 
 
+def _a_number(value: object) -> bool:
+    """Whether a query value reads as a number ("1700000000", "-3.5", "1e-9"), which Pydantic would
+    take for a Unix timestamp or a count of days."""
+    if not isinstance(value, str):
+        return False
+    try:
+        float(value)
+    except ValueError:
+        return False
+    return True
+
+
 def _iso_only(value: object) -> object:
     # Pydantic would read a bare number as a Unix timestamp; the contract says ISO 8601.
-    if isinstance(value, str) and value.strip().lstrip("+-").replace(".", "", 1).isdigit():
+    if _a_number(value):
         raise ValueError(_("Cần ngày giờ ISO 8601 có múi giờ, ví dụ 2026-12-12T08:30:00+07:00."))
     return value
 
@@ -79,7 +92,7 @@ IsoDatetime = Annotated[AwareDatetime, BeforeValidator(_iso_only)]
 
 def _iso_day_only(value: object) -> object:
     # A bare number would be read as days since 1970; the contract says an ISO 8601 date.
-    if isinstance(value, str) and value.strip().lstrip("+-").replace(".", "", 1).isdigit():
+    if _a_number(value):
         raise ValueError(_("Cần ngày theo ISO 8601, ví dụ 2026-12-12."))
     return value
 
@@ -108,7 +121,8 @@ async def create_report(
     if replay is not None:
         return replayed(replay)
     report = await submission.submit(session, ctx, principal, data, locale=locale)
-    body = (await service.report_out(session, principal, report, locale)).model_dump(mode="json")
+    out = await service.report_out(session, principal, report, locale, without_photos=not data.photos)
+    body = out.model_dump(mode="json")
     headers = {"Location": f"/api/v1/reports/{report.id}"}
     await idempotent.remember(session, 201, body, headers)
     return JSONResponse(body, status_code=201, headers=headers)
@@ -179,6 +193,7 @@ def _parse_bbox(raw: str) -> tuple[float, float, float, float]:
     "(`truncated`: còn nữa, hãy phóng to). Public reports only, never who sent them; at most 500 points.",
     responses=problems(),
 )
+@from_replica()
 async def public_map_points(
     session: SessionDep,
     locale: LocaleDep,

@@ -1,8 +1,11 @@
 """A resident who signs in with the phone number or email they once left on a report sent without
-an account can take those reports into their account. Signing in proved they hold that contact;
+an account can take those reports into their account (a report that carried both is matched by
+either). Signing in proved they hold that contact;
 the report's contact is compared by its keyed hash, and every claim is in the audit log."""
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -24,12 +27,22 @@ async def _resident(session: AsyncSession, principal: Principal) -> Account | No
     return (await repository.accounts_by_id(session, {principal.account_id})).get(principal.account_id)
 
 
-async def claimable_count(session: AsyncSession, principal: Principal) -> int:
-    """How many reports sent without an account carry the signed-in resident's phone or email."""
+@dataclass(frozen=True)
+class Claimable:
+    """How many reports wait to be claimed, and by what they are matched: "phone", "email" or
+    "both" (an account that proved both), so that the page can say which contact it means."""
+
+    count: int
+    by: str
+
+
+async def claimable(session: AsyncSession, principal: Principal) -> Claimable:
+    """The reports sent without an account that carry the signed-in resident's phone or email."""
     account = await _resident(session, principal)
     if account is None or not (account.phone or account.email):
-        return 0
-    return await repository.count_unclaimed_with_contact(session, account.phone, account.email)
+        return Claimable(0, "phone")
+    by = "both" if account.phone and account.email else "phone" if account.phone else "email"
+    return Claimable(await repository.count_unclaimed_with_contact(session, account.phone, account.email), by)
 
 
 async def claim(session: AsyncSession, principal: Principal) -> int:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta
-from functools import cache
+from functools import cache, lru_cache
 from zoneinfo import ZoneInfo
 
 import holidays
@@ -63,8 +63,12 @@ def set_due(report: Report, due_at: datetime | None) -> None:
     report.progress_required_at = None
 
 
+@lru_cache(maxsize=4096)
 def working_days_between(start: date, end: date) -> int:
-    """How many working days fall after `start` up to and including `end` (0 when end <= start)."""
+    """How many working days fall after `start` up to and including `end` (0 when end <= start).
+
+    Kept per pair of dates: a page of fifty deadlines asks for a handful of distinct days, and the
+    answer for two dates never changes."""
     count = 0
     day = start
     while day < end:

@@ -49,8 +49,15 @@ def _agency_name(agency: Agency, locale: str) -> str:
 
 
 async def reports_out(
-    session: AsyncSession, principal: Principal, reports: Sequence[Report], locale: str
+    session: AsyncSession,
+    principal: Principal,
+    reports: Sequence[Report],
+    locale: str,
+    *,
+    without_photos: bool = False,
 ) -> list[ReportOut]:
+    """`without_photos`: the caller knows none of the reports has photos (one just sent without
+    any), so they are not looked up."""
     cats, areas, agencies = await repository.names_for(
         session,
         categories={r.category_code for r in reports if r.category_code},
@@ -58,7 +65,8 @@ async def reports_out(
         agencies={r.agency_code for r in reports if r.agency_code},
     )
     photos: dict[uuid.UUID, list[Media]] = defaultdict(list)
-    for media in await repository.media_for_reports(session, [r.id for r in reports]):
+    found = [] if without_photos else await repository.media_for_reports(session, [r.id for r in reports])
+    for media in found:
         if media.report_id is not None:
             photos[media.report_id].append(media)
     out = []

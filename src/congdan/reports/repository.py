@@ -21,6 +21,7 @@ from congdan.models import (
     ReportFollower,
 )
 from congdan.reports.schemas import ReportFilters
+from congdan.reports.states import OPEN
 
 
 async def get(session: AsyncSession, report_id: uuid.UUID, *, for_update: bool = False) -> Report | None:
@@ -116,12 +117,18 @@ async def attach_media(
 async def names_for(
     session: AsyncSession, *, categories: set[str], areas: set[str], agencies: set[str]
 ) -> tuple[dict[str, Category], dict[str, Area], dict[str, Agency]]:
-    cats = {
-        c.code: c
-        for c in (await session.scalars(select(Category).where(Category.code.in_(categories)))).all()
-    }
-    ars = {a.code: a for a in (await session.scalars(select(Area).where(Area.code.in_(areas)))).all()}
-    ags = {a.code: a for a in (await session.scalars(select(Agency).where(Agency.code.in_(agencies)))).all()}
+    # No query for a set that is empty: a caller that knows the names already asks for none.
+    cats: dict[str, Category] = {}
+    ars: dict[str, Area] = {}
+    ags: dict[str, Agency] = {}
+    if categories:
+        stmt = select(Category).where(Category.code.in_(categories))
+        cats = {c.code: c for c in (await session.scalars(stmt)).all()}
+    if areas:
+        ars = {a.code: a for a in (await session.scalars(select(Area).where(Area.code.in_(areas)))).all()}
+    if agencies:
+        stmt_ag = select(Agency).where(Agency.code.in_(agencies))
+        ags = {a.code: a for a in (await session.scalars(stmt_ag)).all()}
     return cats, ars, ags
 
 
@@ -155,6 +162,12 @@ async def unclaimed_with_contact(
     if for_update:
         stmt = stmt.with_for_update()
     return (await session.scalars(stmt)).all()
+
+
+async def count_sent_by(session: AsyncSession, account_id: uuid.UUID) -> int:
+    return int(
+        await session.scalar(select(func.count(Report.id)).where(Report.reporter_id == account_id)) or 0
+    )
 
 
 async def count_unclaimed_with_contact(session: AsyncSession, phone: str | None, email: str | None) -> int:
@@ -241,3 +254,10 @@ async def rejection_reasons_by_code(session: AsyncSession, codes: set[str]) -> d
         return {}
     stmt = select(RejectionReason).where(RejectionReason.code.in_(codes))
     return {r.code: r for r in (await session.scalars(stmt)).all()}
+
+
+async def count_open_for_agency(session: AsyncSession, agency_code: str) -> int:
+    stmt = select(func.count()).select_from(Report).where(
+        Report.agency_code == agency_code, Report.status.in_(sorted(OPEN))
+    )
+    return int(await session.scalar(stmt) or 0)

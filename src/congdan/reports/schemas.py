@@ -11,6 +11,9 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 from congdan.shared.schemas import AreaRef, CodeName, Location
 from congdan.shared.statuses import Status
 
+# The photos one submission, reply or step may carry.
+MAX_PHOTOS = 5
+
 
 class Contact(BaseModel):
     """How to reach an anonymous reporter. Never shown to the public."""
@@ -35,7 +38,7 @@ class ReportCreate(BaseModel):
     location: Location | None = None
     address: str | None = Field(default=None, max_length=500)
     photos: list[uuid.UUID] = Field(
-        default_factory=list, max_length=5, description="Mã ảnh đã tải lên qua /uploads"
+        default_factory=list, max_length=MAX_PHOTOS, description="Mã ảnh đã tải lên qua /uploads"
     )
     visibility: Literal["public", "private"] = "public"
     hide_identity: bool = False
@@ -120,7 +123,7 @@ class TransitionIn(BaseModel):
     duplicate_of: uuid.UUID | None = Field(
         default=None, description="Phản ánh gốc (khi chuyển sang duplicate)"
     )
-    photos: list[uuid.UUID] = Field(default_factory=list, max_length=5)
+    photos: list[uuid.UUID] = Field(default_factory=list, max_length=MAX_PHOTOS)
 
 
 class CategoryChangeIn(BaseModel):
@@ -143,7 +146,7 @@ class ReplyIn(BaseModel):
         ),
     )
     message: str = Field(min_length=1, max_length=4000)
-    photos: list[uuid.UUID] = Field(default_factory=list, max_length=5)
+    photos: list[uuid.UUID] = Field(default_factory=list, max_length=MAX_PHOTOS)
     committed_finish_on: date | None = Field(
         default=None,
         description=(

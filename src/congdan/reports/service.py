@@ -43,12 +43,17 @@ async def get_by_code(session: AsyncSession, code: str) -> Report:
 
 
 async def reports_out(
-    session: AsyncSession, principal: Principal, reports: Sequence[Report], locale: str
+    session: AsyncSession,
+    principal: Principal,
+    reports: Sequence[Report],
+    locale: str,
+    *,
+    without_photos: bool = False,
 ) -> list[ReportOut]:
     """The reports as this caller may see them. Staff seeing a resident's contact details is an
     access to personal data, so it is logged here; the caller's unit of work commits the rows with
     the answer, also on reads (such endpoints are marked `@writes`)."""
-    out = await present.reports_out(session, principal, reports, locale)
+    out = await present.reports_out(session, principal, reports, locale, without_photos=without_photos)
     revealed = [r.id for r in out if r.contact is not None]
     if revealed and principal.is_staff:
         await audit.record_many(
@@ -57,8 +62,10 @@ async def reports_out(
     return out
 
 
-async def report_out(session: AsyncSession, principal: Principal, report: Report, locale: str) -> ReportOut:
-    return (await reports_out(session, principal, [report], locale))[0]
+async def report_out(
+    session: AsyncSession, principal: Principal, report: Report, locale: str, *, without_photos: bool = False
+) -> ReportOut:
+    return (await reports_out(session, principal, [report], locale, without_photos=without_photos))[0]
 
 
 def is_open(report: Report) -> bool:
@@ -106,6 +113,11 @@ def record(
     return event
 
 
+def _actor(actor: Principal) -> dict[str, str]:
+    # A staff member's own changes are left out of the live count on their queue page.
+    return {"actor_id": str(actor.account_id)} if actor.is_staff and actor.account_id else {}
+
+
 async def record_and_announce(
     session: AsyncSession,
     report: Report,
@@ -139,7 +151,7 @@ async def record_and_announce(
         announce,
         aggregate_type="report",
         aggregate_id=str(report.id),
-        payload={"report_id": str(report.id), "event_id": str(event.id), **(payload or {})},
+        payload={"report_id": str(report.id), "event_id": str(event.id), **_actor(actor), **(payload or {})},
     )
     return event
 

@@ -24,6 +24,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from congdan.config import Settings
 from congdan.kit.errors import AppError
 from congdan.kit.i18n import _, negotiate
+from congdan.kit.metrics import RATE_LIMITED
 from congdan.kit.problems import problem_response
 
 log = structlog.get_logger("ratelimit")
@@ -90,6 +91,7 @@ class RateLimiter:
                 log.warning("ratelimit.storage_error", rule=rule, error=str(exc)[:200])
                 return
             retry_after = max(1, math.ceil(stats.reset_time - time.time()))
+            RATE_LIMITED.labels(rule).inc()
             raise TooManyRequests(
                 _("Bạn đã gửi quá nhiều yêu cầu; hãy thử lại sau %(seconds)s giây."),
                 headers={"Retry-After": str(retry_after)},
