@@ -44,6 +44,8 @@ pytest_plugins = ["tests.servers"]
 PASSWORD = "mat-khau-rat-dai-123"
 # A fixed AES-256 key (id "t1") so sealed values are readable by every engine a test opens.
 TEST_DATA_KEY = "t1:" + "A" * 43
+# The confidence threshold the tests route with (the one routing used before each version chose its own).
+TEST_MIN_CONFIDENCE = 0.5
 # A point in Phường Bến Thành, the centre of Ho Chi Minh City.
 BEN_THANH = {"lat": 10.7725, "long": 106.6980}
 
@@ -111,6 +113,9 @@ async def settings(data_dir: Path) -> AsyncIterator[Settings]:
         rate_limits_enabled=False,  # tests/test_ratelimit.py turns them on in an app of its own
         # The test push services listen on 127.0.0.1; tests/security/test_ssrf_push.py turns it off.
         push_allow_private_endpoints=True,
+        # The tests' own texts route as they are written, whatever threshold a retrained corpus
+        # chooses; tests/test_routing_threshold.py runs the chosen one.
+        routing_min_confidence=TEST_MIN_CONFIDENCE,
     )
     await upgrade(s)
     await _snapshot_reference_data(s)

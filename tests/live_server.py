@@ -75,6 +75,11 @@ def _env(settings: Settings, extra_env: dict[str, str]) -> dict[str, str]:
         "CONGDAN_SECRET_KEY": str(settings.secret_key),
         "CONGDAN_DATA_KEY": str(settings.data_key),
         "CONGDAN_LOG_LEVEL": "INFO",
+        **(
+            {"CONGDAN_ROUTING_MIN_CONFIDENCE": str(settings.routing_min_confidence)}
+            if settings.routing_min_confidence is not None
+            else {}
+        ),
         **extra_env,
     }
 

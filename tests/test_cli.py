@@ -584,7 +584,8 @@ def test_classifier_evaluate_prints_accuracy(run: Any, migrated: Path, tmp_path:
         "road_damage\tổ gà to giữa đường Lê Lợi\n"
         "noise\tkaraoke hat to luc nua dem ko ngu dc\n"
         "water_supply\tmất nước máy cả ngày nay\n"
-        "water_supply\tnuoc may co mui hoi\n",
+        "water_supply\tnuoc may co mui hoi\n"
+        "none\tcho hỏi giá vàng hôm nay\n",
         encoding="utf-8",
     )
     data = json.loads(
@@ -598,10 +599,15 @@ def test_classifier_evaluate_prints_accuracy(run: Any, migrated: Path, tmp_path:
         "ece",
         "reliability",
         "threshold",
+        "min_similarity",
         "auto_routed",
         "misrouted",
+        "out_of_scope",
+        "out_of_scope_held",
+        "cross_checked",
+        "per_style",
     }
-    assert data["n"] == 4
+    assert data["n"] == 4 and data["out_of_scope"] == 1  # the out-of-scope row is not in top-1
     assert len(data["reliability"]) == 10 and sum(row["count"] for row in data["reliability"]) == 4
     assert 0 <= data["ece"] <= 1
     assert 0.5 <= data["top1"] <= data["top3"] <= 1
@@ -609,6 +615,7 @@ def test_classifier_evaluate_prints_accuracy(run: Any, migrated: Path, tmp_path:
     text = _ok(run("classifier", "evaluate", str(tsv), "--data-dir", str(migrated))).stdout
     assert "Top-1" in text and "Top-3" in text and "water_supply" in text and "Số dòng / rows: 4" in text
     assert "ECE:" in text and "reliability" in text
+    assert "by style" in text and "out of scope: " in text
     bad = tmp_path / "bad.tsv"
     bad.write_text("nhan\tvan ban\nnoise\tồn\n", encoding="utf-8")
     failed = run("classifier", "evaluate", str(bad), "--data-dir", str(migrated))

@@ -91,7 +91,9 @@ class Settings(BaseSettings):
     outbox_concurrency: int = Field(default=8, ge=1)  # rows of different aggregates handled at once
 
     # Routing (what, where, who, already reported?)
-    routing_min_confidence: float = Field(default=0.5, ge=0.0, le=1.0)
+    # Under this confidence a person decides. Unset: the active classifier version's own threshold,
+    # chosen from the held-out curve for the misrouting goal when it was trained.
+    routing_min_confidence: float | None = Field(default=None, ge=0.0, le=1.0)
     duplicate_window_days: int = Field(default=30, ge=1)
 
     # Open311 GeoReport v2: the one jurisdiction this server answers for.

@@ -78,8 +78,31 @@ def classifier_evaluate(
         typer.echo("Không ngưỡng nào đạt mục tiêu / no threshold meets the goal")
     else:
         typer.echo(f"Ngưỡng chọn / chosen threshold: {figures['threshold']:.2f}")
+        if figures["min_similarity"] is not None:
+            typer.echo(
+                "Ngưỡng 'không thuộc lĩnh vực nào' / 'none of these' cut-off: "
+                f"{figures['min_similarity']:.3f}"
+            )
         typer.echo(f"Tự chuyển / auto-routed: {figures['auto_routed']:.1%}")
         typer.echo(f"Chuyển sai / misrouted: {figures['misrouted']:.1%}")
+        checked = figures["cross_checked"]
+        if checked is not None:
+            typer.echo(
+                "Chọn trên một nửa, đo trên nửa kia / chosen on one half, measured on the other: "
+                f"{checked['auto_routed']:.1%} tự chuyển / auto-routed, "
+                f"{checked['misrouted']:.1%} chuyển sai / misrouted"
+            )
+        if figures["out_of_scope"]:
+            typer.echo(
+                "Ngoài phạm vi / out of scope: "
+                f"{figures['out_of_scope_held']}/{figures['out_of_scope']} đến người xử lý / reach a person"
+            )
+        typer.echo("Theo cách viết / by style:  số dòng / n   top-1   tự chuyển / auto   sai / misrouted")
+        for style, row in figures["per_style"].items():
+            typer.echo(
+                f"  {style:<24} {row['n']:>5}   {row['top1']:>6.1%}   "
+                f"{row['auto_routed']:>6.1%}   {row['misrouted']:>6.1%}"
+            )
     typer.echo(f"ECE: {figures['ece']:.4f}")
     typer.echo("Bảng tin cậy / reliability:")
     typer.echo("  khoảng / bin   số dòng / count   tin cậy / confidence   chính xác / accuracy")

@@ -58,6 +58,11 @@ class ClassifierModel(Base):
     # A pickled scikit-learn pipeline. Only our own trainer writes it; the table is as trusted
     # as the rest of the database.
     blob: Mapped[bytes] = mapped_column(LargeBinary)
+    # Chosen from the held-out split when the version was trained (routing/evaluation.py): the
+    # confidence under which a person decides, and the similarity to the nearest training example
+    # under which text is unlike any category. Versions trained before have neither.
+    routing_threshold: Mapped[float | None] = mapped_column(Float, default=None)
+    min_similarity: Mapped[float | None] = mapped_column(Float, default=None)
     is_active: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
 

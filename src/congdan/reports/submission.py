@@ -102,14 +102,18 @@ async def submit(
 
     photo_ids = await shared.claim_photos(session, principal, data.photos, "photos")
     classification = None
+    reason = None
     if category is None:
         classification = routing.classify(ctx.classifier, description)
-        if classification is not None and classification.top is not None:
+        if classification is not None:
+            reason = classification.triage_reason(ctx.settings.routing_min_confidence)
+        # Text unlike any category stays without one rather than taking the nearest.
+        if classification is not None and classification.top is not None and reason != routing.UNLIKE_ANY:
             category = await categories_repo.category(session, classification.top.code)
     located = place.located
     decision = await routing.decide(session, ctx.areas, category=category, area=located)
     # A guess the classifier is unsure of goes to a person, not to an agency.
-    confident = classification is None or classification.confident(ctx.settings.routing_min_confidence)
+    confident = reason is None
     now = utcnow()
     report = Report(
         tracking_code=await _fresh_tracking_code(session),

@@ -20,20 +20,20 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from congdan.routing.calibration import (
-    choose_threshold,
-    curve,
-    default_thresholds,
-    expected_calibration_error,
-    reliability,
-)
+import numpy as np
+
+from congdan.routing.calibration import expected_calibration_error, reliability
+from congdan.routing.evaluation import OUT_OF_SCOPE, Choice, Row, choose, cross_checked, outcome, per_style
 from congdan.routing.normalise import folded, normalise
+from congdan.routing.styles import styles_of
 
 CORPUS_DIR = Path(__file__).resolve().parent / "corpus"
 TRAIN_FILE = CORPUS_DIR / "train.tsv"
 HELDOUT_FILE = CORPUS_DIR / "heldout.tsv"
 # Single-letter words count too: "q 3", "p 5" are districts and wards once shorthand is spelled out.
 WORD_PATTERN = r"(?u)\b\w+\b"
+# A feature shared by more than this share of the training examples takes no part in "none of these".
+DISTINCTIVE_SHARE = 0.1
 
 
 @dataclass(frozen=True)
@@ -52,14 +52,21 @@ class Ranked:
 class Evaluation:
     top1: float
     top3: float
-    n: int
+    n: int  # in-scope rows; top-1, top-3 and the recalls are over them
     per_category: dict[str, float]  # recall of each category present in the file
-    # (top-1 confidence, top-1 right) for every row: what calibration and the threshold come from.
+    # (top-1 confidence, top-1 right) for every in-scope row: what calibration comes from.
     pairs: tuple[tuple[float, bool], ...] = ()
+    # every row, out-of-scope ones too: what the threshold and the cut-off come from
+    rows: tuple[Row, ...] = ()
+
+    def choice(self) -> Choice | None:
+        return choose(self.rows)
 
     def as_dict(self) -> dict[str, Any]:
         table = reliability(self.pairs)
-        chosen = choose_threshold(curve(self.pairs, default_thresholds()))
+        chosen = self.choice()
+        measured = outcome(self.rows, chosen) if chosen else None
+        checked = cross_checked(self.rows)
         return {
             "top1": self.top1,
             "top3": self.top3,
@@ -77,9 +84,29 @@ class Evaluation:
                 for b in table
             ],
             "threshold": None if chosen is None else chosen.threshold,
-            "auto_routed": None if chosen is None else round(chosen.auto_routed, 4),
-            "misrouted": None if chosen is None else round(chosen.misrouted, 4),
+            "min_similarity": None if chosen is None else _rounded(chosen.min_similarity),
+            "auto_routed": None if measured is None else round(measured.auto_routed, 4),
+            "misrouted": None if measured is None else round(measured.misrouted, 4),
+            "out_of_scope": None if measured is None else measured.out_of_scope,
+            "out_of_scope_held": None if measured is None else measured.out_of_scope_held,
+            # chosen on one half of the rows, measured on the other
+            "cross_checked": None
+            if checked is None
+            else {"auto_routed": round(checked.auto_routed, 4), "misrouted": round(checked.misrouted, 4)},
+            "per_style": {
+                style: {
+                    "n": f.n,
+                    "top1": f.top1,
+                    "auto_routed": round(f.auto_routed, 4),
+                    "misrouted": round(f.misrouted, 4),
+                }
+                for style, f in per_style(self.rows, chosen).items()
+            },
         }
+
+
+def _rounded(value: float | None) -> float | None:
+    return None if value is None else round(value, 4)
 
 
 class CorpusError(ValueError):
@@ -116,22 +143,89 @@ def corpus_digest(examples: Sequence[Example]) -> str:
     return digest.hexdigest()
 
 
-class Classifier:
-    """A fitted pipeline and the version it was stored under (0 before it is stored)."""
+@dataclass(frozen=True)
+class Judged:
+    """One text's ranking, and how close it comes to the nearest training example (cosine of
+    their features, 0–1; None when the version keeps no training features)."""
 
-    def __init__(self, pipeline: Any, version: int = 0) -> None:
+    ranked: list[Ranked]
+    similarity: float | None
+
+
+class Classifier:
+    """A fitted pipeline and the version it was stored under (0 before it is stored).
+
+    It may also keep the training examples' distinctive features (those at most a tenth of the
+    examples share), one unit-length row each, to tell text unlike anything it was taught ("none of
+    these") from text that is merely hard to place; and the routing threshold and similarity
+    cut-off chosen for it from the held-out split. Common features are left out of the similarity:
+    they say little about which example is nearest and are most of the arithmetic."""
+
+    def __init__(
+        self,
+        pipeline: Any,
+        version: int = 0,
+        neighbours: Any = None,
+        *,
+        threshold: float | None = None,
+        min_similarity: float | None = None,
+    ) -> None:
         self._pipeline = pipeline
         self.version = version
         self.classes: list[str] = [str(c) for c in pipeline.classes_]
+        # features × examples (CSR), so that one text's columns pick rows; its rows of common
+        # features are empty
+        self._neighbours = neighbours
+        self.threshold = threshold
+        self.min_similarity = min_similarity
         from congdan.routing.scoring import Scorer
 
         self._scorer = Scorer.from_pipeline(pipeline)
 
     def rank(self, text: str, limit: int | None = None) -> list[Ranked]:
         """One text, as a request asks: through the scorer, the pipeline's arithmetic alone."""
+        return self.judge(text, limit).ranked
+
+    def judge(self, text: str, limit: int | None = None) -> Judged:
         if self._scorer is None:
-            return self.rank_many([text], limit)[0]
-        return self._ranked(self._scorer.probabilities(text), limit)
+            return self.judge_many([text], limit)[0]
+        columns, values = self._scorer.features(text)
+        ranked = self._ranked(self._scorer.probabilities_of(columns, values), limit)
+        similarity = None if self._neighbours is None else self._nearest(columns, values)
+        return Judged(ranked, similarity)
+
+    def _nearest(self, columns: Any, values: Any) -> float:
+        """The cosine to the nearest training example, from the rows of the text's own features:
+        gathered straight from the CSR arrays, which costs a tenth of slicing the matrix."""
+        matrix = self._neighbours
+        distinctive = matrix.indptr[columns + 1] > matrix.indptr[columns]
+        columns, values = columns[distinctive], values[distinctive]
+        norm = float(np.sqrt(values @ values)) if len(values) else 0.0
+        if not norm:
+            return 0.0
+        starts, ends = matrix.indptr[columns], matrix.indptr[columns + 1]
+        lengths = ends - starts
+        total = int(lengths.sum())
+        if not total:
+            return 0.0
+        # the positions of every stored entry of the chosen rows, in one array
+        offsets = np.repeat(starts - np.cumsum(lengths) + lengths, lengths) + np.arange(total)
+        weights = matrix.data[offsets] * np.repeat(values / norm, lengths)
+        scores = np.bincount(matrix.indices[offsets], weights=weights, minlength=matrix.shape[1])
+        return min(1.0, float(scores.max()))
+
+    def judge_many(self, texts: Sequence[str], limit: int | None = None) -> list[Judged]:
+        from scipy.sparse import diags
+
+        if not texts:
+            return []
+        rows = [self._ranked(row, limit) for row in self.probabilities(texts)]
+        if self._neighbours is None:
+            return [Judged(r, None) for r in rows]
+        distinctive = diags((np.diff(self._neighbours.indptr) > 0).astype(np.float64))
+        features = _unit_rows(self._features(texts) @ distinctive)
+        closest = (features @ self._neighbours).max(axis=1).toarray().ravel()
+        return [Judged(r, min(1.0, float(s))) for r, s in zip(rows, closest, strict=True)]
 
     def rank_many(self, texts: Sequence[str], limit: int | None = None) -> list[list[Ranked]]:
         if not texts:
@@ -148,22 +242,60 @@ class Classifier:
         each of our three vectorisers through joblib, and scikit-learn would check our own plain
         strings again at every step — together half the time of a single classification, which is
         what a request makes. A test holds the two ways equal."""
+        from sklearn import config_context
+
+        model = self._pipeline.named_steps["model"]
+        with config_context(assume_finite=True, skip_parameter_validation=True):
+            return model.predict_proba(self._features(texts))
+
+    def _features(self, texts: Sequence[str]) -> Any:
         from scipy.sparse import hstack
         from sklearn import config_context
 
         features = self._pipeline.named_steps["features"]
-        model = self._pipeline.named_steps["model"]
         with config_context(assume_finite=True, skip_parameter_validation=True):
-            matrix = hstack([step.transform(list(texts)) for _name, step in features.transformer_list])
-            return model.predict_proba(matrix.tocsr())
+            return hstack([step.transform(list(texts)) for _name, step in features.transformer_list]).tocsr()
+
+    def with_neighbours(self, texts: Sequence[str]) -> Classifier:
+        """The same classifier keeping these texts' distinctive features as its neighbours."""
+        from scipy.sparse import diags
+
+        features = self._features(texts)
+        shared_by = np.diff(features.tocsc().indptr)
+        distinctive = diags((shared_by <= max(3, DISTINCTIVE_SHARE * len(texts))).astype(np.float64))
+        neighbours = _unit_rows(features @ distinctive).T.tocsr()
+        neighbours.eliminate_zeros()
+        return Classifier(self._pipeline, self.version, neighbours)
 
     def dumps(self) -> bytes:
-        return zlib.compress(pickle.dumps(self._pipeline, protocol=pickle.HIGHEST_PROTOCOL), 6)
+        payload = {"pipeline": self._pipeline, "neighbours": self._neighbours}
+        return zlib.compress(pickle.dumps(payload, protocol=pickle.HIGHEST_PROTOCOL), 6)
 
     @classmethod
-    def loads(cls, blob: bytes, version: int) -> Classifier:
+    def loads(
+        cls, blob: bytes, version: int, *, threshold: float | None = None, min_similarity: float | None = None
+    ) -> Classifier:
         # The blob comes from our own trainer through our own database (see models/routing.py).
-        return cls(pickle.loads(zlib.decompress(blob)), version)  # noqa: S301
+        # Versions stored before neighbours were kept hold the bare pipeline.
+        payload = pickle.loads(zlib.decompress(blob))  # noqa: S301
+        if isinstance(payload, dict):
+            return cls(
+                payload["pipeline"],
+                version,
+                payload.get("neighbours"),
+                threshold=threshold,
+                min_similarity=min_similarity,
+            )
+        return cls(payload, version, threshold=threshold, min_similarity=min_similarity)
+
+
+def _unit_rows(matrix: Any) -> Any:
+    """Each row scaled to length 1 (a row of zeros stays zeros)."""
+    from scipy.sparse import diags
+
+    lengths = np.sqrt(np.asarray(matrix.multiply(matrix).sum(axis=1)).ravel())
+    lengths[lengths == 0] = 1.0
+    return diags(1.0 / lengths) @ matrix
 
 
 def _build_pipeline(n_per_class_min: int) -> Any:
@@ -215,20 +347,37 @@ def train(examples: Sequence[Example]) -> Classifier:
     if len(counts) < 2:
         raise CorpusError("training needs examples of at least two categories")
     pipeline = _build_pipeline(min(counts.values()))
-    pipeline.fit([e.text for e in examples], [e.category for e in examples])
-    return Classifier(pipeline)
+    texts = [e.text for e in examples]
+    pipeline.fit(texts, [e.category for e in examples])
+    return Classifier(pipeline).with_neighbours(texts)
 
 
 def evaluate(classifier: Classifier, examples: Sequence[Example]) -> Evaluation:
+    """Top-1, top-3 and recalls over the rows of a known category; every row, those labelled
+    `none` (out of scope) too, as routing would treat it."""
     if not examples:
         return Evaluation(0.0, 0.0, 0, {})
-    ranked = classifier.rank_many([e.text for e in examples], limit=3)
+    judged = classifier.judge_many([e.text for e in examples], limit=3)
     hits1 = hits3 = 0
     seen: dict[str, int] = defaultdict(int)
     right: dict[str, int] = defaultdict(int)
     pairs = []
-    for example, ranks in zip(examples, ranked, strict=True):
+    rows = []
+    for example, verdict in zip(examples, judged, strict=True):
+        ranks = verdict.ranked
         codes = [r.code for r in ranks]
+        rows.append(
+            Row(
+                label=example.category,
+                styles=styles_of(example.text, example.category),
+                top=codes[0] if codes else None,
+                confidence=ranks[0].confidence if ranks else 0.0,
+                similarity=verdict.similarity,
+                in_top3=example.category in codes,
+            )
+        )
+        if example.category == OUT_OF_SCOPE:
+            continue
         seen[example.category] += 1
         if ranks:
             pairs.append((ranks[0].confidence, ranks[0].code == example.category))
@@ -237,9 +386,11 @@ def evaluate(classifier: Classifier, examples: Sequence[Example]) -> Evaluation:
             right[example.category] += 1
         if example.category in codes:
             hits3 += 1
-    n = len(examples)
+    n = sum(seen.values())
     per_category = {code: round(right[code] / seen[code], 4) for code in sorted(seen)}
-    return Evaluation(round(hits1 / n, 4), round(hits3 / n, 4), n, per_category, tuple(pairs))
+    if not n:
+        return Evaluation(0.0, 0.0, 0, {}, (), tuple(rows))
+    return Evaluation(round(hits1 / n, 4), round(hits3 / n, 4), n, per_category, tuple(pairs), tuple(rows))
 
 
 def training_corpus() -> list[Example]:

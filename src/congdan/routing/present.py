@@ -64,6 +64,7 @@ async def suggestion_out(session: AsyncSession, found: Suggestion, locale: str) 
         if agency
         else None,
         triage=found.triage,
+        triage_reason=found.triage_reason if found.triage else None,
         duplicates=duplicates_out(found.duplicates, found.categories, locale),
         classifier_version=found.classification.version if found.classification else None,
     )

@@ -80,6 +80,11 @@ class SuggestOut(BaseModel):
     area: AreaRef | None
     agency: CodeName | None = Field(description="Cơ quan sẽ nhận nếu gửi ngay")
     triage: bool = Field(description="Sẽ chờ điều phối viên phân loại thay vì giao ngay")
+    triage_reason: Literal["low_confidence", "unlike_any", "no_agency"] | None = Field(
+        default=None,
+        description="Vì sao chờ điều phối viên: chưa đủ chắc chắn; không giống lĩnh vực nào; "
+        "không có cơ quan nhận / why a person decides",
+    )
     duplicates: list[DuplicateOut]
     classifier_version: int | None
 
@@ -136,3 +141,7 @@ class ClassifierOut(BaseModel):
     heldout_top1: float
     heldout_top3: float
     min_confidence: float = Field(description="Ngưỡng dưới đó phản ánh chờ điều phối viên")
+    min_similarity: float | None = Field(
+        description="Độ giống mẫu gần nhất dưới đó nội dung được coi là không thuộc lĩnh vực nào "
+        "/ similarity under which text is taken for none of the categories"
+    )

@@ -135,6 +135,11 @@ class Scorer:
         )
 
     def probabilities(self, text: str) -> Floats:
+        return self.probabilities_of(*self.features(text))
+
+    def features(self, text: str) -> tuple[npt.NDArray[np.intp], Floats]:
+        """The text's non-zero feature columns and their TF-IDF values, each vectoriser's part of
+        length 1, as the pipeline's features would be."""
         accented = normalise(text)
         plain = fold(accented)
         found: list[int] = []
@@ -143,12 +148,17 @@ class Scorer:
             found.extend(map(block.columns.get, grams, repeat(-1, len(grams))))
         columns = np.asarray(found, dtype=np.intp)
         columns, counts = np.unique(columns[columns >= 0], return_counts=True)
-        if not len(columns):
-            return _temperature(self._intercept, self._beta)
         values = (1.0 + np.log(counts)) * self._idf[columns]
+        if not len(columns):
+            return columns, values
         owner = self._block_of[columns]
         norms = np.sqrt(np.bincount(owner, weights=values * values, minlength=len(self._blocks)))
         values /= norms[owner]
+        return columns, values
+
+    def probabilities_of(self, columns: npt.NDArray[np.intp], values: Floats) -> Floats:
+        if not len(columns):
+            return _temperature(self._intercept, self._beta)
         return _temperature(values @ self._weights[columns] + self._intercept, self._beta)
 
 

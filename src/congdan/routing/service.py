@@ -1,6 +1,8 @@
 """What it is, where it is, who must act: the decisions made at submission.
 
-- What: the classifier ranks the categories; below the confidence threshold a human decides.
+- What: the classifier ranks the categories; below the confidence threshold, or for text unlike
+  anything it was taught ("none of these"), a human decides. Both limits are chosen for each
+  version from the held-out split when it is trained (routing/evaluation.py).
 - Where: the unit from the point (polygon when imported, else the nearest centre, approximate),
   or from the address parsed offline.
 - Who: the routing rules table, (category, area or area type) → agency or "the unit's People's
@@ -16,6 +18,7 @@ import asyncio
 import time
 import uuid
 from dataclasses import dataclass
+from functools import partial
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -43,6 +46,7 @@ from congdan.routing.classifier import (
     training_corpus,
 )
 from congdan.routing.duplicates import Candidate
+from congdan.routing.evaluation import unlike_any
 
 
 @dataclass(frozen=True)
@@ -52,25 +56,59 @@ class Decision:
     rule_id: uuid.UUID | None = None
 
 
+# Why a person must decide what a report is about.
+LOW_CONFIDENCE = "low_confidence"
+UNLIKE_ANY = "unlike_any"  # "none of these": the text is unlike every category's examples
+NO_AGENCY = "no_agency"  # no routing rule gives an agency for this category and place
+# The threshold of a version trained before each version chose its own, when none is configured.
+FALLBACK_THRESHOLD = 0.5
+
+
 @dataclass(frozen=True)
 class Classification:
-    """The category the machine would pick, with how sure it is."""
+    """The category the machine would pick, with how sure it is and how close the text comes to
+    anything it was taught; and the limits chosen for the version that judged it."""
 
     ranked: list[Ranked]
     version: int
+    similarity: float | None = None
+    threshold: float | None = None
+    min_similarity: float | None = None
 
     @property
     def top(self) -> Ranked | None:
         return self.ranked[0] if self.ranked else None
 
-    def confident(self, threshold: float) -> bool:
-        return self.top is not None and self.top.confidence >= threshold
+    @property
+    def unlike_any(self) -> bool:
+        return unlike_any(self.similarity, self.min_similarity)
+
+    def threshold_for(self, configured: float | None) -> float:
+        """A configured threshold overrides the version's own."""
+        if configured is not None:
+            return configured
+        return self.threshold if self.threshold is not None else FALLBACK_THRESHOLD
+
+    def triage_reason(self, configured: float | None) -> str | None:
+        """Why a person must decide, or None when the top category may be routed."""
+        if self.unlike_any:
+            return UNLIKE_ANY
+        if self.top is None or self.top.confidence < self.threshold_for(configured):
+            return LOW_CONFIDENCE
+        return None
 
 
 def classify(classifier: Classifier | None, text: str, limit: int = 5) -> Classification | None:
     if classifier is None or not text.strip():
         return None
-    return Classification(classifier.rank(text, limit), classifier.version)
+    judged = classifier.judge(text, limit)
+    return Classification(
+        judged.ranked,
+        classifier.version,
+        judged.similarity,
+        classifier.threshold,
+        classifier.min_similarity,
+    )
 
 
 # ---- where -------------------------------------------------------------------------------------
@@ -175,9 +213,11 @@ def fit(examples: list[Example], n_corrections: int) -> Fitted:
 
 
 async def store(session: AsyncSession, fitted: Fitted) -> Trained:
-    """The next version number. It becomes the active one only when none is: an administrator
-    chooses when routing switches to a new version."""
+    """The next version number, with the threshold and cut-off chosen for it on the held-out
+    split. It becomes the active one only when none is: an administrator chooses when routing
+    switches to a new version."""
     version = (await repository.latest_version(session) or 0) + 1
+    choice = fitted.evaluation.choice()
     model = ClassifierModel(
         version=version,
         created_at=utcnow(),
@@ -187,6 +227,8 @@ async def store(session: AsyncSession, fitted: Fitted) -> Trained:
         heldout_top1=fitted.evaluation.top1,
         heldout_top3=fitted.evaluation.top3,
         blob=fitted.classifier.dumps(),
+        routing_threshold=choice.threshold if choice else None,
+        min_similarity=choice.min_similarity if choice else None,
         is_active=await repository.active_version(session) is None,
     )
     session.add(model)
@@ -251,7 +293,15 @@ class ClassifierHolder:
         elif self.current is None or self.current.version != active:
             model = await repository.get_model(session, active)
             if model is not None:
-                self.current = await asyncio.to_thread(Classifier.loads, model.blob, model.version)
+                self.current = await asyncio.to_thread(
+                    partial(
+                        Classifier.loads,
+                        threshold=model.routing_threshold,
+                        min_similarity=model.min_similarity,
+                    ),
+                    model.blob,
+                    model.version,
+                )
         self._checked_at = time.monotonic()
         return self.current
 
@@ -266,6 +316,7 @@ class Suggestion:
     decision: Decision
     triage: bool
     duplicates: list[Candidate]
+    triage_reason: str | None = None
 
 
 async def suggest(
@@ -285,10 +336,13 @@ async def suggest(
     classification = classify(classifier, description or "")
     ranked_codes = [r.code for r in classification.ranked] if classification else []
     categories = {c.code: c for c in await categories_repo.categories(session) if c.is_active}
-    top = categories.get(ranked_codes[0]) if ranked_codes else None
+    configured = settings.routing_min_confidence
+    reason = classification.triage_reason(configured) if classification else LOW_CONFIDENCE
+    # Text unlike any category is not put in the nearest one.
+    top = categories.get(ranked_codes[0]) if ranked_codes and reason != UNLIKE_ANY else None
     area = place.located
     decision = await decide(session, index, category=top, area=area)
-    confident = classification is not None and classification.confident(settings.routing_min_confidence)
+    confident = reason is None
     found: list[Candidate] = []
     if lat is not None and lon is not None and area is not None:
         found = await duplicates.candidates(
@@ -307,6 +361,7 @@ async def suggest(
         decision=decision,
         triage=decision.agency_code is None or not confident,
         duplicates=found,
+        triage_reason=reason if reason is not None else (None if decision.agency_code else NO_AGENCY),
     )
 
 
