@@ -14,7 +14,7 @@ from congdan.kit.errors import NotFound
 from congdan.kit.i18n import _
 from congdan.kit.problems import problems
 from congdan.models import RoutingRule
-from congdan.routing import present, repository, rules, service
+from congdan.routing import present, repository, rules, service, suggestions
 from congdan.routing.schemas import (
     ClassifierOut,
     RuleIn,
@@ -35,7 +35,7 @@ router = APIRouter(prefix="/api/v1", tags=["routing"])
 )
 async def suggest(data: SuggestIn, session: SessionDep, ctx: ContextDep, locale: LocaleDep) -> SuggestOut:
     point = data.point()
-    found = await service.suggest(
+    found = await suggestions.suggest(
         session,
         index=ctx.areas,
         classifier=ctx.classifier,

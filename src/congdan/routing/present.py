@@ -9,8 +9,8 @@ from congdan.agencies import repository as agencies_repo
 from congdan.areas import repository as areas_repo
 from congdan.models import Category
 from congdan.routing.duplicates import Candidate
-from congdan.routing.schemas import CategoryGuess, DuplicateOut, SuggestOut
-from congdan.routing.service import Suggestion
+from congdan.routing.schemas import AlsoOut, CategoryGuess, DuplicateOut, SuggestOut
+from congdan.routing.suggestions import Suggestion
 from congdan.shared.schemas import AreaRef, CodeName
 from congdan.shared.statuses import Status
 
@@ -66,5 +66,13 @@ async def suggestion_out(session: AsyncSession, found: Suggestion, locale: str) 
         triage=found.triage,
         triage_reason=found.triage_reason if found.triage else None,
         duplicates=duplicates_out(found.duplicates, found.categories, locale),
+        also=AlsoOut(
+            code=found.also.code,
+            name=category_name(found.categories[found.also.code], locale),
+            confidence=found.also.confidence,
+            text=found.also.text,
+        )
+        if found.also
+        else None,
         classifier_version=found.classification.version if found.classification else None,
     )

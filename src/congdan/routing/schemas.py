@@ -61,6 +61,15 @@ class CategoryGuess(BaseModel):
     confidence: float = Field(ge=0, le=1)
 
 
+class AlsoOut(BaseModel):
+    """A second problem the message names, which could be reported on its own."""
+
+    code: str
+    name: str
+    confidence: float = Field(ge=0, le=1)
+    text: str = Field(description="Phần tin nhắn nói về việc này / the part of the message about it")
+
+
 class DuplicateOut(BaseModel):
     """A report that may be the same problem. Public fields only."""
 
@@ -86,6 +95,9 @@ class SuggestOut(BaseModel):
         "không có cơ quan nhận / why a person decides",
     )
     duplicates: list[DuplicateOut]
+    also: AlsoOut | None = Field(
+        default=None, description="Việc thứ hai trong tin nhắn: gửi riêng? / also report this?"
+    )
     classifier_version: int | None
 
 

@@ -25,12 +25,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from congdan.agencies import repository as agencies_repo
 from congdan.areas import addresses
 from congdan.areas.service import AreaIndex, Located
-from congdan.authz.policy import PUBLIC, Principal
+from congdan.authz.policy import Principal
 from congdan.categories import repository as categories_repo
 from congdan.categories.data import OTHER
 from congdan.config import Settings
 from congdan.db import utcnow
-from congdan.kit.errors import FieldError, ValidationFailed
+from congdan.kit.errors import FieldError
 from congdan.kit.i18n import _
 from congdan.models import Category, ClassifierExample, ClassifierModel, Report, RoutingRule
 from congdan.routing import duplicates, repository
@@ -304,65 +304,6 @@ class ClassifierHolder:
                 )
         self._checked_at = time.monotonic()
         return self.current
-
-
-# ---- suggestions while the resident types ---------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Suggestion:
-    classification: Classification | None
-    categories: dict[str, Category]
-    decision: Decision
-    triage: bool
-    duplicates: list[Candidate]
-    triage_reason: str | None = None
-
-
-async def suggest(
-    session: AsyncSession,
-    *,
-    index: AreaIndex,
-    classifier: Classifier | None,
-    settings: Settings,
-    description: str | None,
-    lat: float | None,
-    lon: float | None,
-    address: str | None = None,
-) -> Suggestion:
-    place = where(index, lat=lat, lon=lon, address=address, description=description, needed=False)
-    if place.error is not None:
-        raise ValidationFailed(errors=[place.error])
-    classification = classify(classifier, description or "")
-    ranked_codes = [r.code for r in classification.ranked] if classification else []
-    categories = {c.code: c for c in await categories_repo.categories(session) if c.is_active}
-    configured = settings.routing_min_confidence
-    reason = classification.triage_reason(configured) if classification else LOW_CONFIDENCE
-    # Text unlike any category is not put in the nearest one.
-    top = categories.get(ranked_codes[0]) if ranked_codes and reason != UNLIKE_ANY else None
-    area = place.located
-    decision = await decide(session, index, category=top, area=area)
-    confident = reason is None
-    found: list[Candidate] = []
-    if lat is not None and lon is not None and area is not None:
-        found = await duplicates.candidates(
-            session,
-            category_code=top.code if top and confident else None,
-            radius_m=top.duplicate_radius_m if top and confident else None,
-            lat=lat,
-            lon=lon,
-            text=description,
-            window_days=settings.duplicate_window_days,
-            principal=PUBLIC,  # the form shows them to whoever is typing
-        )
-    return Suggestion(
-        classification=classification,
-        categories=categories,
-        decision=decision,
-        triage=decision.agency_code is None or not confident,
-        duplicates=found,
-        triage_reason=reason if reason is not None else (None if decision.agency_code else NO_AGENCY),
-    )
 
 
 async def duplicates_of(

@@ -27,7 +27,7 @@ from congdan.reports import present, repository, submission
 from congdan.reports.context import Context
 from congdan.reports.schemas import PhotoOut
 from congdan.routing import present as routing_present
-from congdan.routing import service as routing
+from congdan.routing import suggestions as routing
 from congdan.routing.schemas import SuggestOut
 from congdan.security.ratelimit import limit
 from congdan.web.alerts import ALERT_BANNER
@@ -55,6 +55,7 @@ SUGGESTION_PAGE = FormPage("/gop-y", SUGGESTION_KINDS, "app/report/form.html")
 RESULT_PATH = "/da-gui"
 # How long a second send of the same form waits for the first to finish (a double tap).
 WAIT_FOR_FIRST_SECONDS = 15.0
+MAX_DESCRIPTION = 4000  # as the API takes it (reports/schemas.py)
 
 
 async def _caller(request: Request) -> Principal:
@@ -148,16 +149,37 @@ async def _form_page(
 
 
 async def _show(
-    request: Request, session: AsyncSession, page: FormPage, kind: str | None, language: PageLang
+    request: Request,
+    session: AsyncSession,
+    page: FormPage,
+    kind: str | None,
+    language: PageLang,
+    prefill: ReportForm | None = None,
 ) -> Response:
     principal = await _caller(request)
-    form = ReportForm(kind=kind if kind in page.kinds else page.kinds[0])
+    form = prefill or ReportForm()
+    form.kind = kind if kind in page.kinds else page.kinds[0]
     return await _form_page(request, session, page, form, language=language, principal=principal)
 
 
 @router.get("/gui-phan-anh", response_class=HTMLResponse)
-async def report_page(request: Request, language: PageLocale, session: SessionDep) -> Response:
-    return await _show(request, session, REPORT_PAGE, REPORT, language)
+async def report_page(
+    request: Request,
+    language: PageLocale,
+    session: SessionDep,
+    # A second problem offered from another report's form arrives with its text, category and place.
+    mo_ta: Annotated[str, Query(max_length=MAX_DESCRIPTION)] = "",
+    linh_vuc: Annotated[str, Query(max_length=64)] = "",
+    lat: Annotated[float | None, Query(ge=-90, le=90)] = None,
+    long: Annotated[float | None, Query(ge=-180, le=180)] = None,
+) -> Response:
+    prefill = ReportForm(
+        description=mo_ta,
+        category=linh_vuc,
+        lat="" if lat is None or long is None else str(lat),
+        long="" if lat is None or long is None else str(long),
+    )
+    return await _show(request, session, REPORT_PAGE, REPORT, language, prefill)
 
 
 @router.get("/gop-y", response_class=HTMLResponse)
