@@ -1,5 +1,6 @@
 """Reads from a streaming replica (CONGDAN_DATABASE_REPLICA_URL), against a real primary and
-replica made for these tests: anonymous public reads (the map, Open311 GET) come from the replica;
+replica made for these tests: anonymous public reads (the map and its page's list, Open311 GET)
+come from the replica;
 a browser that has just written, and any signed-in caller, read the primary and see their own
 write; a replica that falls behind past the setting, or stops, sends reads back to the primary, and
 is used again once it is back."""
@@ -72,6 +73,9 @@ async def _seen(client: httpx.AsyncClient, report: dict[str, Any], **headers: st
     assert on_map.status_code == 200, on_map.text
     mapped = any(f["properties"]["code"] == report["tracking_code"] for f in on_map.json()["features"])
     assert mapped == (r.status_code == 200)  # both reads from the same database
+    page = await client.get("/ban-do", headers=headers)  # the public list, as a page
+    assert page.status_code == 200, page.text
+    assert (f"/theo-doi/{report['tracking_code']}" in page.text) == mapped
     return mapped
 
 

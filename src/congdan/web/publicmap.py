@@ -21,6 +21,7 @@ from congdan.kit.errors import AppError
 from congdan.kit.i18n import _, translate
 from congdan.kit.pagination import decode_cursor, encode_cursor
 from congdan.notifications.messages import LOCAL_TZ
+from congdan.replica import from_replica
 from congdan.reports import public_map
 from congdan.reports.states import LABELS, Status, label
 from congdan.web.alerts import ALERT_BANNER
@@ -46,6 +47,7 @@ def _shown_day(value: datetime) -> str:
 
 
 @router.get("/ban-do", response_class=HTMLResponse)
+@from_replica()  # public reports, a moment old at worst; a signed-in resident reads the primary
 async def map_page(
     request: Request,
     language: PageLocale,
