@@ -29,7 +29,7 @@ async def seed_agencies(session: AsyncSession) -> int:
         for code, name, name_en, kind, email, phone in CITY_AGENCIES
         if code not in have
     ]
-    for area in await areas_repo.list_areas(session):
+    for area in await areas_repo.unit_names(session):
         code = committee_code(area.code)
         if code not in have:
             name, name_en = committee_name(area.name)

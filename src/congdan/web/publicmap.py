@@ -65,7 +65,7 @@ async def map_page(
     chosen_status = Status(status) if status in {s.value for s in Status} else None
     start, end = _day(day_from, "from", errors, locale), _day(day_to, "to", errors, locale)
     categories = await categories_repo.categories(session)
-    units = await areas_repo.list_areas(session)
+    units = await areas_repo.unit_names(session)
     category = category if category in {c.code for c in categories} else None
     unit = unit if unit in {u.code for u in units} else None
     try:

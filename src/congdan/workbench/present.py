@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from congdan.areas.repository import UnitName
 from congdan.kit.i18n import translate
 from congdan.models import Agency, Area, Category, RejectionReason, ReplyTemplate, Report
 from congdan.reports import repository as reports_repo
@@ -50,11 +51,13 @@ class Known:
     form), by code: the rows' names are looked up only for codes missing here."""
 
     categories: Mapping[str, Category] = field(default_factory=dict)
-    areas: Mapping[str, Area] = field(default_factory=dict)
+    areas: Mapping[str, Area | UnitName] = field(default_factory=dict)
     agencies: Mapping[str, Agency] = field(default_factory=dict)
 
     @classmethod
-    def of(cls, categories: Iterable[Category], areas: Iterable[Area], agencies: Iterable[Agency]) -> Known:
+    def of(
+        cls, categories: Iterable[Category], areas: Iterable[Area | UnitName], agencies: Iterable[Agency]
+    ) -> Known:
         return cls({c.code: c for c in categories}, {a.code: a for a in areas}, {a.code: a for a in agencies})
 
 

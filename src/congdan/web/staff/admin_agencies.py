@@ -53,7 +53,7 @@ async def _list(
         "rows": await service.all_agencies(session, me),
         "kinds": KIND_LABELS,
         "kind_options": _kinds(request),
-        "area_options": [(a.code, a.name) for a in await areas_repo.list_areas(session)],
+        "area_options": list(await areas_repo.unit_names(session)),
         "done": done,
         "errors": errors or {},
         "form": form or {"kind": "department"},

@@ -42,7 +42,7 @@ async def _list(
 ) -> Response:
     locale = locale_of(request)
     choices = await options(session, locale)
-    areas = [(a.code, a.name) for a in await areas_repo.list_areas(session)]
+    areas = list(await areas_repo.unit_names(session))
     context = {
         "rows": await rules.list_rules(session, me, None),
         "agency_names": dict(choices["agency_options"]),

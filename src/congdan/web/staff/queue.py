@@ -104,7 +104,7 @@ async def queue_page(
     last = queue.items[-1] if queue.items else None
     next_cursor = encode_time_cursor(last.due_at, last.id) if queue.more and last else None
     categories = await categories_repo.categories(session)
-    areas = await areas_repo.list_areas(session)
+    areas = await areas_repo.unit_names(session)
     agencies = await agencies_repo.list_agencies(session) if principal.is_citywide_staff else []
     known = present.Known.of(categories, areas, agencies)
     page = await present.queue_page(session, queue, locale, next_cursor, known)
