@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import NamedTuple
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -13,6 +14,22 @@ async def list_agencies(session: AsyncSession, kind: str | None = None) -> Seque
     if kind:
         stmt = stmt.where(Agency.kind == kind)
     return (await session.scalars(stmt)).all()
+
+
+class AgencyName(NamedTuple):
+    code: str
+    name: str
+    name_en: str | None
+
+
+async def agency_names(session: AsyncSession) -> list[AgencyName]:
+    """The active agencies' codes and names, for a form's list: three columns, not whole rows."""
+    stmt = (
+        select(Agency.code, Agency.name, Agency.name_en)
+        .where(Agency.is_active.is_(True))
+        .order_by(Agency.kind, Agency.code)
+    )
+    return [AgencyName(*row) for row in (await session.execute(stmt)).all()]
 
 
 async def get_agency(session: AsyncSession, code: str) -> Agency | None:

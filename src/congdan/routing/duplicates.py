@@ -38,19 +38,29 @@ class Candidate:
     score: float
 
 
-def _trigrams(text: str) -> Counter[str]:
+@dataclass(frozen=True)
+class _Trigrams:
+    counts: Counter[str]
+    length: float  # the counts' Euclidean length
+
+
+def _trigrams(text: str) -> _Trigrams:
     padded = f" {folded(text)} "
-    return Counter(padded[i : i + 3] for i in range(len(padded) - 2))
+    counts = Counter(padded[i : i + 3] for i in range(len(padded) - 2))
+    return _Trigrams(counts, math.sqrt(sum(v * v for v in counts.values())))
+
+
+def _cosine(a: _Trigrams, b: _Trigrams) -> float:
+    if not a.length or not b.length:
+        return 0.0
+    small, large = (a.counts, b.counts) if len(a.counts) <= len(b.counts) else (b.counts, a.counts)
+    dot = sum(count * large[gram] for gram, count in small.items() if gram in large)
+    return dot / (a.length * b.length)
 
 
 def similarity(a: str, b: str) -> float:
     """Cosine similarity of character trigram counts, 0 to 1."""
-    ta, tb = _trigrams(a), _trigrams(b)
-    if not ta or not tb:
-        return 0.0
-    dot = sum(count * tb[gram] for gram, count in ta.items() if gram in tb)
-    norm = math.sqrt(sum(v * v for v in ta.values())) * math.sqrt(sum(v * v for v in tb.values()))
-    return dot / norm if norm else 0.0
+    return _cosine(_trigrams(a), _trigrams(b))
 
 
 def score(distance_m: float, radius_m: float, text_similarity: float, has_text: bool) -> float:
@@ -88,6 +98,7 @@ async def candidates(
         principal=principal,
     )
     has_text = bool(text and text.strip())
+    asked = _trigrams(text or "") if has_text else None  # once, not once per candidate
     found = []
     for report in rows:
         if report.lat is None or report.lon is None or report.duplicate_of_id is not None:
@@ -95,7 +106,7 @@ async def candidates(
         distance = haversine_m(lat, lon, report.lat, report.lon)
         if distance > radius:
             continue
-        alike = similarity(text or "", report.description) if has_text else 0.0
+        alike = _cosine(asked, _trigrams(report.description)) if asked is not None else 0.0
         value = score(distance, radius, alike, has_text)
         if value >= MIN_SCORE:
             found.append(Candidate(report, round(distance, 1), round(alike, 3), round(value, 3)))

@@ -62,12 +62,17 @@ def csrf_token(request: Request) -> str:
     """The token for forms on this page; remembers to set the cookie when it is new."""
     settings: Settings = request.app.state.settings
     state = request.scope.setdefault("state", {})
+    made: str | None = state.get("csrf_token")
+    if made is not None:  # a page with twenty forms signs its token once
+        return made
     nonce: str | None = state.get("csrf_nonce") or cookies.read_cookie(request, COOKIE)
     if not nonce or len(nonce) > 128:
         nonce = secrets.token_urlsafe(32)
         state["csrf_new_cookie"] = nonce
     state["csrf_nonce"] = nonce
-    return f"{nonce}.{_mac(settings.resolved_secret_key, _session_id(request, settings), nonce)}"
+    token = f"{nonce}.{_mac(settings.resolved_secret_key, _session_id(request, settings), nonce)}"
+    state["csrf_token"] = token
+    return token
 
 
 def token_is_valid(request: Request, token: str | None) -> bool:

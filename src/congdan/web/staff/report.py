@@ -182,10 +182,16 @@ async def report_page(
         if t.agency_code in (None, report.agency_code)
     ]
     can = await _actions(session, me, report)
-    agencies = [a for a in await agencies_repo.list_agencies(session) if a.is_active]
+    # Only a coordinator gives a report to any agency: nobody else's page lists them.
+    agencies = await agencies_repo.agency_names(session) if can["reassign"] else []
     estimate = workbench.estimated_area(ctx, report)
     runner_up = (
         await areas_repo.get_area(session, estimate.runner_up) if estimate and estimate.runner_up else None
+    )
+    runner_up_agency = (
+        await agencies_repo.get_agency(session, committee_code(runner_up.code))
+        if runner_up and can["reassign"]
+        else None
     )
     if failed is not None and not _shows(can, failed):
         failed = None  # the form is not on the page (any more): the error goes at the top
@@ -207,9 +213,7 @@ async def report_page(
         "agencies": agencies,
         "runner_up": runner_up,
         # The runner-up's committee, for the coordinator's one-click reassignment.
-        "runner_up_agency": next(
-            (a for a in agencies if runner_up and a.code == committee_code(runner_up.code)), None
-        ),
+        "runner_up_agency": runner_up_agency if runner_up_agency and runner_up_agency.is_active else None,
         "categories": [c for c in categories if c.is_active],
         "tile_url": ctx.settings.map_tile_url,
         "tile_attribution": ctx.settings.map_tile_attribution,
