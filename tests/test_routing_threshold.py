@@ -35,7 +35,7 @@ GIBBERISH = "qwrtzxqv jjkkhh pfffzq"
 
 
 def _row(label: str, top: str | None, confidence: float, similarity: float | None = 0.5) -> Row:
-    return Row(label, frozenset({PLAIN}), top, confidence, similarity, top == label)
+    return Row(label, frozenset({PLAIN}), top, confidence, similarity)
 
 
 # ---- choosing, on hand-made rows -------------------------------------------------------------
@@ -92,8 +92,8 @@ def test_cross_check_chooses_on_one_half_and_measures_on_the_other() -> None:
 
 
 def test_per_style_figures_leave_out_of_scope_rows_out() -> None:
-    formal = Row("noise", frozenset({"formal"}), "noise", 0.9, 0.5, True)
-    short = Row("noise", frozenset({"short", "no_diacritics"}), "trees", 0.9, 0.5, False)
+    formal = Row("noise", frozenset({"formal"}), "noise", 0.9, 0.5)
+    short = Row("noise", frozenset({"short", "no_diacritics"}), "trees", 0.9, 0.5)
     figures = per_style([formal, short, _row(OUT_OF_SCOPE, "noise", 0.9)], Choice(0.5, None))
     assert set(figures) == {"formal", "short", "no_diacritics"}  # the out-of-scope row's "plain" is not
     assert figures["formal"].top1 == 1.0 and figures["short"].misrouted == 1.0

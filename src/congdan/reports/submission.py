@@ -107,9 +107,9 @@ async def submit(
         classification = routing.classify(ctx.classifier, description)
         if classification is not None:
             reason = classification.triage_reason(ctx.settings.routing_min_confidence)
-        # Text unlike any category stays without one rather than taking the nearest.
-        if classification is not None and classification.top is not None and reason != routing.UNLIKE_ANY:
-            category = await categories_repo.category(session, classification.top.code)
+            # Text unlike any category stays without one rather than taking the nearest.
+            if classification.top is not None and reason != routing.UNLIKE_ANY:
+                category = await categories_repo.category(session, classification.top.code)
     located = place.located
     decision = await routing.decide(session, ctx.areas, category=category, area=located)
     # A guess the classifier is unsure of goes to a person, not to an agency.

@@ -121,19 +121,18 @@ class AlsoFigures:
 def measure(
     classifier: Classifier, two: Sequence[TwoProblems], single: Sequence[str], min_similarity: float | None
 ) -> AlsoFigures:
-    found = 0
-    for row in two:
-        ranked = classifier.rank(row.text, 1)
-        main = ranked[0].code if ranked else None
-        offer = second_problem(classifier, row.text, main, min_similarity=min_similarity)
-        if offer is not None and {main, offer.code} == {row.main, row.second}:
-            found += 1
-    offers = 0
-    for text in single:
+    def offered(text: str) -> tuple[str | None, Also | None]:
+        """The whole message's category, and the second problem offered beside it."""
         ranked = classifier.rank(text, 1)
         main = ranked[0].code if ranked else None
-        if second_problem(classifier, text, main, min_similarity=min_similarity) is not None:
-            offers += 1
+        return main, second_problem(classifier, text, main, min_similarity=min_similarity)
+
+    found = 0
+    for row in two:
+        main, offer = offered(row.text)
+        if offer is not None and {main, offer.code} == {row.main, row.second}:
+            found += 1
+    offers = sum(1 for text in single if offered(text)[1] is not None)
     return AlsoFigures(
         len(two), found / len(two) if two else 0.0, len(single), offers / len(single) if single else 0.0
     )

@@ -137,10 +137,6 @@ async def classifier_info(
         n_corrections=model.n_corrections,
         heldout_top1=model.heldout_top1,
         heldout_top3=model.heldout_top3,
-        min_confidence=settings.routing_min_confidence
-        if settings.routing_min_confidence is not None
-        else model.routing_threshold
-        if model.routing_threshold is not None
-        else service.FALLBACK_THRESHOLD,
+        min_confidence=service.threshold_in_use(settings.routing_min_confidence, model.routing_threshold),
         min_similarity=model.min_similarity,
     )

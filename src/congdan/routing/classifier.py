@@ -198,16 +198,14 @@ class Classifier:
         """The cosine to the nearest training example, from the rows of the text's own features:
         gathered straight from the CSR arrays, which costs a tenth of slicing the matrix."""
         matrix = self._neighbours
-        distinctive = matrix.indptr[columns + 1] > matrix.indptr[columns]
-        columns, values = columns[distinctive], values[distinctive]
+        starts = matrix.indptr[columns]
+        lengths = matrix.indptr[columns + 1] - starts
+        distinctive = lengths > 0  # a common feature's row is empty
+        starts, lengths, values = starts[distinctive], lengths[distinctive], values[distinctive]
         norm = float(np.sqrt(values @ values)) if len(values) else 0.0
         if not norm:
             return 0.0
-        starts, ends = matrix.indptr[columns], matrix.indptr[columns + 1]
-        lengths = ends - starts
         total = int(lengths.sum())
-        if not total:
-            return 0.0
         # the positions of every stored entry of the chosen rows, in one array
         offsets = np.repeat(starts - np.cumsum(lengths) + lengths, lengths) + np.arange(total)
         weights = matrix.data[offsets] * np.repeat(values / norm, lengths)
@@ -373,7 +371,6 @@ def evaluate(classifier: Classifier, examples: Sequence[Example]) -> Evaluation:
                 top=codes[0] if codes else None,
                 confidence=ranks[0].confidence if ranks else 0.0,
                 similarity=verdict.similarity,
-                in_top3=example.category in codes,
             )
         )
         if example.category == OUT_OF_SCOPE:

@@ -20,12 +20,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from congdan.categories.data import OTHER
-from congdan.routing.calibration import MAX_MISROUTED, default_thresholds
+from congdan.routing.calibration import MAX_MISROUTED, choose_threshold, curve, default_thresholds
 
 # The held-out label of a message that belongs to no category at all.
 OUT_OF_SCOPE = "none"
 # At most this share of in-scope messages may be taken for "none of these".
 MAX_REFUSED = 0.02
+# The confidence given on the curve to a message that is never routed, whatever the threshold.
+_NEVER = -1.0
 
 
 @dataclass(frozen=True)
@@ -35,7 +37,6 @@ class Row:
     top: str | None
     confidence: float
     similarity: float | None
-    in_top3: bool
 
     @property
     def in_scope(self) -> bool:
@@ -78,10 +79,13 @@ def unlike_any(similarity: float | None, min_similarity: float | None) -> bool:
     return similarity is not None and min_similarity is not None and similarity < min_similarity
 
 
+def routable(row: Row, min_similarity: float | None) -> bool:
+    """Whether any threshold could route it: a named category, and like the training examples."""
+    return row.top is not None and row.top != OTHER and not unlike_any(row.similarity, min_similarity)
+
+
 def routed(row: Row, choice: Choice) -> bool:
-    if row.top is None or row.top == OTHER or unlike_any(row.similarity, choice.min_similarity):
-        return False
-    return row.confidence >= choice.threshold
+    return routable(row, choice.min_similarity) and row.confidence >= choice.threshold
 
 
 def outcome(rows: Sequence[Row], choice: Choice) -> Outcome:
@@ -109,11 +113,11 @@ def choose(
 ) -> Choice | None:
     """The cut-off, then the lowest threshold under the misrouting goal; None if none meets it."""
     cutoff = choose_cutoff(rows, max_refused)
-    for threshold in default_thresholds():
-        choice = Choice(threshold, cutoff)
-        if outcome(rows, choice).misrouted < max_misrouted:
-            return choice
-    return None
+    # The calibration curve over what routing would do: a message no threshold routes counts for
+    # none, and a routed out-of-scope message is wrong (its label is no category).
+    pairs = [(r.confidence if routable(r, cutoff) else _NEVER, r.top == r.label) for r in rows]
+    point = choose_threshold(curve(pairs, default_thresholds()), max_misrouted)
+    return None if point is None else Choice(point.threshold, cutoff)
 
 
 def cross_checked(rows: Sequence[Row]) -> Outcome | None:

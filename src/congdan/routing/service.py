@@ -64,6 +64,14 @@ NO_AGENCY = "no_agency"  # no routing rule gives an agency for this category and
 FALLBACK_THRESHOLD = 0.5
 
 
+def threshold_in_use(configured: float | None, chosen: float | None) -> float:
+    """A configured threshold overrides the one chosen for the version; a version with none, from
+    before versions chose theirs, routes at the fallback."""
+    if configured is not None:
+        return configured
+    return chosen if chosen is not None else FALLBACK_THRESHOLD
+
+
 @dataclass(frozen=True)
 class Classification:
     """The category the machine would pick, with how sure it is and how close the text comes to
@@ -84,10 +92,7 @@ class Classification:
         return unlike_any(self.similarity, self.min_similarity)
 
     def threshold_for(self, configured: float | None) -> float:
-        """A configured threshold overrides the version's own."""
-        if configured is not None:
-            return configured
-        return self.threshold if self.threshold is not None else FALLBACK_THRESHOLD
+        return threshold_in_use(configured, self.threshold)
 
     def triage_reason(self, configured: float | None) -> str | None:
         """Why a person must decide, or None when the top category may be routed."""
