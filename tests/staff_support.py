@@ -5,11 +5,15 @@ from __future__ import annotations
 
 import re
 import time
+import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
 import httpx
 import pyotp
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from congdan.accounts.service import create_staff
 
 STEP = 30
 
@@ -108,3 +112,15 @@ async def page_sign_in(
         assert answer.status_code == 200, answer.text
         login.recovery_codes = RECOVERY.findall(answer.text)
     return answer
+
+
+async def make_staff(
+    maker: async_sessionmaker[AsyncSession], role: str = "agency_officer", agency: str | None = "so_xay_dung"
+) -> StaffLogin:
+    """A new staff account with the tests' password, not yet signed in."""
+    from tests.conftest import PASSWORD  # conftest imports this module
+
+    email = f"canbo.{uuid.uuid4().hex[:8]}@example.vn"
+    async with maker() as session, session.begin():
+        await create_staff(session, email=email, password=PASSWORD, role=role, agency_code=agency)
+    return StaffLogin(email, PASSWORD)

@@ -3,7 +3,6 @@ CSRF on every form, the sign-in redirect of workbench pages, and live updates by
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -13,22 +12,12 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from congdan.accounts.service import create_staff
 from congdan.models import AuditEntry
 from tests.conftest import PASSWORD, Actors
 from tests.resident_pages_support import sign_in as resident_sign_in
-from tests.staff_support import StaffLogin, csrf_of, page_sign_in
+from tests.staff_support import csrf_of, make_staff, page_sign_in
 
 Maker = async_sessionmaker[AsyncSession]
-
-
-async def _staff(
-    maker: Maker, role: str = "agency_officer", agency: str | None = "so_xay_dung"
-) -> StaffLogin:
-    email = f"canbo.{uuid.uuid4().hex[:8]}@example.vn"
-    async with maker() as session, session.begin():
-        await create_staff(session, email=email, password=PASSWORD, role=role, agency_code=agency)
-    return StaffLogin(email, PASSWORD)
 
 
 def _client(app: Any) -> httpx.AsyncClient:
@@ -59,7 +48,7 @@ def clock(app: Any) -> Iterator[Clock]:
 async def test_first_sign_in_enrols_with_a_qr_code_then_shows_the_queue(
     client: httpx.AsyncClient, maker: Maker
 ) -> None:
-    login = await _staff(maker)
+    login = await make_staff(maker)
     answer = await page_sign_in(client, login)
     assert len(set(login.recovery_codes)) == 10
     assert "Mã khôi phục của bạn" in answer.text
@@ -85,7 +74,7 @@ async def test_first_sign_in_enrols_with_a_qr_code_then_shows_the_queue(
 
 
 async def test_the_enrolment_page_draws_the_qr_code_itself(client: httpx.AsyncClient, maker: Maker) -> None:
-    login = await _staff(maker)
+    login = await make_staff(maker)
     page = await client.get("/staff/")
     await client.post(
         "/staff/dang-nhap",
@@ -102,7 +91,7 @@ async def test_the_enrolment_page_draws_the_qr_code_itself(client: httpx.AsyncCl
 async def test_wrong_password_and_wrong_code_say_so_on_the_page(
     client: httpx.AsyncClient, maker: Maker
 ) -> None:
-    login = await _staff(maker)
+    login = await make_staff(maker)
     page = await client.get("/staff/")
     wrong = await client.post(
         "/staff/dang-nhap",
@@ -122,7 +111,7 @@ async def test_wrong_password_and_wrong_code_say_so_on_the_page(
 
 
 async def test_forms_without_the_token_are_refused(client: httpx.AsyncClient, maker: Maker) -> None:
-    login = await _staff(maker)
+    login = await make_staff(maker)
     r = await client.post("/staff/dang-nhap", data={"email": login.email, "password": PASSWORD})
     assert r.status_code == 403
     await page_sign_in(client, login)
@@ -140,7 +129,7 @@ async def test_htmx_requests_are_told_where_to_sign_in(client: httpx.AsyncClient
 
 
 async def test_idle_and_absolute_expiry(client: httpx.AsyncClient, maker: Maker, clock: Clock) -> None:
-    login = await _staff(maker)
+    login = await make_staff(maker)
     await page_sign_in(client, login, now=clock.now.timestamp())
     for _ in range(2):
         clock.advance(minutes=29)
@@ -161,7 +150,7 @@ async def test_sessions_are_listed_and_revoked_by_their_owner_and_by_an_administ
     client: httpx.AsyncClient, maker: Maker
 ) -> None:
     app = client._transport.app  # type: ignore[attr-defined]
-    login = await _staff(maker)
+    login = await make_staff(maker)
     await page_sign_in(client, login)
     async with _client(app) as laptop, _client(app) as admin_browser:
         await page_sign_in(laptop, login)
@@ -176,7 +165,7 @@ async def test_sessions_are_listed_and_revoked_by_their_owner_and_by_an_administ
         assert (await laptop.get("/staff/tai-khoan")).status_code == 303
         assert (await client.get("/staff/tai-khoan")).status_code == 200
 
-        admin = await _staff(maker, role="admin", agency=None)
+        admin = await make_staff(maker, role="admin", agency=None)
         await page_sign_in(admin_browser, admin)
         listing = await admin_browser.get("/staff/admin/staff")
         assert login.email in listing.text and "Cán bộ xử lý" in listing.text
@@ -206,9 +195,9 @@ async def test_sessions_are_listed_and_revoked_by_their_owner_and_by_an_administ
 async def test_an_administrator_resets_a_factor_and_unlocks_on_the_page(
     client: httpx.AsyncClient, maker: Maker
 ) -> None:
-    login = await _staff(maker)
+    login = await make_staff(maker)
     await page_sign_in(client, login)
-    admin = await _staff(maker, role="admin", agency=None)
+    admin = await make_staff(maker, role="admin", agency=None)
     async with _client(client._transport.app) as admin_browser:  # type: ignore[attr-defined]
         await page_sign_in(admin_browser, admin)
         listing = await admin_browser.get("/staff/admin/staff")
@@ -236,7 +225,7 @@ async def test_a_resident_sign_in_in_the_same_browser_leaves_the_staff_session_a
 ) -> None:
     """Staff and residents have a cookie each: a resident's sign-in and sign-out in the browser a
     staff member works in neither replaces nor ends the staff session."""
-    login = await _staff(maker)
+    login = await make_staff(maker)
     await page_sign_in(client, login)
     staff_cookie = client.cookies.get("congdan_staff_session")
     assert staff_cookie

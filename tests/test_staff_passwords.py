@@ -17,27 +17,17 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from congdan.accounts import repository as accounts_repo
 from congdan.accounts.passwords import verify_password
-from congdan.accounts.service import create_staff
 from congdan.app import create_app
 from congdan.config import Settings
 from congdan.models import AuditEntry
 from tests.conftest import PASSWORD
 from tests.staff_admin_support import audited
-from tests.staff_support import StaffLogin, csrf_of, page_sign_in
+from tests.staff_support import csrf_of, make_staff, page_sign_in
 
 Maker = async_sessionmaker[AsyncSession]
 PAGE = "/staff/tai-khoan/mat-khau"
 NEW = "mat-khau-moi-cua-toi"
 ONE_TIME = re.compile(r'<code id="one-time-password" class="secret">([^<]+)</code>')
-
-
-async def _staff(
-    maker: Maker, role: str = "agency_officer", agency: str | None = "so_xay_dung"
-) -> StaffLogin:
-    email = f"canbo.{uuid.uuid4().hex[:8]}@example.vn"
-    async with maker() as session, session.begin():
-        await create_staff(session, email=email, password=PASSWORD, role=role, agency_code=agency)
-    return StaffLogin(email, PASSWORD)
 
 
 def _client(app: Any, address: str = "127.0.0.1") -> httpx.AsyncClient:
@@ -64,7 +54,7 @@ async def test_a_staff_member_changes_their_password_and_their_other_sessions_en
     client: httpx.AsyncClient, maker: Maker
 ) -> None:
     app = client._transport.app  # type: ignore[attr-defined]
-    login = await _staff(maker)
+    login = await make_staff(maker)
     await page_sign_in(client, login)
     bearer = await login.headers(client)
     async with _client(app) as laptop:
@@ -127,7 +117,7 @@ async def limited(settings: Settings) -> AsyncIterator[Any]:
 
 async def test_wrong_current_passwords_count_against_the_sign_in_lock(limited: Any) -> None:
     maker = limited.state.sessionmaker
-    login = await _staff(maker)
+    login = await make_staff(maker)
     async with _client(limited, "10.72.0.1") as owner:
         await page_sign_in(owner, login)
         statuses = [(await _change(owner, f"doan-sai-{i}", NEW)).status_code for i in range(4)]
@@ -148,10 +138,10 @@ async def test_an_administrator_resets_a_password_and_the_next_sign_in_must_choo
     client: httpx.AsyncClient, maker: Maker
 ) -> None:
     app = client._transport.app  # type: ignore[attr-defined]
-    login = await _staff(maker)
+    login = await make_staff(maker)
     await page_sign_in(client, login)
     bearer = await login.headers(client)
-    admin = await _staff(maker, role="admin", agency=None)
+    admin = await make_staff(maker, role="admin", agency=None)
     async with _client(app) as admin_browser:
         await page_sign_in(admin_browser, admin)
         async with maker() as session:
@@ -176,7 +166,7 @@ async def test_an_administrator_resets_a_password_and_the_next_sign_in_must_choo
         assert r.status_code == 422 and "Mật khẩu của chính mình thì đổi ở trang Tài khoản." in r.text
     async with _client(app) as officer_browser:
         # A non-administrator may not reset anyone's.
-        await page_sign_in(officer_browser, await _staff(maker))
+        await page_sign_in(officer_browser, await make_staff(maker))
         page = await officer_browser.get("/staff/tai-khoan")
         r = await officer_browser.post(
             f"/staff/admin/staff/{me.id}/dat-lai-mat-khau", data={"csrf_token": csrf_of(page.text)}
