@@ -21,6 +21,7 @@ import os
 import secrets
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -136,7 +137,9 @@ def _worker_command(metrics_port: int) -> list[str]:
     return [_congdan(), "worker", "--metrics-port", str(metrics_port)]
 
 
-def start(root: Path, base: int) -> dict[str, object]:
+def start(root: Path, base: int, settings: dict[str, str] | None = None) -> dict[str, object]:
+    """Starts every part; `settings` are CONGDAN_* values given to every serve and worker on top of
+    the topology's own (a benchmark turns the per-client rate limits off with them)."""
     if (root / "state.json").exists():
         raise SystemExit(f"a topology is already in {root}: stop it first")
     root.mkdir(parents=True, exist_ok=True)
@@ -165,7 +168,7 @@ def start(root: Path, base: int) -> dict[str, object]:
 
     from congdan.kit.crypto import generate_key_entry
 
-    env = _environment(root, ports, generate_key_entry())
+    env = _environment(root, ports, generate_key_entry()) | (settings or {})
     state["env"] = {k: v for k, v in env.items() if k.startswith("CONGDAN_")}
     subprocess.run([_congdan(), "db", "upgrade"], env=env, check=True, capture_output=True)
     for i in range(SERVES):
@@ -191,6 +194,7 @@ def start(root: Path, base: int) -> dict[str, object]:
         .replace("@LB_PORT@", str(ports["lb"]))
         .replace("@SERVERS@", servers)
         .replace("@UNAVAILABLE@", str(HERE / "unavailable.http"))
+        .replace("@ADMIN_SOCKET@", str(root / "haproxy.sock"))
     )
     (root / "haproxy.cfg").write_text(config)
     _run(["haproxy", "-c", "-f", str(root / "haproxy.cfg")])
@@ -222,6 +226,18 @@ def start_redis(state: dict[str, object]) -> None:
             str(Path(str(state["root"]), "redis.pid")),
         ]
     )
+
+
+def set_in_rotation(state: dict[str, object], name: str, serving: bool) -> None:
+    """Takes a serve instance out of the load balancer's rotation, or puts it back, through
+    HAProxy's admin socket; the process keeps running."""
+    command = f"{'enable' if serving else 'disable'} server serve/{name}\n"
+    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as admin:
+        admin.connect(str(Path(str(state["root"])) / "haproxy.sock"))
+        admin.sendall(command.encode())
+        answer = admin.recv(4096).decode().strip()
+    if answer:
+        raise RuntimeError(f"HAProxy refused {command.strip()!r}: {answer}")
 
 
 def restart_part(state: dict[str, object], name: str) -> None:
