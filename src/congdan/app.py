@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import time
 from collections.abc import AsyncIterator
 
@@ -116,6 +117,9 @@ def create_app(
             app.state.relay = relay
             worker_task = asyncio.create_task(supervise(relay, stop))
         app.state.worker_started_at = time.monotonic()
+        if settings.freeze_startup_objects:
+            gc.collect()  # so that only what is alive is frozen, not garbage waiting for a pass
+            gc.freeze()
         try:
             yield
         finally:
