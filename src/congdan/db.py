@@ -6,10 +6,10 @@ import contextlib
 import uuid
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypeVar
 
 import uuid6
-from sqlalchemy import DateTime, MetaData, event
+from sqlalchemy import DateTime, MetaData, event, inspect
 from sqlalchemy.engine import Dialect
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 from sqlalchemy.orm import DeclarativeBase, Session
@@ -38,6 +38,26 @@ def new_id() -> uuid.UUID:
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
+
+
+_HELD = "congdan.held"
+Row = TypeVar("Row")
+
+
+def hold(session: AsyncSession, *rows: object) -> None:
+    """Keeps rows this unit of work has read and will show again before it ends (the category and
+    agency of a report just written, for its answer): the session's identity map holds a row only
+    while something else does, so without this they would be read a second time."""
+    kept = session.info.setdefault(_HELD, {})
+    for row in rows:
+        if row is not None:
+            kept[(type(row), inspect(row).identity)] = row
+
+
+def held(session: AsyncSession, model: type[Row], *key: object) -> Row | None:
+    """A row `hold` kept, by its primary key, unless a commit has expired it since."""
+    row = session.info.get(_HELD, {}).get((model, key))
+    return row if isinstance(row, model) and not inspect(row).expired_attributes else None
 
 
 class UTCDateTime(TypeDecorator[datetime]):

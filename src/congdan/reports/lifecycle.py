@@ -208,6 +208,18 @@ async def move(
     duplicate_of: uuid.UUID | None = None,
     reason_code: str | None = None,
 ) -> ReportEvent:
+    current = apply(report, target, agency_code=agency_code, duplicate_of=duplicate_of)
+    return await announce(
+        session, report, actor, current, target, note=note, public=public, reason_code=reason_code
+    )
+
+
+def apply(
+    report: Report, target: Status, *, agency_code: str | None = None, duplicate_of: uuid.UUID | None = None
+) -> Status:
+    """The report's fields after a move to `target`, checked against the status machine; returns
+    the status it left. `announce` records the move: a report not yet written takes its first
+    move this way, so that it is inserted once, with its status."""
     current = Status(report.status)
     if not allowed(current, target):  # the machine obeys the same rules as people
         raise InvalidTransition(current=label(current), target=label(target))
@@ -227,6 +239,23 @@ async def move(
         report.closed_at = now
     if target == Status.DUPLICATE:
         report.duplicate_of_id = duplicate_of
+    return current
+
+
+async def announce(
+    session: AsyncSession,
+    report: Report,
+    actor: Principal,
+    current: Status,
+    target: Status,
+    *,
+    note: str | None,
+    public: bool,
+    reason_code: str | None = None,
+    flush: bool = True,
+) -> ReportEvent:
+    """The history row of a move `apply` made, and its outbox row (`flush` as for
+    `record_and_announce`)."""
     event = await shared.record_and_announce(
         session,
         report,
@@ -245,6 +274,7 @@ async def move(
             "agency": report.agency_code,
             "actor_role": actor.role,
         },
+        flush=flush,
     )
     if reason_code is not None:
         event.reason_code = reason_code

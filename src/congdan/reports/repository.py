@@ -8,6 +8,7 @@ from sqlalchemy import ColumnElement, and_, false, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from congdan.authz.policy import Principal, visible_to
+from congdan.db import held
 from congdan.kit.text import fold
 from congdan.models import (
     Account,
@@ -117,18 +118,19 @@ async def attach_media(
 async def names_for(
     session: AsyncSession, *, categories: set[str], areas: set[str], agencies: set[str]
 ) -> tuple[dict[str, Category], dict[str, Area], dict[str, Agency]]:
-    # No query for a set that is empty: a caller that knows the names already asks for none.
-    cats: dict[str, Category] = {}
-    ars: dict[str, Area] = {}
-    ags: dict[str, Agency] = {}
-    if categories:
-        stmt = select(Category).where(Category.code.in_(categories))
-        cats = {c.code: c for c in (await session.scalars(stmt)).all()}
-    if areas:
-        ars = {a.code: a for a in (await session.scalars(select(Area).where(Area.code.in_(areas)))).all()}
-    if agencies:
-        stmt_ag = select(Agency).where(Agency.code.in_(agencies))
-        ags = {a.code: a for a in (await session.scalars(stmt_ag)).all()}
+    # No query for a set that is empty or already held: a caller that knows the names asks for none.
+    cats = {c: cat for c in categories if (cat := held(session, Category, c)) is not None}
+    ars = {a: area for a in areas if (area := held(session, Area, a)) is not None}
+    ags = {a: agency for a in agencies if (agency := held(session, Agency, a)) is not None}
+    if missing := categories - cats.keys():
+        stmt = select(Category).where(Category.code.in_(missing))
+        cats.update({c.code: c for c in (await session.scalars(stmt)).all()})
+    if missing := areas - ars.keys():
+        stmt_ar = select(Area).where(Area.code.in_(missing))
+        ars.update({a.code: a for a in (await session.scalars(stmt_ar)).all()})
+    if missing := agencies - ags.keys():
+        stmt_ag = select(Agency).where(Agency.code.in_(missing))
+        ags.update({a.code: a for a in (await session.scalars(stmt_ag)).all()})
     return cats, ars, ags
 
 
@@ -257,7 +259,9 @@ async def rejection_reasons_by_code(session: AsyncSession, codes: set[str]) -> d
 
 
 async def count_open_for_agency(session: AsyncSession, agency_code: str) -> int:
-    stmt = select(func.count()).select_from(Report).where(
-        Report.agency_code == agency_code, Report.status.in_(sorted(OPEN))
+    stmt = (
+        select(func.count())
+        .select_from(Report)
+        .where(Report.agency_code == agency_code, Report.status.in_(sorted(OPEN)))
     )
     return int(await session.scalar(stmt) or 0)

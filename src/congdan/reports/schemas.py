@@ -213,7 +213,7 @@ class UploadOut(MediaOut):
             "/ The GPS position in the photo's EXIF, if any, so that a client can offer to use it. "
             "Only in this answer to the uploader; never stored (the stored photo has no EXIF), so the "
             "answer replayed for the same Idempotency-Key goes without this field."
-        )
+        ),
     )
 
 

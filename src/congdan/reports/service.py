@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from congdan.audit import service as audit
 from congdan.authz import policy
 from congdan.authz.policy import Principal
-from congdan.db import utcnow
+from congdan.db import new_id, utcnow
 from congdan.kit.errors import NotFound, ValidationFailed
 from congdan.kit.i18n import _
 from congdan.models import Report, ReportEvent
@@ -98,6 +98,7 @@ def record(
 ) -> ReportEvent:
     """A row of the report's history (`at`: when it happened, if not now: a sweep's moment)."""
     event = ReportEvent(
+        id=new_id(),  # known now, so that the announcement can name it without a flush
         report_id=report.id,
         type=type_,
         from_status=from_status.value if from_status else None,
@@ -131,9 +132,11 @@ async def record_and_announce(
     public: bool = True,
     agency_code: str | None = None,
     payload: dict[str, object] | None = None,
+    flush: bool = True,
 ) -> ReportEvent:
     """A row of the report's history and the outbox row `announce` that tells of it, in one
-    transaction. The history row is flushed first so that the announcement can name it."""
+    transaction. The history row is flushed at once (the session does not flush by itself before a
+    query) unless `flush` is False: a caller writing several rows flushes them together."""
     event = record(
         session,
         report,
@@ -145,7 +148,8 @@ async def record_and_announce(
         public=public,
         agency_code=agency_code,
     )
-    await session.flush()
+    if flush:
+        await session.flush()
     emit(
         session,
         announce,

@@ -12,7 +12,7 @@ from congdan.authz import policy
 from congdan.authz.policy import Principal
 from congdan.categories import repository as categories_repo
 from congdan.consents import service as consents
-from congdan.db import utcnow
+from congdan.db import hold, utcnow
 from congdan.integrations.images import ImageLimits, process_photo
 from congdan.kit.codes import tracking_code
 from congdan.kit.contact import normalise_email, normalise_phone
@@ -111,6 +111,7 @@ async def submit(
             if classification.top is not None and reason != routing.UNLIKE_ANY:
                 category = await categories_repo.category(session, classification.top.code)
     located = place.located
+    hold(session, category)  # named again in the answer
     decision = await routing.decide(session, ctx.areas, category=category, area=located)
     # A guess the classifier is unsure of goes to a person, not to an agency.
     confident = reason is None
@@ -142,10 +143,13 @@ async def submit(
         created_at=now,
         updated_at=now,
     )
+    # Routed before it is written, so that the report is inserted once, with its final status; its
+    # two events and their outbox rows follow in the next flush (they refer to the report's row).
+    routed = decision.agency_code is not None and confident
+    target = Status.ASSIGNED if routed else Status.TRIAGE
+    lifecycle.apply(report, target, agency_code=decision.agency_code if routed else None)
     session.add(report)
     await session.flush()
-    await repository.attach_media(session, photo_ids, report.id, None)
-    await _record_consent(session, principal, report, locale)
     actor = principal if principal.role == policy.RESIDENT else policy.PUBLIC
     await shared.record_and_announce(
         session,
@@ -155,19 +159,14 @@ async def submit(
         type_="status",
         to_status=Status.SUBMITTED,
         payload={"tracking_code": report.tracking_code},
+        flush=False,
     )
-    if decision.agency_code is not None and confident:
-        await lifecycle.move(
-            session,
-            report,
-            policy.MACHINE,
-            Status.ASSIGNED,
-            note=None,
-            public=True,
-            agency_code=decision.agency_code,
-        )
-    else:
-        await lifecycle.move(session, report, policy.MACHINE, Status.TRIAGE, note=None, public=False)
+    await lifecycle.announce(
+        session, report, policy.MACHINE, Status.SUBMITTED, target, note=None, public=routed, flush=False
+    )
+    await repository.attach_media(session, photo_ids, report.id, None)
+    await _record_consent(session, principal, report, locale)
+    await session.flush()
     return report
 
 

@@ -29,7 +29,7 @@ from congdan.authz.policy import Principal
 from congdan.categories import repository as categories_repo
 from congdan.categories.data import OTHER
 from congdan.config import Settings
-from congdan.db import utcnow
+from congdan.db import hold, utcnow
 from congdan.kit.errors import FieldError
 from congdan.kit.i18n import _
 from congdan.models import Category, ClassifierExample, ClassifierModel, Report, RoutingRule
@@ -179,11 +179,13 @@ async def decide(
                 continue  # a ward-level rule needs to know the ward; a later rule may not
             committee = await agencies_repo.committee_for_area(session, area_code)
             if committee is not None and committee.is_active:
+                hold(session, committee)  # named in the answer about the report
                 return Decision(area, committee.code, rule.id)
             continue
         if rule.agency_code:
             agency = await agencies_repo.get_agency(session, rule.agency_code)
             if agency is not None and agency.is_active:
+                hold(session, agency)
                 return Decision(area, agency.code, rule.id)
     return Decision(area, None)
 
