@@ -199,3 +199,25 @@ async def test_point_on_the_city_edge_islands_is_inside(client: httpx.AsyncClien
 async def test_same_point_near_ben_thanh_is_not_outside(client: httpx.AsyncClient) -> None:
     r = await client.post("/api/v1/reports", json=report_body(location=BEN_THANH))
     assert r.status_code == 201
+
+
+async def test_a_tracking_code_already_taken_asks_to_send_again_and_the_retry_goes_through(
+    client: httpx.AsyncClient, maker: async_sessionmaker[AsyncSession], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    first = await client.post("/api/v1/reports", json=report_body())
+    assert first.status_code == 201
+    taken = first.json()["tracking_code"]
+    before = await _counts(maker)
+    # The draw repeats a code in use (one chance in 2^50 per report already made, forced here).
+    monkeypatch.setattr("congdan.reports.submission.tracking_code", lambda: taken)
+    key = {"Idempotency-Key": "thu-lai-ma-theo-doi-1"}
+    r = await client.post("/api/v1/reports", json=report_body(), headers=key)
+    assert r.status_code == 503, r.text
+    assert r.headers["content-type"].startswith(PROBLEM)
+    assert r.headers["retry-after"] == "1"
+    assert await _counts(maker) == before  # nothing written, nothing announced
+    monkeypatch.undo()
+    again = await client.post("/api/v1/reports", json=report_body(), headers=key)
+    assert again.status_code == 201, again.text
+    assert again.json()["tracking_code"] != taken
+    assert "idempotent-replayed" not in again.headers

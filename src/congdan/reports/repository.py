@@ -36,10 +36,6 @@ async def by_tracking_code(session: AsyncSession, code: str) -> Report | None:
     return (await session.scalars(select(Report).where(Report.tracking_code == code))).first()
 
 
-async def tracking_code_taken(session: AsyncSession, code: str) -> bool:
-    return (await session.scalar(select(Report.id).where(Report.tracking_code == code))) is not None
-
-
 async def search(
     session: AsyncSession,
     principal: Principal,

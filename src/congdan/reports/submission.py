@@ -5,6 +5,7 @@ from __future__ import annotations
 import secrets
 from dataclasses import dataclass
 
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from congdan.accounts import repository as accounts_repo
@@ -16,7 +17,7 @@ from congdan.db import hold, utcnow
 from congdan.integrations.images import ImageLimits, process_photo
 from congdan.kit.codes import tracking_code
 from congdan.kit.contact import normalise_email, normalise_phone
-from congdan.kit.errors import FieldError, ValidationFailed
+from congdan.kit.errors import FieldError, ServiceUnavailable, ValidationFailed
 from congdan.kit.i18n import _
 from congdan.kit.text import clean_line, clean_plain_text, fold
 from congdan.models import Category, Media, Report
@@ -117,7 +118,7 @@ async def submit(
     confident = reason is None
     now = utcnow()
     report = Report(
-        tracking_code=await _fresh_tracking_code(session),
+        tracking_code=tracking_code(),
         kind=data.kind,
         category_code=category.code if category else None,
         category_source=_category_source(data, category),
@@ -149,7 +150,7 @@ async def submit(
     target = Status.ASSIGNED if routed else Status.TRIAGE
     lifecycle.apply(report, target, agency_code=decision.agency_code if routed else None)
     session.add(report)
-    await session.flush()
+    await _insert(session)
     actor = principal if principal.role == policy.RESIDENT else policy.PUBLIC
     await shared.record_and_announce(
         session,
@@ -185,9 +186,15 @@ async def _record_consent(session: AsyncSession, principal: Principal, report: R
         consents.consent_for_report(session, report, locale)
 
 
-async def _fresh_tracking_code(session: AsyncSession) -> str:
-    for _attempt in range(5):
-        code = tracking_code()
-        if not await repository.tracking_code_taken(session, code):
-            return code
-    raise RuntimeError("could not draw an unused tracking code")  # 2^50 codes: never in practice
+async def _insert(session: AsyncSession) -> None:
+    """Writes the report. Its tracking code is drawn from 2^50 and not looked up first: the unique
+    constraint catches the rare code already taken, and the sender is asked to send again (the
+    Idempotency-Key is free again once this unit of work is undone, and the next try draws anew)."""
+    try:
+        await session.flush()
+    except IntegrityError as exc:
+        if "tracking_code" in str(exc.orig):
+            raise ServiceUnavailable(
+                _("Chưa lưu được phản ánh; hãy gửi lại."), headers={"Retry-After": "1"}
+            ) from exc
+        raise
