@@ -3,8 +3,10 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import delete, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from congdan.db import new_id
 from congdan.models import IdempotencyKey
 
 
@@ -13,8 +15,20 @@ async def find(session: AsyncSession, scope: str, key: str) -> IdempotencyKey | 
     return (await session.scalars(stmt)).first()
 
 
-def add(session: AsyncSession, *, scope: str, key: str, fingerprint: str, locked_until: datetime) -> None:
-    session.add(IdempotencyKey(scope=scope, key=key, request_hash=fingerprint, locked_until=locked_until))
+async def insert_new(
+    session: AsyncSession, *, scope: str, key: str, fingerprint: str, locked_until: datetime
+) -> bool:
+    """Inserts the claim unless the key is there already, in one statement; True when this call
+    inserted it."""
+    dialect = session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    stmt = (
+        insert(IdempotencyKey)
+        .values(id=new_id(), scope=scope, key=key, request_hash=fingerprint, locked_until=locked_until)
+        .on_conflict_do_nothing(index_elements=["scope", "key"])
+        .returning(IdempotencyKey.id)
+    )
+    return (await session.execute(stmt)).first() is not None
 
 
 async def delete_unfinished(session: AsyncSession, scope: str, key: str) -> None:

@@ -52,16 +52,19 @@ async def claim(
         async with maker() as session:
             try:
                 async with session.begin():
+                    # Insert-or-read: a new key, the usual case, costs one statement.
+                    claimed = await repository.insert_new(
+                        session,
+                        scope=scope,
+                        key=key,
+                        fingerprint=fingerprint,
+                        locked_until=now + timedelta(seconds=lock_seconds),
+                    )
+                    if claimed:
+                        return None
                     found = await repository.find(session, scope, key)
                     if found is None:
-                        repository.add(
-                            session,
-                            scope=scope,
-                            key=key,
-                            fingerprint=fingerprint,
-                            locked_until=now + timedelta(seconds=lock_seconds),
-                        )
-                        return None
+                        continue  # freed by a failed request between the two: claim it anew
                     if found.request_hash != fingerprint:
                         raise IdempotencyMismatch(
                             _("Khóa Idempotency-Key này đã được dùng với nội dung khác."),
@@ -82,7 +85,7 @@ async def claim(
                     found.locked_until = now + timedelta(seconds=lock_seconds)
                     return None
             except IntegrityError:
-                continue  # someone claimed it between our read and insert: read again
+                continue  # a race the insert-or-read did not settle: try again
     raise IdempotencyInProgress(headers={"Retry-After": "1"})
 
 
