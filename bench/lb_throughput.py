@@ -19,7 +19,6 @@ import argparse
 import asyncio
 import json
 import random
-import resource
 import shutil
 import statistics
 import sys
@@ -30,37 +29,13 @@ import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "deploy"))
 import topology  # deploy/ is not a package
+import wrk
 from harness import machine
 from load import report_body
 from measure import process_cpu_s, system_cpu
 
 ONE = ("serve0",)
 ALL = tuple(f"serve{i}" for i in range(topology.SERVES))
-
-
-LUA = """
-local targets = {%(targets)s}
-local headers = {["Content-Type"] = "application/json", ["Accept"] = "application/json"}
-math.randomseed(%(seed)d)
-request = function()
-  local t = targets[math.random(#targets)]
-  return wrk.format(t[1], t[2], headers, t[3])
-end
-done = function(summary, latency, requests)
-  local e = summary.errors
-  io.write(string.format(
-    '{"requests":%%d,"duration_us":%%d,"non_2xx":%%d,"socket_errors":%%d,' ..
-    '"p50_us":%%d,"p99_us":%%d,"max_us":%%d}\\n',
-    summary.requests, summary.duration, e.status, e.connect + e.read + e.write + e.timeout,
-    latency:percentile(50), latency:percentile(99), latency.max))
-end
-"""
-
-
-def _long_string(text: str) -> str:
-    if "]==]" in text:
-        raise ValueError("a target cannot hold ]==]")
-    return f"[==[{text}]==]"
 
 
 def _workloads(ids: list[str]) -> dict[str, list[tuple[str, str, str | None]]]:
@@ -77,17 +52,6 @@ def _workloads(ids: list[str]) -> dict[str, list[tuple[str, str, str | None]]]:
             ("POST", "/api/v1/reports", json.dumps(report_body(rng), ensure_ascii=False)) for _ in range(500)
         ],
     }
-
-
-def _script(targets: list[tuple[str, str, str | None]], seed: int, path: Path) -> Path:
-    rows = ", ".join(
-        "{"
-        + ", ".join([_long_string(method), _long_string(url), _long_string(body) if body else "nil"])
-        + "}"
-        for method, url, body in targets
-    )
-    path.write_text(LUA % {"targets": rows, "seed": seed})
-    return path
 
 
 async def _seed(client: httpx.AsyncClient, count: int) -> list[str]:
@@ -110,42 +74,19 @@ def _rotate(state: dict[str, Any], serving: tuple[str, ...]) -> None:
         topology.set_in_rotation(state, name, name in serving)
 
 
-async def _measure(lb: str, state: dict[str, Any], script: Path, args: argparse.Namespace) -> dict[str, Any]:
+async def _measure(
+    lb: str, state: dict[str, Any], script: Path, concurrency: int, duration: int
+) -> dict[str, Any]:
     pids = [state["pids"][n] for n in ALL]
     servers_before = sum(process_cpu_s(p) or 0.0 for p in pids)
-    child = resource.getrusage(resource.RUSAGE_CHILDREN)
     busy_before, total_before = system_cpu()
-    command = [
-        "wrk",
-        "-t1",
-        f"-c{args.concurrency}",
-        f"-d{args.duration}s",
-        "--timeout",
-        "30s",
-        "-s",
-        str(script),
-        lb,
-    ]
-    done = await asyncio.create_subprocess_exec(*command, stdout=asyncio.subprocess.PIPE)
-    out, _ = await done.communicate()
+    done = await wrk.run(lb, script, concurrency=concurrency, duration=duration)
     busy, total = (a - b for a, b in zip(system_cpu(), (busy_before, total_before), strict=True))
     servers = sum(process_cpu_s(p) or 0.0 for p in pids) - servers_before
-    after = resource.getrusage(resource.RUSAGE_CHILDREN)
-    client = after.ru_utime + after.ru_stime - child.ru_utime - child.ru_stime
-    last = out.decode().strip().splitlines()[-1]
-    if not last.startswith("{"):
-        raise RuntimeError(f"wrk did not finish its run:\n{out.decode()}")
-    figures = json.loads(last)
-    answered = figures["requests"] - figures["non_2xx"]
-    per = 1000 / answered if answered else 0.0
     return {
-        "rps": round(answered / (figures["duration_us"] / 1e6), 1),
-        "requests": figures["requests"],
-        "errors": figures["non_2xx"] + figures["socket_errors"],
-        "latency_ms": {q: round(figures[f"{q}_us"] / 1000, 2) for q in ("p50", "p99", "max")},
+        **done.figures(),
         "machine_busy_pct": round(100 * busy / total, 1) if total else None,
-        "serve_cpu_ms_per_request": round(servers * per, 3),
-        "wrk_cpu_ms_per_request": round(client * per, 3),
+        "serve_cpu_ms_per_request": round(1000 * servers / done.answered, 3) if done.answered else 0.0,
     }
 
 
@@ -161,25 +102,24 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
 async def _exercise(state: dict[str, Any], args: argparse.Namespace) -> dict[str, Any]:
     lb = f"http://127.0.0.1:{state['ports']['lb']}"
     rounds: list[dict[str, Any]] = []
-    warm = argparse.Namespace(concurrency=args.concurrency, duration=args.warmup)
     async with httpx.AsyncClient(base_url=lb, timeout=30) as client:
         ids = await _seed(client, args.seed_reports)
     scripts = Path(state["root"]) / "wrk"
     scripts.mkdir()
     workloads = {
-        name: _script(targets, 17, scripts / f"{name}.lua") for name, targets in _workloads(ids).items()
+        name: wrk.script(targets, 17, scripts / f"{name}.lua") for name, targets in _workloads(ids).items()
     }
     # Each instance loads its classifier and caches on first use: that happens before measuring.
     _rotate(state, ALL)
     for script in workloads.values():
-        await _measure(lb, state, script, warm)
+        await _measure(lb, state, script, args.concurrency, args.warmup)
     for number in range(args.rounds):
         modes = (("three", ALL), ("one", ONE))
         for mode, serving in modes if number % 2 == 0 else modes[::-1]:
             _rotate(state, serving)
             await asyncio.sleep(1.5)  # HAProxy's state change and the instances' idle connections
             for name, script in workloads.items():
-                figures = await _measure(lb, state, script, args)
+                figures = await _measure(lb, state, script, args.concurrency, args.duration)
                 rounds.append({"round": number, "mode": mode, "workload": name, **figures})
                 print(json.dumps(rounds[-1], ensure_ascii=False), file=sys.stderr)
     _rotate(state, ALL)

@@ -24,6 +24,41 @@ def process_cpu_s(pid: int) -> float | None:
     return (int(fields[11]) + int(fields[12])) / CLK_TCK
 
 
+def _tree(parent: int) -> list[tuple[int, list[str]]]:
+    """The process and its children (`serve --workers`), each with its /proc stat fields."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(entry.name) == parent or int(fields[1]) == parent:
+            found.append((int(entry.name), fields))
+    return found
+
+
+def server_cpu_s(parent: int) -> float:
+    """CPU seconds the server has used so far: the process and its children (`--workers`), read
+    from /proc. On a machine shared with other work, CPU per request is steadier than latency."""
+    return sum(int(f[11]) + int(f[12]) for _pid, f in _tree(parent)) / CLK_TCK  # utime, stime
+
+
+def server_rss_mib(parent: int) -> list[float]:
+    """Resident memory of the server process and of each of its children, in MiB."""
+    sizes = []
+    for pid, _fields in _tree(parent):
+        try:
+            status = Path(f"/proc/{pid}/status").read_text()
+        except OSError:
+            continue
+        for line in status.splitlines():
+            if line.startswith("VmRSS:"):
+                sizes.append(round(int(line.split()[1]) / 1024, 1))
+    return sizes
+
+
 def system_cpu() -> tuple[float, float]:
     """(busy, total) jiffies over all cores since boot."""
     values = [int(x) for x in Path("/proc/stat").read_text().splitlines()[0].split()[1:]]

@@ -19,7 +19,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
-import os
 import random
 import re
 import shutil
@@ -52,6 +51,7 @@ from harness import (
     write_json,
 )
 from load import LoadResult, outcome, run_load
+from measure import server_cpu_s
 
 AGENCY = "so_xay_dung"
 EMAIL = "can-bo.bench@congdan.example"
@@ -308,23 +308,6 @@ async def measure(
     finally:
         stop_server(served.proc)
     return {label: _with_cpu(r.summary(), cpu_s[label]) for label, r in results.items()}
-
-
-def server_cpu_s(parent: int) -> float:
-    """CPU seconds the server has used so far: the process and its children (`--workers`), read
-    from /proc. On a machine shared with other work, CPU per request is steadier than latency."""
-    tick = os.sysconf("SC_CLK_TCK")
-    total = 0
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        if int(entry.name) == parent or int(fields[1]) == parent:
-            total += int(fields[11]) + int(fields[12])  # utime, stime
-    return total / tick
 
 
 def _with_cpu(summary: dict[str, Any], cpu_s: float) -> dict[str, Any]:
