@@ -4,8 +4,6 @@ step with it."""
 
 from __future__ import annotations
 
-from fpdf import FPDF
-
 from congdan.performance.exports import FONTS
 
 _PERSON = ["Họ, chữ đệm, tên", "Ngày, tháng, năm sinh", "Số định danh cá nhân", "Nơi cư trú", "Số điện thoại"]
@@ -64,6 +62,8 @@ def blank_form(name: str) -> bytes | None:
     if found is None:
         return None
     title, lines = found
+    from fpdf import FPDF  # imported on demand, not with the app: see performance/exports.py
+
     pdf = FPDF(format="A4")
     pdf.set_title(title)
     pdf.add_font("DejaVu", "", str(FONTS / "DejaVuSans.ttf"))

@@ -15,7 +15,6 @@ from typing import Any, cast
 import aiohttp
 from cryptography.hazmat.primitives import serialization
 from py_vapid import Vapid02
-from pywebpush import WebPushException, webpush_async
 
 from congdan.config import Settings
 from congdan.integrations.channels import ChannelError, OutgoingMessage
@@ -62,6 +61,10 @@ class WebPushChannel:
         )
 
     async def send(self, message: OutgoingMessage) -> str:
+        # Imported when a push is sent: it brings requests and its own crypto, some 40 MB that
+        # servers which never send a push need not carry.
+        from pywebpush import WebPushException, webpush_async
+
         subscription = {
             "endpoint": message.to,
             "keys": {"p256dh": message.data.get("p256dh", ""), "auth": message.data.get("auth", "")},

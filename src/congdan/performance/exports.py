@@ -7,11 +7,6 @@ import io
 from datetime import datetime
 from pathlib import Path
 
-from fpdf import FPDF
-from fpdf.fonts import FontFace
-from openpyxl import Workbook
-from openpyxl.styles import Font
-
 from congdan.kit.i18n import _, translate
 from congdan.performance.schemas import AgencyMonthOut, MonthlyReportOut
 from congdan.performance.service import LOCAL
@@ -100,7 +95,14 @@ def _late_rows(report: MonthlyReportOut, locale: str) -> list[list[str | int]]:
     ]
 
 
+# The PDF and spreadsheet libraries are imported when a download is asked for: loaded with the app
+# they would add about 100 MB to every server process for a page a few people open once a month.
+
+
 def to_xlsx(report: MonthlyReportOut, locale: str) -> bytes:
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+
     book = Workbook()
     sheet = book.active
     assert sheet is not None
@@ -124,6 +126,9 @@ def to_xlsx(report: MonthlyReportOut, locale: str) -> bytes:
 
 
 def to_pdf(report: MonthlyReportOut, locale: str) -> bytes:
+    from fpdf import FPDF
+    from fpdf.fonts import FontFace
+
     pdf = FPDF(orientation="landscape", format="A4")
     pdf.set_title(title(report, locale))
     pdf.add_font("DejaVu", "", str(FONTS / "DejaVuSans.ttf"))
