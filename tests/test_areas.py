@@ -3,15 +3,20 @@
 from __future__ import annotations
 
 import json
+import math
 import subprocess
 from pathlib import Path
 from typing import Any
 
 import httpx
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from congdan.areas.service import AreaIndex, import_boundaries, load_index, package_units, parse_boundaries
+from congdan.kit.geo import haversine_m
 from congdan.models import Area
 from tests.live_server import congdan_script
 
@@ -114,3 +119,38 @@ def _env() -> dict[str, str]:
     import os
 
     return {k: v for k, v in os.environ.items() if not k.startswith("CONGDAN_")}
+
+
+def _scanned(index_units: list[Area], lat: float, lon: float, n: int) -> list[tuple[str, float]]:
+    """The nearest units scored one by one with kit.geo: what the vectorised pass must agree with."""
+    scored = []
+    for a in index_units:
+        radius = math.sqrt(max(a.area_km2, 0.05) / math.pi) * 1000.0
+        scored.append((a.code, haversine_m(lat, lon, a.lat, a.lon) / radius))
+    return sorted(scored, key=lambda c: c[1])[:n]
+
+
+_UNITS = package_units()
+_INDEX = AreaIndex(_UNITS)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    lat=st.floats(min_value=10.2, max_value=11.3, allow_nan=False),
+    lon=st.floats(min_value=106.3, max_value=107.1, allow_nan=False),
+    n=st.integers(min_value=1, max_value=4),
+)
+def test_the_nearest_units_are_those_kit_geo_finds_one_by_one(lat: float, lon: float, n: int) -> None:
+    found = _INDEX.nearest(lat, lon, n)
+    expected = _scanned(_UNITS, lat, lon, n)
+    assert [c for c, _d in found] == [c for c, _d in expected]
+    assert [d for _c, d in found] == pytest.approx([d for _c, d in expected], rel=1e-9)
+
+
+def test_nearest_far_from_the_city_and_on_a_centre() -> None:
+    far = _INDEX.nearest(21.03, 105.85, 2)  # Hà Nội
+    assert [c for c, _d in far] == [c for c, _d in _scanned(_UNITS, 21.03, 105.85, 2)]
+    centre = _UNITS[0]
+    on = _INDEX.nearest(centre.lat, centre.lon, 2)
+    assert on[0][0] == centre.code and on[0][1] == pytest.approx(0.0, abs=1e-9) and on[1][1] > 0
+    assert AreaIndex([]).nearest(10.77, 106.7, 2) == [("", math.inf), ("", math.inf)]

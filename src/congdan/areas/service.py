@@ -11,6 +11,7 @@ import json
 import math
 from dataclasses import dataclass
 
+import numpy as np
 from shapely import STRtree
 from shapely.geometry import Point, shape
 from shapely.geometry.base import BaseGeometry
@@ -18,7 +19,7 @@ from shapely.ops import unary_union
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from congdan.areas import repository
-from congdan.kit.geo import haversine_m, metres_to_degrees
+from congdan.kit.geo import EARTH_RADIUS_M, metres_to_degrees
 from congdan.kit.text import fold
 from congdan.models import Area
 
@@ -55,6 +56,13 @@ class AreaIndex:
         self._units = [
             _Unit(a.code, a.lat, a.lon, math.sqrt(max(a.area_km2, 0.05) / math.pi) * 1000.0) for a in areas
         ]
+        # The centres as arrays, so that scoring every unit is one vectorised pass. A spatial index
+        # does not help here: a point's score is its distance over the unit's radius, so the widest
+        # commune (tens of km²) keeps most of the city among the candidates of any point.
+        self._lat_r = np.radians([u.lat for u in self._units])
+        self._lon_r = np.radians([u.lon for u in self._units])
+        self._cos_lat = np.cos(self._lat_r)
+        self._radius_m = np.array([u.radius_m for u in self._units])
         self._polygons: list[tuple[str, BaseGeometry]] = [
             (a.code, shape(json.loads(a.boundary_geojson))) for a in areas if a.boundary_geojson
         ]
@@ -91,9 +99,18 @@ class AreaIndex:
 
     def nearest(self, lat: float, lon: float, n: int) -> list[tuple[str, float]]:
         """The n units whose centres are nearest, by distance over the unit's equivalent radius."""
-        scored = [(u.code, haversine_m(lat, lon, u.lat, u.lon) / u.radius_m) for u in self._units]
-        scored.sort(key=lambda c: c[1])
-        return scored[:n] + [("", math.inf)] * (n - len(scored))
+        missing = [("", math.inf)] * max(n - len(self._units), 0)
+        if not self._units:
+            return missing
+        p, q = math.radians(lat), math.radians(lon)
+        # The haversine formula of kit.geo, over every centre at once.
+        h = (
+            np.sin((self._lat_r - p) / 2) ** 2
+            + math.cos(p) * self._cos_lat * np.sin((self._lon_r - q) / 2) ** 2
+        )
+        scores = 2 * EARTH_RADIUS_M * np.arcsin(np.sqrt(h)) / self._radius_m
+        first = np.argsort(scores, kind="stable")[:n]
+        return [(self._units[int(i)].code, float(scores[i])) for i in first] + missing
 
 
 def _scale(geom: BaseGeometry, sx: float, sy: float, ox: float, oy: float) -> BaseGeometry:
