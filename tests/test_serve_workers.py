@@ -123,8 +123,11 @@ def _reports_posted(server: ServerProcess) -> float:
 
 
 def _until_serving(server: ServerProcess, child: int) -> None:
-    """Until `child` has answered a request on a connection the kernel handed to it."""
-    for _attempt in range(200):
+    """Until `child` has answered a request on a connection the kernel handed to it. A child that
+    has just been started takes its connections only once its startup (database, classifier, the
+    collector's pass before freezing) is over, which takes seconds on a loaded machine."""
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
         conn, taker = _connect_to(server, _children(server.pid))
         if taker == child:
             conn.request("GET", "/healthz")
