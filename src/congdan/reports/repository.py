@@ -3,6 +3,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterable, Sequence
 from datetime import datetime
+from typing import TypeVar
 
 from sqlalchemy import ColumnElement, and_, false, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -23,6 +24,8 @@ from congdan.models import (
 )
 from congdan.reports.schemas import ReportFilters
 from congdan.reports.states import OPEN
+
+Named = TypeVar("Named", Category, Area, Agency)
 
 
 async def get(session: AsyncSession, report_id: uuid.UUID, *, for_update: bool = False) -> Report | None:
@@ -114,20 +117,20 @@ async def attach_media(
 async def names_for(
     session: AsyncSession, *, categories: set[str], areas: set[str], agencies: set[str]
 ) -> tuple[dict[str, Category], dict[str, Area], dict[str, Agency]]:
-    # No query for a set that is empty or already held: a caller that knows the names asks for none.
-    cats = {c: cat for c in categories if (cat := held(session, Category, c)) is not None}
-    ars = {a: area for a in areas if (area := held(session, Area, a)) is not None}
-    ags = {a: agency for a in agencies if (agency := held(session, Agency, a)) is not None}
-    if missing := categories - cats.keys():
-        stmt = select(Category).where(Category.code.in_(missing))
-        cats.update({c.code: c for c in (await session.scalars(stmt)).all()})
-    if missing := areas - ars.keys():
-        stmt_ar = select(Area).where(Area.code.in_(missing))
-        ars.update({a.code: a for a in (await session.scalars(stmt_ar)).all()})
-    if missing := agencies - ags.keys():
-        stmt_ag = select(Agency).where(Agency.code.in_(missing))
-        ags.update({a.code: a for a in (await session.scalars(stmt_ag)).all()})
-    return cats, ars, ags
+    return (
+        await _by_code(session, Category, categories),
+        await _by_code(session, Area, areas),
+        await _by_code(session, Agency, agencies),
+    )
+
+
+async def _by_code(session: AsyncSession, model: type[Named], codes: set[str]) -> dict[str, Named]:
+    # No query for codes that are none or already held: a caller that knows the names asks for none.
+    found = {code: row for code in codes if (row := held(session, model, code)) is not None}
+    if missing := codes - found.keys():
+        rows = await session.scalars(select(model).where(model.code.in_(missing)))
+        found.update({row.code: row for row in rows.all()})
+    return found
 
 
 async def followers(session: AsyncSession, report_id: uuid.UUID) -> Sequence[ReportFollower]:
