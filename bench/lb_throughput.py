@@ -38,16 +38,11 @@ ONE = ("serve0",)
 ALL = tuple(f"serve{i}" for i in range(topology.SERVES))
 
 
-def _workloads(ids: list[str]) -> dict[str, list[tuple[str, str, str | None]]]:
+def _workloads(ids: list[str]) -> dict[str, list[wrk.Target]]:
     """Each workload as (method, path, body) targets that wrk picks from at random."""
     rng = random.Random(11)
-    pages = max(1, len(ids) // 100)
     return {
-        "healthz": [("GET", "/healthz", None)],
-        "get": [("GET", f"/open311/v2/requests/{i}.json", None) for i in ids],
-        "list_100": [
-            ("GET", f"/open311/v2/requests.json?page_size=100&page={p}", None) for p in range(1, pages + 1)
-        ],
+        **wrk.open311_reads(ids),
         "post": [
             ("POST", "/api/v1/reports", json.dumps(report_body(rng), ensure_ascii=False)) for _ in range(500)
         ],

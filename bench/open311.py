@@ -92,13 +92,8 @@ async def seed(base_url: str, key: str, count: int) -> list[str]:
 
 def workloads(ids: list[str], key: str) -> dict[str, list[wrk.Target]]:
     rng = random.Random(11)
-    pages = max(1, len(ids) // 100)
     return {
-        "healthz": [("GET", "/healthz", None)],
-        "get": [("GET", f"/open311/v2/requests/{i}.json", None) for i in ids],
-        "list_100": [
-            ("GET", f"/open311/v2/requests.json?page_size=100&page={p}", None) for p in range(1, pages + 1)
-        ],
+        **wrk.open311_reads(ids),
         "list_1000": [("GET", "/open311/v2/requests.json", None)],
         "post": [("POST", "/open311/v2/requests.json", form(key, rng), FORM) for _ in range(500)],
     }

@@ -54,6 +54,19 @@ def script(targets: list[Target], seed: int, path: Path) -> Path:
     return path
 
 
+def open311_reads(ids: list[str]) -> dict[str, list[Target]]:
+    """The read workloads both Open311 benches send: the `/healthz` floor, get by id (every seeded
+    request in turn), and the list of 100 rows (every page in turn)."""
+    pages = max(1, len(ids) // 100)
+    return {
+        "healthz": [("GET", "/healthz", None)],
+        "get": [("GET", f"/open311/v2/requests/{i}.json", None) for i in ids],
+        "list_100": [
+            ("GET", f"/open311/v2/requests.json?page_size=100&page={p}", None) for p in range(1, pages + 1)
+        ],
+    }
+
+
 @dataclass(frozen=True)
 class Run:
     requests: int
